@@ -1,0 +1,116 @@
+//! Efficient attention of Shen, Zhang, Zhao, Yi and Li, "Efficient Attention: Attention with
+//! Linear Complexities" (WACV 2021), arXiv:1812.01243.
+//!
+//! The softmax is split in two: `ρ_q` normalises each query over its channels, `ρ_k` each key
+//! channel over the positions. Then the product can be taken keys-and-values first:
+//!
+//! ```text
+//! G   = ρ_k(K) Vᵀ          a C' × C context, computed once
+//! out = W_r (Gᵀ ρ_q(Q))    W_r: a 1×1 reprojection C → C
+//! y   = x + γ·out
+//! ```
+//!
+//! Time `O(N·C'·C)`, extra memory `O(C'·C)`. The reference adds `out` without a gate; γ (starting
+//! at 0) keeps this block the identity at initialisation like the others, and costs nothing.
+//! The reference's optional heads are left out, as in the paper.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor};
+
+use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
+
+/// Configuration of [`EfficientAttention`].
+#[derive(Config, Debug)]
+pub struct EfficientAttentionConfig {
+    /// `C`: channels of the feature map.
+    pub channels: usize,
+    /// `C'`: channels of queries and keys.
+    pub key_channels: usize,
+}
+
+impl EfficientAttentionConfig {
+    /// Initialise the block with γ = 0 (the identity).
+    pub fn init(&self, device: &Device) -> EfficientAttention {
+        EfficientAttention {
+            qkv: QueryKeyValueConfig::new(self.channels, self.key_channels).init(device),
+            reprojection: Conv2dConfig::new([self.channels, self.channels], [1, 1]).init(device),
+            gamma: init_gamma(device),
+        }
+    }
+}
+
+/// Efficient attention; see the [module documentation](self).
+#[derive(Module, Debug)]
+pub struct EfficientAttention {
+    /// The query, key and value projections.
+    pub qkv: QueryKeyValue,
+    /// `W_r`, the 1×1 reprojection `C → C` of the attended values.
+    pub reprojection: Conv2d,
+    /// The residual gate, `[1]`.
+    pub gamma: Param<Tensor<1>>,
+}
+
+impl EfficientAttention {
+    /// Every position attends to every position through a `C' × C` context.
+    ///
+    /// # Shapes
+    /// - `x`: `[B, C, H, W]`
+    /// - output: `[B, C, H, W]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let [batch, channels, height, width] = x.dims();
+        let (q, k, v) = self.qkv.forward(x.clone());
+        let q = softmax(q.flatten::<3>(2, 3), 1); // [B, C', N], each position sums to 1
+        let k = softmax(k.flatten::<3>(2, 3), 2); // [B, C', N], each channel sums to 1
+        let v = v.flatten::<3>(2, 3); // [B, C, N]
+
+        let context = k.matmul(v.swap_dims(1, 2)); // [B, C', C]
+        let out = context.swap_dims(1, 2).matmul(q); // [B, C, N]
+        let out = self.reprojection.forward(out.reshape([batch, channels, height, width]));
+        gated_residual(x, &self.gamma, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attention::oracle::{Map, gamma, random_input, softmax};
+
+    /// `W_ij = Σ_c ρ_q(q_i)_c · ρ_k(k_c)_j` written out, against the context-first path.
+    #[test]
+    fn matches_explicit_factorised_attention_in_f64() {
+        let device = Device::flex();
+        let mut block = EfficientAttentionConfig::new(16, 4).init(&device);
+        block.gamma = gamma(0.8, &device);
+        let x = random_input([2, 16, 7, 4], &device);
+
+        let input = Map::from_tensor(x.clone());
+        let q = input.conv1x1(&block.qkv.query);
+        let k = input.conv1x1(&block.qkv.key);
+        let v = input.conv1x1(&block.qkv.value);
+        let n = input.positions();
+        let weights: Vec<Vec<Vec<f64>>> = (0..input.batch)
+            .map(|b| {
+                // ρ_k: each key channel's softmax over the N positions, [C'][N].
+                let keys: Vec<Vec<f64>> = (0..k.channels)
+                    .map(|c| softmax(&(0..n).map(|j| k.vector(b, j)[c]).collect::<Vec<_>>()))
+                    .collect();
+                (0..n)
+                    .map(|i| {
+                        let query = softmax(&q.vector(b, i)); // ρ_q: over the channels
+                        (0..n)
+                            .map(|j| (0..k.channels).map(|c| query[c] * keys[c][j]).sum())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let attended = v.attend(&weights);
+        let expected = input.gated(0.8, &attended.conv1x1(&block.reprojection));
+
+        let error = expected.max_abs_diff(block.forward(x));
+        assert!(error <= 1e-4, "max abs error {error}");
+    }
+}

@@ -1,0 +1,205 @@
+//! Context attention: five interchangeable blocks `[B, C, H, W] -> [B, C, H, W]`.
+//!
+//! Each mode lives in its own file with its formula and its f64 oracle test. Every block ends with
+//! `y = x + γ·out` and γ starts at 0, so a new block is the identity and the network it sits in
+//! is unchanged until the block is trained.
+
+mod cost;
+mod criss_cross;
+mod dot;
+mod efficient;
+mod linear;
+mod mode;
+mod projection;
+
+#[cfg(test)]
+pub(crate) mod oracle;
+
+pub use cost::BlockCost;
+pub use criss_cross::{CrissCrossAttention, CrissCrossAttentionConfig, RECURRENCE};
+pub use dot::{DotAttention, DotAttentionConfig};
+pub use efficient::{EfficientAttention, EfficientAttentionConfig};
+pub use linear::{LinearAttention, LinearAttentionConfig};
+pub use mode::{AttentionMode, UnknownMode};
+pub use projection::{QueryKeyValue, QueryKeyValueConfig};
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::Identity;
+use burn::tensor::{Device, Tensor};
+
+/// Configuration of a [`ContextBlock`].
+#[derive(Config, Debug)]
+pub struct ContextBlockConfig {
+    /// Which attention the block computes.
+    pub mode: AttentionMode,
+    /// `C`: channels of the feature map it attends over.
+    pub channels: usize,
+    /// `C / C'`: how much narrower queries and keys are than the values (8 in the papers).
+    #[config(default = 8)]
+    pub key_reduction: usize,
+}
+
+impl ContextBlockConfig {
+    /// `C'`, at least one channel.
+    pub fn key_channels(&self) -> usize {
+        (self.channels / self.key_reduction).max(1)
+    }
+
+    /// Initialise the block with γ = 0: the identity until trained.
+    pub fn init(&self, device: &Device) -> ContextBlock {
+        let (c, k) = (self.channels, self.key_channels());
+        match self.mode {
+            AttentionMode::None => ContextBlock::None(Identity::new()),
+            AttentionMode::Dot => ContextBlock::Dot(DotAttentionConfig::new(c, k).init(device)),
+            AttentionMode::Linear => {
+                ContextBlock::Linear(LinearAttentionConfig::new(c, k).init(device))
+            }
+            AttentionMode::Efficient => {
+                ContextBlock::Efficient(EfficientAttentionConfig::new(c, k).init(device))
+            }
+            AttentionMode::CrissCross => {
+                ContextBlock::CrissCross(CrissCrossAttentionConfig::new(c, k).init(device))
+            }
+        }
+    }
+}
+
+/// One context-attention block, whichever its mode.
+#[derive(Module, Debug)]
+pub enum ContextBlock {
+    /// No attention: the input passes through.
+    None(Identity),
+    /// Softmax dot-product attention, `O(N²)`.
+    Dot(DotAttention),
+    /// The Linear Attention Mechanism, `O(N)`.
+    Linear(LinearAttention),
+    /// Efficient attention, `O(N)`.
+    Efficient(EfficientAttention),
+    /// Criss-cross attention, twice, `O(N·(H + W))`.
+    CrissCross(CrissCrossAttention),
+}
+
+impl ContextBlock {
+    /// The block's mode.
+    pub fn mode(&self) -> AttentionMode {
+        match self {
+            ContextBlock::None(_) => AttentionMode::None,
+            ContextBlock::Dot(_) => AttentionMode::Dot,
+            ContextBlock::Linear(_) => AttentionMode::Linear,
+            ContextBlock::Efficient(_) => AttentionMode::Efficient,
+            ContextBlock::CrissCross(_) => AttentionMode::CrissCross,
+        }
+    }
+
+    /// Attend over the feature map.
+    ///
+    /// # Shapes
+    /// - `x`: `[B, C, H, W]`, any `H` and `W`
+    /// - output: `[B, C, H, W]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            ContextBlock::None(identity) => identity.forward(x),
+            ContextBlock::Dot(block) => block.forward(x),
+            ContextBlock::Linear(block) => block.forward(x),
+            ContextBlock::Efficient(block) => block.forward(x),
+            ContextBlock::CrissCross(block) => block.forward(x),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attention::oracle::{Map, gamma, random_input};
+    use burn::module::Param;
+
+    fn block_with_gamma(mode: AttentionMode, value: f32, device: &Device) -> ContextBlock {
+        let mut block = ContextBlockConfig::new(mode, 16).init(device);
+        let set = |g: &mut Param<Tensor<1>>| *g = gamma(value, device);
+        match &mut block {
+            ContextBlock::None(_) => {}
+            ContextBlock::Dot(b) => set(&mut b.gamma),
+            ContextBlock::Linear(b) => set(&mut b.gamma),
+            ContextBlock::Efficient(b) => set(&mut b.gamma),
+            ContextBlock::CrissCross(b) => set(&mut b.gamma),
+        }
+        block
+    }
+
+    /// A new block (γ = 0) returns its input bit for bit, on a non-square map.
+    #[test]
+    fn new_blocks_are_the_identity_exactly() {
+        let device = Device::flex();
+        let x = random_input([2, 16, 6, 11], &device);
+        let expected = x.clone().into_data().try_into_vec::<f32>().unwrap();
+        for mode in AttentionMode::ALL {
+            let y = ContextBlockConfig::new(mode, 16).init(&device).forward(x.clone());
+            assert_eq!(y.dims(), [2, 16, 6, 11], "{mode}");
+            assert_eq!(y.into_data().try_into_vec::<f32>().unwrap(), expected, "{mode}");
+        }
+    }
+
+    /// Every mode keeps any `H × W` and is not the identity once γ ≠ 0.
+    #[test]
+    fn every_mode_takes_non_square_maps() {
+        let device = Device::flex();
+        for [h, w] in [[1, 9], [9, 1], [4, 13], [13, 4]] {
+            let x = random_input([1, 16, h, w], &device);
+            let input = Map::from_tensor(x.clone());
+            for mode in AttentionMode::ALL.into_iter().skip(1) {
+                let y = block_with_gamma(mode, 0.5, &device).forward(x.clone());
+                assert_eq!(y.dims(), [1, 16, h, w], "{mode} {h}x{w}");
+                assert!(input.max_abs_diff(y) > 1e-3, "{mode} {h}x{w} did nothing");
+            }
+        }
+    }
+
+    /// The loss reaches γ and all three projections of every mode.
+    #[test]
+    fn gradients_reach_gamma_and_projections() {
+        let device = Device::flex().autodiff();
+        for mode in AttentionMode::ALL.into_iter().skip(1) {
+            let block = block_with_gamma(mode, 0.5, &device);
+            let x = random_input([1, 16, 4, 6], &device);
+            let grads = block.forward(x).powi_scalar(2).sum().backward();
+            let (qkv, gamma) = match &block {
+                ContextBlock::Dot(b) => (&b.qkv, &b.gamma),
+                ContextBlock::Linear(b) => (&b.qkv, &b.gamma),
+                ContextBlock::Efficient(b) => (&b.qkv, &b.gamma),
+                ContextBlock::CrissCross(b) => (&b.qkv, &b.gamma),
+                ContextBlock::None(_) => unreachable!(),
+            };
+            let norm = |param: &Param<Tensor<4>>| {
+                let grad = param.val().grad(&grads).expect("a gradient");
+                grad.abs().sum().into_scalar::<f32>()
+            };
+            let gamma_grad = gamma.val().grad(&grads).expect("a gradient for γ");
+            assert!(gamma_grad.abs().sum().into_scalar::<f32>() > 0.0, "{mode}: γ");
+            assert!(norm(&qkv.query.weight) > 0.0, "{mode}: query");
+            assert!(norm(&qkv.key.weight) > 0.0, "{mode}: key");
+            assert!(norm(&qkv.value.weight) > 0.0, "{mode}: value");
+        }
+    }
+
+    /// The CPU backend and wgpu compute the same block, where a wgpu adapter exists.
+    #[test]
+    fn cpu_and_wgpu_agree() {
+        let gpu = match Device::wgpu_options().init() {
+            Ok(device) => device,
+            Err(err) => {
+                println!("SKIPPED cpu_and_wgpu_agree: no wgpu adapter ({err})");
+                return;
+            }
+        };
+        let cpu = Device::flex();
+        for mode in AttentionMode::ALL {
+            let block = block_with_gamma(mode, 0.7, &cpu);
+            let x = random_input([1, 16, 7, 10], &cpu);
+            let expected = Map::from_tensor(block.forward(x.clone()));
+            let on_gpu = block.to_device(&gpu).forward(x.to_device(&gpu));
+            let error = expected.max_abs_diff(on_gpu);
+            assert!(error <= 1e-3, "{mode}: max abs error {error}");
+        }
+    }
+}

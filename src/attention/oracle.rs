@@ -1,0 +1,122 @@
+//! Test oracles: attention written out as an explicit `N × N` weight matrix in f64, with none of
+//! the reassociation, broadcasting or masking tricks the fast paths use.
+
+use burn::module::Param;
+use burn::nn::conv::Conv2d;
+use burn::tensor::{Device, Distribution, Tensor};
+
+/// A feature map `[B, C, H, W]` in f64, row-major.
+#[derive(Debug, Clone)]
+pub struct Map {
+    pub batch: usize,
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub data: Vec<f64>,
+}
+
+impl Map {
+    /// Copy a tensor out of the device.
+    pub fn from_tensor<const D: usize>(tensor: Tensor<D>) -> Self {
+        let dims = tensor.dims();
+        let mut shape = [1; 4];
+        shape[4 - D..].copy_from_slice(&dims);
+        let data = tensor.into_data().try_into_vec_as::<f64>().unwrap();
+        Self { batch: shape[0], channels: shape[1], height: shape[2], width: shape[3], data }
+    }
+
+    fn zeros(batch: usize, channels: usize, height: usize, width: usize) -> Self {
+        let data = vec![0.0; batch * channels * height * width];
+        Self { batch, channels, height, width, data }
+    }
+
+    /// `N = H·W`.
+    pub fn positions(&self) -> usize {
+        self.height * self.width
+    }
+
+    fn index(&self, b: usize, c: usize, n: usize) -> usize {
+        (b * self.channels + c) * self.positions() + n
+    }
+
+    /// The channel vector at position `n` of batch item `b`.
+    pub fn vector(&self, b: usize, n: usize) -> Vec<f64> {
+        (0..self.channels).map(|c| self.data[self.index(b, c, n)]).collect()
+    }
+
+    /// A 1×1 convolution with the module's weights: `[B, C, H, W] -> [B, C_out, H, W]`.
+    pub fn conv1x1(&self, conv: &Conv2d) -> Map {
+        let weight = Map::from_tensor(conv.weight.val());
+        let bias = conv.bias.as_ref().map(|b| Map::from_tensor(b.val()).data);
+        let out_channels = weight.batch;
+        let mut out = Map::zeros(self.batch, out_channels, self.height, self.width);
+        for b in 0..self.batch {
+            for o in 0..out_channels {
+                for n in 0..self.positions() {
+                    let mut sum = bias.as_ref().map_or(0.0, |bias| bias[o]);
+                    for c in 0..self.channels {
+                        sum += weight.data[o * self.channels + c] * self.data[self.index(b, c, n)];
+                    }
+                    let i = out.index(b, o, n);
+                    out.data[i] = sum;
+                }
+            }
+        }
+        out
+    }
+
+    /// `out_i = Σ_j A_ij v_j` for an explicit `N × N` matrix `A` per batch item.
+    pub fn attend(&self, weights: &[Vec<Vec<f64>>]) -> Map {
+        let n = self.positions();
+        let mut out = Map::zeros(self.batch, self.channels, self.height, self.width);
+        for b in 0..self.batch {
+            for c in 0..self.channels {
+                for i in 0..n {
+                    let sum: f64 = (0..n).map(|j| weights[b][i][j] * self.data[self.index(b, c, j)]).sum();
+                    let at = out.index(b, c, i);
+                    out.data[at] = sum;
+                }
+            }
+        }
+        out
+    }
+
+    /// `self + γ·out`.
+    pub fn gated(&self, gamma: f64, out: &Map) -> Map {
+        let data = self.data.iter().zip(&out.data).map(|(x, o)| x + gamma * o).collect();
+        Map { data, ..*self }
+    }
+
+    /// Largest absolute difference to a tensor of the same shape.
+    pub fn max_abs_diff(&self, tensor: Tensor<4>) -> f64 {
+        let other = Map::from_tensor(tensor);
+        assert_eq!(
+            [self.batch, self.channels, self.height, self.width],
+            [other.batch, other.channels, other.height, other.width]
+        );
+        self.data.iter().zip(&other.data).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+    }
+}
+
+/// `Σ a_i b_i`.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// `exp(x_i - max) / Σ exp(x_j - max)`.
+pub fn softmax(xs: &[f64]) -> Vec<f64> {
+    let max = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = xs.iter().map(|x| (x - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.iter().map(|e| e / sum).collect()
+}
+
+/// A standard-normal feature map `[B, C, H, W]`.
+pub fn random_input(shape: [usize; 4], device: &Device) -> Tensor<4> {
+    Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
+}
+
+/// A γ of the given value, to switch a block's output on.
+pub fn gamma(value: f32, device: &Device) -> Param<Tensor<1>> {
+    Param::from_tensor(Tensor::from_floats([value], device))
+}
