@@ -24,7 +24,7 @@ pub use mode::{AttentionMode, UnknownMode};
 pub use projection::{QueryKeyValue, QueryKeyValueConfig};
 
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::Identity;
 use burn::tensor::{Device, Tensor};
 
@@ -92,6 +92,39 @@ impl ContextBlock {
         }
     }
 
+    /// The residual gate γ, `[1]`; `None` for mode `none`.
+    pub fn gamma(&self) -> Option<&Param<Tensor<1>>> {
+        match self {
+            ContextBlock::None(_) => None,
+            ContextBlock::Dot(block) => Some(&block.gamma),
+            ContextBlock::Linear(block) => Some(&block.gamma),
+            ContextBlock::Efficient(block) => Some(&block.gamma),
+            ContextBlock::CrissCross(block) => Some(&block.gamma),
+        }
+    }
+
+    /// The query, key and value projections; `None` for mode `none`.
+    pub fn projections(&self) -> Option<&QueryKeyValue> {
+        match self {
+            ContextBlock::None(_) => None,
+            ContextBlock::Dot(block) => Some(&block.qkv),
+            ContextBlock::Linear(block) => Some(&block.qkv),
+            ContextBlock::Efficient(block) => Some(&block.qkv),
+            ContextBlock::CrissCross(block) => Some(&block.qkv),
+        }
+    }
+
+    /// Replace γ (no effect for mode `none`).
+    pub fn set_gamma(&mut self, gamma: Param<Tensor<1>>) {
+        match self {
+            ContextBlock::None(_) => {}
+            ContextBlock::Dot(block) => block.gamma = gamma,
+            ContextBlock::Linear(block) => block.gamma = gamma,
+            ContextBlock::Efficient(block) => block.gamma = gamma,
+            ContextBlock::CrissCross(block) => block.gamma = gamma,
+        }
+    }
+
     /// Attend over the feature map.
     ///
     /// # Shapes
@@ -112,18 +145,10 @@ impl ContextBlock {
 mod tests {
     use super::*;
     use crate::attention::oracle::{Map, gamma, random_input};
-    use burn::module::Param;
 
     fn block_with_gamma(mode: AttentionMode, value: f32, device: &Device) -> ContextBlock {
         let mut block = ContextBlockConfig::new(mode, 16).init(device);
-        let set = |g: &mut Param<Tensor<1>>| *g = gamma(value, device);
-        match &mut block {
-            ContextBlock::None(_) => {}
-            ContextBlock::Dot(b) => set(&mut b.gamma),
-            ContextBlock::Linear(b) => set(&mut b.gamma),
-            ContextBlock::Efficient(b) => set(&mut b.gamma),
-            ContextBlock::CrissCross(b) => set(&mut b.gamma),
-        }
+        block.set_gamma(gamma(value, device));
         block
     }
 
@@ -163,13 +188,7 @@ mod tests {
             let block = block_with_gamma(mode, 0.5, &device);
             let x = random_input([1, 16, 4, 6], &device);
             let grads = block.forward(x).powi_scalar(2).sum().backward();
-            let (qkv, gamma) = match &block {
-                ContextBlock::Dot(b) => (&b.qkv, &b.gamma),
-                ContextBlock::Linear(b) => (&b.qkv, &b.gamma),
-                ContextBlock::Efficient(b) => (&b.qkv, &b.gamma),
-                ContextBlock::CrissCross(b) => (&b.qkv, &b.gamma),
-                ContextBlock::None(_) => unreachable!(),
-            };
+            let (qkv, gamma) = (block.projections().unwrap(), block.gamma().unwrap());
             let norm = |param: &Param<Tensor<4>>| {
                 let grad = param.val().grad(&grads).expect("a gradient");
                 grad.abs().sum().into_scalar::<f32>()

@@ -1,0 +1,239 @@
+//! The `linseg` command line: benchmark the attention modes, import the pretrained weights and
+//! segment photos.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use linseg::attention::AttentionMode;
+use linseg::backend::Backend;
+use linseg::bench::{self, BenchOptions};
+use linseg::{import, photo, segment, weights};
+
+/// Semantic segmentation with the Linear Attention Mechanism.
+#[derive(Parser, Debug)]
+#[command(name = "linseg", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Measure time and memory.
+    Bench {
+        #[command(subcommand)]
+        target: BenchTarget,
+    },
+    /// Convert MediaPipe Selfie Segmentation's TensorFlow.js weights into one record per mode.
+    Import {
+        /// The folder holding selfie.json and selfie.bin (see scripts/fetch-selfie.sh).
+        #[arg(long)]
+        from: PathBuf,
+        /// Where the records go.
+        #[arg(long, default_value = "models")]
+        out: PathBuf,
+    },
+    /// Segment photos: writes NAME.mask.png and NAME.overlay.png for each.
+    Segment {
+        /// JPEG or PNG files.
+        #[arg(required = true)]
+        photos: Vec<PathBuf>,
+        /// Attention mode: none, dot, linear, efficient or criss-cross.
+        #[arg(long, default_value = "linear")]
+        mode: AttentionMode,
+        /// Processing size: the longer side of the network's input, in pixels.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(32..=2048))]
+        size: u32,
+        /// Output folder.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// The folder holding the weight records.
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
+        /// Where the network runs: cpu or wgpu.
+        #[arg(long, default_value = "cpu")]
+        backend: Backend,
+        /// Refuse photos larger than this many megapixels.
+        #[arg(long, default_value_t = photo::DEFAULT_MAX_PIXELS / 1_000_000)]
+        max_megapixels: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchTarget {
+    /// Every attention mode on feature maps from 16×16 to 128×128, C = 64 and 128.
+    Attention {
+        /// Where the blocks run: cpu or wgpu.
+        #[arg(long, default_value = "cpu")]
+        backend: Backend,
+        /// Timed runs per case.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Untimed runs before them.
+        #[arg(long, default_value_t = 1)]
+        warmup: usize,
+        /// Skip a case whose intermediates would need more than this many MiB.
+        #[arg(long, default_value_t = 1024)]
+        max_memory_mib: u64,
+        /// Print one JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Bench { target: BenchTarget::Attention { backend, runs, warmup, max_memory_mib, json } } => {
+            let options = BenchOptions {
+                backend,
+                runs: runs.max(1),
+                warmup,
+                max_memory_bytes: max_memory_mib << 20,
+                json,
+            };
+            bench::run(&options, &mut std::io::stdout().lock())
+        }
+        Command::Import { from, out } => run_import(&from, &out),
+        Command::Segment { photos, mode, size, out, models, backend, max_megapixels } => {
+            run_segment(&photos, mode, size, &out, &models, backend, max_megapixels * 1_000_000)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("linseg: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_import(from: &Path, out: &Path) -> Result<(), String> {
+    let read = |name: &str| {
+        let path = from.join(name);
+        std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))
+    };
+    let (json, bin) = (read("selfie.json")?, read("selfie.bin")?);
+    std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
+    let device = linseg::backend::Backend::Cpu.device()?;
+    for mode in AttentionMode::ALL {
+        // The blocks start from the same seed every time, so the records are reproducible.
+        device.seed(0);
+        let net = import::import_selfie(&json, &bin, mode, &device)?;
+        let path = weights::save(net, out)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn run_segment(
+    photos: &[PathBuf],
+    mode: AttentionMode,
+    size: u32,
+    out: &Path,
+    models: &Path,
+    backend: Backend,
+    max_pixels: u64,
+) -> Result<(), String> {
+    let device = backend.device()?;
+    let net = weights::load(models, mode, &device)?;
+    std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
+    let progress = Progress::new(photos.len());
+    let mut failed = 0;
+    for (done, path) in photos.iter().enumerate() {
+        progress.show(done, path);
+        match segment_file(&net, path, size, out, max_pixels, &device) {
+            Ok(line) => progress.println(&line),
+            Err(message) => {
+                failed += 1;
+                progress.eprintln(&format!("linseg: {}: {message}", path.display()));
+            }
+        }
+    }
+    progress.finish();
+    match failed {
+        0 => Ok(()),
+        n => Err(format!("{n} of {} photos failed", photos.len())),
+    }
+}
+
+fn segment_file(
+    net: &linseg::model::SelfieNet,
+    path: &Path,
+    size: u32,
+    out: &Path,
+    max_pixels: u64,
+    device: &burn::tensor::Device,
+) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
+    let result = segment::segment_bytes(net, &bytes, size, max_pixels, device).map_err(|err| err.to_string())?;
+    let stem = path.file_stem().map_or("photo".into(), |s| s.to_string_lossy());
+    let mask_path = out.join(format!("{stem}.mask.png"));
+    let overlay_path = out.join(format!("{stem}.overlay.png"));
+    result.mask.save(&mask_path).map_err(|err| format!("{}: {err}", mask_path.display()))?;
+    segment::overlay(&result.photo, &result.mask)
+        .save(&overlay_path)
+        .map_err(|err| format!("{}: {err}", overlay_path.display()))?;
+    let t = result.timings;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    Ok(format!(
+        "{}: {}×{} {} @ {size}: decode {:.1} ms, preprocess {:.1} ms, inference {:.1} ms, postprocess {:.1} ms -> {}",
+        path.display(),
+        result.photo.width(),
+        result.photo.height(),
+        net.mode(),
+        ms(t.decode),
+        ms(t.preprocess),
+        ms(t.inference),
+        ms(t.postprocess),
+        mask_path.display(),
+    ))
+}
+
+/// A one-line progress bar on standard error, drawn only on a terminal and for several files.
+struct Progress {
+    total: usize,
+    draw: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Progress { total, draw: total > 1 && std::io::stderr().is_terminal() }
+    }
+
+    fn show(&self, done: usize, path: &Path) {
+        if self.draw {
+            let filled = 30 * done / self.total;
+            eprint!(
+                "\r\x1b[2K[{}{}] {done}/{} {}",
+                "#".repeat(filled),
+                " ".repeat(30 - filled),
+                self.total,
+                path.display()
+            );
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    fn clear(&self) {
+        if self.draw {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
+    fn println(&self, line: &str) {
+        self.clear();
+        println!("{line}");
+    }
+
+    fn eprintln(&self, line: &str) {
+        self.clear();
+        eprintln!("{line}");
+    }
+
+    fn finish(&self) {
+        self.clear();
+    }
+}

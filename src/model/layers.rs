@@ -1,0 +1,75 @@
+//! The small pieces every part of the network uses: 1×1 and depthwise convolutions with
+//! TensorFlow's 'SAME' padding, hard-swish, global average pooling and ×2 bilinear upsampling.
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use burn::tensor::{Device, Tensor};
+
+/// A 1×1 convolution with bias, `C_in → C_out`.
+pub fn pointwise(channels_in: usize, channels_out: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([channels_in, channels_out], [1, 1]).init(device)
+}
+
+/// A depthwise `k × k` convolution with bias, padded like TensorFlow's 'SAME' (at stride 2 the
+/// extra row and column go at the bottom and right).
+pub fn depthwise(channels: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([channels, channels], [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_groups(channels)
+        .with_padding(PaddingConfig2d::Same)
+        .init(device)
+}
+
+/// The non-linearity of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// `max(x, 0)`.
+    Relu,
+    /// `x · relu6(x + 3) / 6` (MobileNetV3), with exactly 1/6.
+    HardSwish,
+}
+
+impl Activation {
+    /// Apply the activation.
+    pub fn apply(self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Activation::Relu => relu(x),
+            Activation::HardSwish => burn::tensor::activation::hard_swish(x),
+        }
+    }
+}
+
+/// The mean over all positions.
+///
+/// # Shapes
+/// - `x`: `[B, C, H, W]`
+/// - output: `[B, C, 1, 1]`
+pub fn global_mean(x: Tensor<4>) -> Tensor<4> {
+    x.mean_dim(2).mean_dim(3)
+}
+
+/// A channel gate from pooled features: `sigmoid(expand(relu(reduce(v))))`.
+///
+/// # Shapes
+/// - `pooled`: `[B, C, 1, 1]`
+/// - output: `[B, C, 1, 1]`, each in (0, 1)
+pub fn channel_gate(reduce: &Conv2d, expand: &Conv2d, pooled: Tensor<4>) -> Tensor<4> {
+    sigmoid(expand.forward(relu(reduce.forward(pooled))))
+}
+
+/// Bilinear ×2 upsampling with half-pixel centres (TensorFlow's `ResizeBilinear` with
+/// `half_pixel_centers = true`, PyTorch's `align_corners = False`).
+///
+/// # Shapes
+/// - `x`: `[B, C, H, W]`
+/// - output: `[B, C, 2H, 2W]`
+pub fn upsample2x(x: Tensor<4>) -> Tensor<4> {
+    let [_, _, height, width] = x.dims();
+    let options = InterpolateOptions::new(InterpolateMode::Bilinear)
+        .with_align_corners(false)
+        .with_output_size([2 * height, 2 * width]);
+    interpolate(x, options)
+}

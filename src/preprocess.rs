@@ -1,0 +1,129 @@
+//! From a photo to the network's input and from its output back to a mask of the photo's size.
+//! Shared by the CLI and the browser, so both see the same pixels.
+//!
+//! The photo is scaled so that its longer side is the processing size, then padded on the
+//! right and bottom (repeating the edge pixels) to a multiple of the network's stride. The mask
+//! is cropped to the scaled photo and scaled back to the photo's own size.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::imageops::{self, FilterType};
+use image::{GrayImage, ImageBuffer, Luma, RgbaImage};
+
+use crate::model::STRIDE;
+
+/// The processing sizes offered (the longer side of the network's input, in pixels).
+pub const SIZES: [u32; 4] = [256, 512, 1024, 2048];
+
+/// Where a photo sits inside the network's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Letterbox {
+    /// The photo's width and height.
+    pub photo: [u32; 2],
+    /// The photo's width and height once scaled to the processing size.
+    pub scaled: [u32; 2],
+    /// The network input's width and height: `scaled` rounded up to the stride.
+    pub input: [u32; 2],
+}
+
+impl Letterbox {
+    /// Fit a `width × height` photo to a longer side of `size`.
+    pub fn new(width: u32, height: u32, size: u32) -> Self {
+        let scale = size as f64 / width.max(height) as f64;
+        let fit = |side: u32| ((side as f64 * scale).round() as u32).max(1);
+        let pad = |side: u32| side.div_ceil(STRIDE as u32) * STRIDE as u32;
+        let scaled = [fit(width), fit(height)];
+        Letterbox { photo: [width, height], scaled, input: scaled.map(pad) }
+    }
+}
+
+/// The network's input for a photo: RGB in `[0, 1]` (alpha dropped).
+///
+/// # Shapes
+/// - output: `[1, 3, H_in, W_in]`, with `[W_in, H_in] = letterbox.input`
+pub fn to_input(photo: &RgbaImage, letterbox: &Letterbox, device: &Device) -> Tensor<4> {
+    let [scaled_w, scaled_h] = letterbox.scaled;
+    let [input_w, input_h] = letterbox.input;
+    let scaled = if letterbox.scaled == letterbox.photo {
+        photo.clone()
+    } else {
+        imageops::resize(photo, scaled_w, scaled_h, FilterType::Triangle)
+    };
+    let plane = (input_w * input_h) as usize;
+    let mut values = vec![0.0f32; 3 * plane];
+    for y in 0..input_h {
+        for x in 0..input_w {
+            let pixel = scaled.get_pixel(x.min(scaled_w - 1), y.min(scaled_h - 1)); // edge padding
+            let at = (y * input_w + x) as usize;
+            for channel in 0..3 {
+                values[channel * plane + at] = pixel[channel] as f32 / 255.0;
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(values, [1, 3, input_h as usize, input_w as usize]), device)
+}
+
+/// The mask for the photo from the network's probabilities over its input (row-major
+/// `H_in × W_in`): cropped to the scaled photo, resized to the photo, 0–255.
+pub fn to_mask(probabilities: &[f32], letterbox: &Letterbox) -> GrayImage {
+    let [input_w, input_h] = letterbox.input;
+    assert_eq!(probabilities.len(), (input_w * input_h) as usize, "probabilities do not fit the input");
+    let [scaled_w, scaled_h] = letterbox.scaled;
+    let cropped: ImageBuffer<Luma<f32>, Vec<f32>> =
+        ImageBuffer::from_fn(scaled_w, scaled_h, |x, y| Luma([probabilities[(y * input_w + x) as usize]]));
+    let [photo_w, photo_h] = letterbox.photo;
+    let resized = if letterbox.scaled == letterbox.photo {
+        cropped
+    } else {
+        imageops::resize(&cropped, photo_w, photo_h, FilterType::Triangle)
+    };
+    GrayImage::from_fn(photo_w, photo_h, |x, y| {
+        Luma([(resized.get_pixel(x, y)[0].clamp(0.0, 1.0) * 255.0).round() as u8])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgba;
+
+    #[test]
+    fn the_longer_side_becomes_the_size_and_the_input_a_multiple_of_the_stride() {
+        let letterbox = Letterbox::new(3000, 2000, 256);
+        assert_eq!(letterbox.scaled, [256, 171]);
+        assert_eq!(letterbox.input, [256, 176]);
+        let portrait = Letterbox::new(480, 640, 1024);
+        assert_eq!(portrait.scaled, [768, 1024]);
+        assert_eq!(portrait.input, [768, 1024]);
+    }
+
+    #[test]
+    fn input_is_rgb_in_unit_range_with_edge_padding() {
+        let photo = RgbaImage::from_fn(20, 10, |x, _| Rgba([255, 0, (x * 10) as u8, 7]));
+        let letterbox = Letterbox { photo: [20, 10], scaled: [20, 10], input: [32, 16] };
+        let input = to_input(&photo, &letterbox, &Device::flex());
+        assert_eq!(input.dims(), [1, 3, 16, 32]);
+        let values = input.into_data().try_into_vec::<f32>().unwrap();
+        let at = |c: usize, y: usize, x: usize| values[(c * 16 + y) * 32 + x];
+        assert_eq!(at(0, 0, 0), 1.0);
+        assert_eq!(at(1, 5, 5), 0.0);
+        assert_eq!(at(2, 3, 4), 40.0 / 255.0);
+        assert_eq!(at(2, 15, 31), 190.0 / 255.0, "padding repeats the last column and row");
+    }
+
+    #[test]
+    fn the_mask_is_cropped_and_scaled_back_to_the_photo() {
+        let letterbox = Letterbox::new(100, 50, 256);
+        let [w, h] = letterbox.input;
+        // Left half of the scaled photo is a person, the padding is noise.
+        let probabilities: Vec<f32> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                if y >= letterbox.scaled[1] { 0.5 } else if x < 128 { 1.0 } else { 0.0 }
+            })
+            .collect();
+        let mask = to_mask(&probabilities, &letterbox);
+        assert_eq!(mask.dimensions(), (100, 50));
+        assert_eq!(mask.get_pixel(10, 49)[0], 255);
+        assert_eq!(mask.get_pixel(90, 0)[0], 0);
+    }
+}

@@ -1,0 +1,80 @@
+//! `linseg segment`: photos in, masks and overlays out, with the time of every step.
+
+use std::time::{Duration, Instant};
+
+use burn::tensor::Device;
+use image::{GrayImage, Rgba, RgbaImage};
+
+use crate::model::SelfieNet;
+use crate::photo::{self, PhotoError};
+use crate::preprocess::{self, Letterbox};
+
+/// The colour persons are tinted with in overlays.
+pub const OVERLAY_COLOUR: [u8; 3] = [0, 200, 120];
+
+/// How long each step of one photo took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Bytes to RGBA.
+    pub decode: Duration,
+    /// RGBA to the input tensor.
+    pub preprocess: Duration,
+    /// The network, until its output is read back.
+    pub inference: Duration,
+    /// Probabilities to the mask at the photo's size.
+    pub postprocess: Duration,
+}
+
+/// One segmented photo.
+pub struct Segmentation {
+    /// The photo, upright, RGBA.
+    pub photo: RgbaImage,
+    /// The probability of a person per pixel, 0–255, at the photo's size.
+    pub mask: GrayImage,
+    /// Time per step.
+    pub timings: Timings,
+}
+
+/// Decode a photo's bytes and segment it at processing size `size`.
+pub fn segment_bytes(
+    net: &SelfieNet,
+    bytes: &[u8],
+    size: u32,
+    max_pixels: u64,
+    device: &Device,
+) -> Result<Segmentation, PhotoError> {
+    let start = Instant::now();
+    let photo = photo::decode(bytes, max_pixels)?;
+    let decoded = Instant::now();
+    let (mask, mut timings) = segment_photo(net, &photo, size, device);
+    timings.decode = decoded - start;
+    Ok(Segmentation { photo, mask, timings })
+}
+
+/// Segment a decoded photo at processing size `size`.
+pub fn segment_photo(net: &SelfieNet, photo: &RgbaImage, size: u32, device: &Device) -> (GrayImage, Timings) {
+    let start = Instant::now();
+    let letterbox = Letterbox::new(photo.width(), photo.height(), size);
+    let input = preprocess::to_input(photo, &letterbox, device);
+    let prepared = Instant::now();
+    let probabilities = net.forward(input).into_data().try_into_vec::<f32>().expect("f32 output");
+    let inferred = Instant::now();
+    let mask = preprocess::to_mask(&probabilities, &letterbox);
+    let timings = Timings {
+        decode: Duration::ZERO,
+        preprocess: prepared - start,
+        inference: inferred - prepared,
+        postprocess: inferred.elapsed(),
+    };
+    (mask, timings)
+}
+
+/// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`.
+pub fn overlay(photo: &RgbaImage, mask: &GrayImage) -> RgbaImage {
+    RgbaImage::from_fn(photo.width(), photo.height(), |x, y| {
+        let a = 0.6 * mask.get_pixel(x, y)[0] as f32 / 255.0;
+        let p = photo.get_pixel(x, y);
+        let blend = |c: usize| (p[c] as f32 * (1.0 - a) + OVERLAY_COLOUR[c] as f32 * a).round() as u8;
+        Rgba([blend(0), blend(1), blend(2), 255])
+    })
+}

@@ -1,0 +1,89 @@
+//! The Burn port of Selfie Segmentation against the original model: masks that MediaPipe's own
+//! `.tflite`, run by `ai-edge-litert`, gave for the same 256×256 inputs
+//! (`scripts/golden.py`, `tests/fixtures/golden/README.md`).
+
+use std::path::Path;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use linseg::attention::AttentionMode;
+use linseg::model::SelfieNet;
+use linseg::weights;
+
+const PHOTOS: [&str; 5] = ["astronaut", "grace_hopper", "coffee", "chelsea", "rocket"];
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden").join(name)
+}
+
+/// The 8-bit RGB input as `[1, 3, 256, 256]` in `[0, 1]`.
+fn input(name: &str, device: &Device) -> Tensor<4> {
+    let image = image::open(fixture(&format!("{name}.input.png"))).unwrap().into_rgb8();
+    let (w, h) = image.dimensions();
+    let plane = (w * h) as usize;
+    let mut values = vec![0.0f32; 3 * plane];
+    for (i, pixel) in image.pixels().enumerate() {
+        for c in 0..3 {
+            values[c * plane + i] = pixel[c] as f32 / 255.0;
+        }
+    }
+    Tensor::from_data(TensorData::new(values, [1, 3, h as usize, w as usize]), device)
+}
+
+/// The reference probabilities, stored as 16-bit grey.
+fn reference(name: &str) -> Vec<f32> {
+    let mask = image::open(fixture(&format!("{name}.mask.png"))).unwrap().into_luma16();
+    mask.pixels().map(|p| p[0] as f32 / 65535.0).collect()
+}
+
+fn load(mode: AttentionMode, device: &Device) -> SelfieNet {
+    weights::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"), mode, device).unwrap()
+}
+
+fn probabilities(net: &SelfieNet, x: Tensor<4>) -> Vec<f32> {
+    net.forward(x).into_data().try_into_vec::<f32>().unwrap()
+}
+
+fn iou(a: &[f32], b: &[f32]) -> f64 {
+    let (mut both, mut either) = (0usize, 0usize);
+    for (p, q) in a.iter().zip(b) {
+        let (p, q) = (*p > 0.5, *q > 0.5);
+        both += (p && q) as usize;
+        either += (p || q) as usize;
+    }
+    if either == 0 { 1.0 } else { both as f64 / either as f64 }
+}
+
+#[test]
+fn port_matches_mediapipe_on_every_golden_photo() {
+    let device = Device::flex();
+    let net = load(AttentionMode::None, &device);
+    for name in PHOTOS {
+        let ours = probabilities(&net, input(name, &device));
+        let theirs = reference(name);
+        assert_eq!(ours.len(), theirs.len(), "{name}");
+        let mean_abs =
+            ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs() as f64).sum::<f64>() / ours.len() as f64;
+        let max_abs = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let iou = iou(&ours, &theirs);
+        println!("{name}: mean abs {mean_abs:.2e}, max abs {max_abs:.2e}, IoU {iou:.5}");
+        assert!(mean_abs <= 0.01, "{name}: mean abs difference {mean_abs}");
+        assert!(iou >= 0.99, "{name}: IoU {iou}");
+    }
+}
+
+/// With γ = 0, the block of every mode leaves the network exactly as it was.
+#[test]
+fn every_untrained_mode_gives_the_original_network_exactly() {
+    let device = Device::flex();
+    let x = input("astronaut", &device);
+    let original = probabilities(&load(AttentionMode::None, &device), x.clone());
+    for mode in AttentionMode::ALL {
+        let net = load(mode, &device);
+        let gamma_is_zero = net.context.gamma().is_none_or(|g| g.val().into_scalar::<f32>() == 0.0);
+        if gamma_is_zero {
+            assert_eq!(probabilities(&net, x.clone()), original, "{mode}");
+        } else {
+            println!("{mode}: trained block (γ ≠ 0), not the original network");
+        }
+    }
+}
