@@ -59,8 +59,12 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbaImage, PhotoError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|err| PhotoError::Corrupt(err.to_string()))?;
-    if !matches!(reader.format(), Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)) {
-        return Err(PhotoError::NotAnImage);
+    match reader.format() {
+        Some(image::ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
+            return Err(PhotoError::Corrupt("the JPEG data ends before its end-of-image marker".into()));
+        }
+        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png) => {}
+        _ => return Err(PhotoError::NotAnImage),
     }
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
@@ -74,6 +78,20 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbaImage, PhotoError> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
     Ok(image.into_rgba8())
+}
+
+/// Whether a JPEG's last scan is followed by its end-of-image marker (`FF D9`).
+///
+/// The JPEG decoder fills a cut-off scan with grey rather than failing, so a truncated file
+/// would pass for a photo. Inside a scan `FF` is always followed by `00` or a restart marker, so
+/// the last start-of-scan (`FF DA`) is the main image's (an EXIF thumbnail's comes before it) and
+/// an `FF D9` after it can only be the real end.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let find_last = |marker: u8| bytes.windows(2).rposition(|w| w == [0xFF, marker]);
+    match (find_last(0xDA), find_last(0xD9)) {
+        (Some(scan), Some(end)) => end > scan,
+        _ => false,
+    }
 }
 
 fn corrupt(err: ImageError) -> PhotoError {
@@ -139,6 +157,14 @@ mod tests {
                 other => panic!("{name}: expected a corrupt-image error, got {other:?}"),
             }
         }
+    }
+
+    /// A JPEG cut inside its scan decodes "successfully" (grey fill) unless checked.
+    #[test]
+    fn a_jpeg_cut_late_in_its_scan_is_corrupt() {
+        let bytes = jpeg(256, 256);
+        let cut = &bytes[..bytes.len() - 50];
+        assert!(matches!(decode(cut, DEFAULT_MAX_PIXELS), Err(PhotoError::Corrupt(_))));
     }
 
     #[test]
