@@ -159,17 +159,21 @@ pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
         let time = dot.median_ms / linear.median_ms;
         let memory = dot_cost.peak_bytes as f64 / linear_cost.peak_bytes as f64;
         let flops = dot_cost.flops as f64 / linear_cost.flops as f64;
+        let attention_flops = (dot_cost.flops - dot_cost.projection_flops) as f64
+            / (linear_cost.flops - linear_cost.projection_flops) as f64;
         let ([h, w], c) = RATIO_CASE;
         if options.json {
             let line = serde_json::json!({
                 "summary": "dot/linear", "height": h, "width": w, "channels": c,
                 "time_ratio": time, "memory_ratio": memory, "flop_ratio": flops,
+                "attention_flop_ratio": attention_flops,
             });
             writeln!(out, "{line}").map_err(io)?;
         } else {
             writeln!(
                 out,
-                "dot ÷ linear at {h}×{w}, C = {c}: time {time:.1}×, memory {memory:.1}×, FLOPs {flops:.1}×"
+                "dot ÷ linear at {h}×{w}, C = {c}: time {time:.1}×, memory {memory:.1}×, \
+                 FLOPs {flops:.1}× ({attention_flops:.0}× without the 1×1 projections both share)"
             )
             .map_err(io)?;
         }
@@ -209,6 +213,7 @@ fn json_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>, backe
         "width": case.width,
         "channels": case.channels,
         "flops": cost.flops,
+        "projection_flops": cost.projection_flops,
         "peak_bytes": cost.peak_bytes,
         "largest_buffer_bytes": cost.largest_buffer_bytes,
     });

@@ -11,6 +11,8 @@ const FLOAT: u64 = 4;
 pub struct BlockCost {
     /// Floating-point operations (a multiply-add counts 2), projections included.
     pub flops: u64,
+    /// The part of `flops` spent in the 1×1 projections, which every mode shares.
+    pub projection_flops: u64,
     /// Bytes of the intermediates alive together at the block's peak (not its input or weights).
     pub peak_bytes: u64,
     /// Bytes of the largest single intermediate: what one GPU buffer must hold.
@@ -23,7 +25,12 @@ impl ContextBlockConfig {
         let [b, c, k] = [batch, self.channels, self.key_channels()].map(|v| v as u64);
         let (h, w) = (height as u64, width as u64);
         let n = h * w;
-        let projections = 2 * n * c * (2 * k + c);
+        let projections = match self.mode {
+            AttentionMode::None => 0,
+            AttentionMode::Efficient => 2 * n * c * (2 * k + 2 * c), // and the reprojection
+            AttentionMode::CrissCross => RECURRENCE as u64 * 2 * n * c * (2 * k + c),
+            _ => 2 * n * c * (2 * k + c),
+        };
         let (flops, peak, largest) = match self.mode {
             AttentionMode::None => (0, 0, 0),
             // q, k, v; the N×N scores and their softmax together; the output.
@@ -40,7 +47,7 @@ impl ContextBlockConfig {
             ),
             // q, k, v and their softmaxes; the C'×C context; the output and its reprojection.
             AttentionMode::Efficient => (
-                projections + 2 * n * c * c + 4 * n * c * k + 10 * n * k,
+                projections + 4 * n * c * k + 10 * n * k,
                 4 * k * n + 3 * c * n + c * k,
                 c * n,
             ),
@@ -48,7 +55,7 @@ impl ContextBlockConfig {
             AttentionMode::CrissCross => {
                 let candidates = n * (h + w);
                 (
-                    RECURRENCE as u64 * (projections + 2 * candidates * (k + c) + 5 * candidates),
+                    projections + RECURRENCE as u64 * (2 * candidates * (k + c) + 5 * candidates),
                     2 * k * n + 4 * c * n + 3 * candidates,
                     candidates.max(c * n),
                 )
@@ -56,6 +63,7 @@ impl ContextBlockConfig {
         };
         BlockCost {
             flops: b * flops,
+            projection_flops: b * projections,
             peak_bytes: FLOAT * b * peak,
             largest_buffer_bytes: FLOAT * b * largest,
         }
@@ -88,6 +96,6 @@ mod tests {
             assert!((ratio(mode, |c| c.flops) - 4.0).abs() < 0.01, "{mode}");
             assert!((ratio(mode, |c| c.peak_bytes) - 4.0).abs() < 0.01, "{mode}");
         }
-        assert_eq!(cost(AttentionMode::None, 128), BlockCost { flops: 0, peak_bytes: 0, largest_buffer_bytes: 0 });
+        assert_eq!(cost(AttentionMode::None, 128), BlockCost { flops: 0, projection_flops: 0, peak_bytes: 0, largest_buffer_bytes: 0 });
     }
 }
