@@ -5,7 +5,8 @@
 //! - [`model`]: the Selfie Segmentation network with the context block inside.
 //! - [`weights`]: each mode's weights, as burnpack records.
 //! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
-//! - native only: [`backend`], [`bench`], [`import`], [`segment`]; browser only: `web`.
+//! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
+//!   [`dataset`]; browser only: `web`.
 
 pub mod attention;
 pub mod model;
@@ -13,11 +14,19 @@ pub mod photo;
 pub mod preprocess;
 pub mod weights;
 
-#[cfg(not(target_family = "wasm"))]
+#[cfg(feature = "native")]
 pub mod backend;
-#[cfg(not(target_family = "wasm"))]
+#[cfg(feature = "native")]
 pub mod bench;
-#[cfg(not(target_family = "wasm"))]
+#[cfg(feature = "native")]
+pub mod dataset;
+#[cfg(feature = "native")]
+pub mod eval;
+#[cfg(feature = "native")]
 pub mod import;
-#[cfg(not(target_family = "wasm"))]
+#[cfg(feature = "native")]
 pub mod segment;
+#[cfg(feature = "native")]
+pub mod train;
+#[cfg(feature = "web")]
+pub mod web;

@@ -29,7 +29,7 @@ pub fn to_bytes(net: SelfieNet) -> Result<Vec<u8>, String> {
     Ok(bytes.to_vec())
 }
 
-#[cfg(not(target_family = "wasm"))]
+#[cfg(feature = "native")]
 mod files {
     use std::path::{Path, PathBuf};
 
@@ -42,6 +42,18 @@ mod files {
         from_bytes(bytes, mode, device)
     }
 
+    /// The pretrained network of `dir/selfie-none.bpk` with a new `mode` block (γ = 0, so
+    /// the same network), its weights drawn from `seed`: where training starts.
+    pub fn pretrained_with_new_block(dir: &Path, mode: AttentionMode, seed: u64, device: &Device) -> Result<SelfieNet, String> {
+        let path = dir.join(file_name(AttentionMode::None));
+        let record = ModuleRecord::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        device.seed(seed);
+        SelfieNetConfig::new(mode)
+            .init(device)
+            .try_load_record(record.allow_partial(true))
+            .map_err(|err| format!("{}: {err}", path.display()))
+    }
+
     /// Save a network's weights into `dir` under its mode's name.
     pub fn save(net: SelfieNet, dir: &Path) -> Result<PathBuf, String> {
         let path = dir.join(file_name(net.mode()));
@@ -50,8 +62,8 @@ mod files {
     }
 }
 
-#[cfg(not(target_family = "wasm"))]
-pub use files::{load, save};
+#[cfg(feature = "native")]
+pub use files::{load, pretrained_with_new_block, save};
 
 #[cfg(test)]
 mod tests {

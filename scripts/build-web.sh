@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build the WebAssembly module the page loads (www/pkg/linseg.js and linseg_bg.wasm), installing
+# what is missing first: the wasm32 target, and wasm-bindgen-cli at the exact version Cargo.lock
+# pins for the wasm-bindgen crate (the two must match).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/linseg-target}"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$version" ]; then
+  echo "installing wasm-bindgen-cli $version (about 7 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$version"
+fi
+
+cargo rustc --lib --profile wasm --target wasm32-unknown-unknown \
+  --no-default-features --features web --crate-type cdylib
+wasm-bindgen --target web --no-typescript --out-dir www/pkg \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/linseg.wasm"
+ls -l www/pkg/linseg_bg.wasm | awk '{printf "www/pkg/linseg_bg.wasm: %.1f MB\n", $5 / 1e6}'
