@@ -1,0 +1,175 @@
+//! `linseg eval`: how well each mode keeps, at 512 and 1024 px, the masks the network gives at
+//! the 256 px it was trained at — on held-out photos that never entered training.
+//!
+//! The reference for a photo is the pretrained network's mask at 256 px, scaled to the photo
+//! (there are no human labels for these photos). The scores: IoU of the masks at 0.5, and the
+//! boundary F-score of Perazzi et al. (DAVIS 2016): boundary pixels count as matched within
+//! 0.75 % of the photo's diagonal.
+
+use std::time::Instant;
+
+use burn::tensor::Device;
+use image::{GrayImage, RgbaImage};
+
+use crate::model::{SelfieNet, TRAINED_SIZE};
+use crate::segment;
+
+/// One mode at one size, averaged over the photos.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Score {
+    /// The attention mode's name.
+    pub mode: String,
+    /// The processing size (longer side, px).
+    pub size: u32,
+    /// Mean IoU against the reference.
+    pub iou: f64,
+    /// Mean boundary F-score against the reference.
+    pub boundary_f: f64,
+    /// Mean milliseconds per photo: preprocessing, network and postprocessing.
+    pub ms_per_photo: f64,
+}
+
+/// `|A ∩ B| / |A ∪ B|` of two masks thresholded at 128 (1 when both are empty).
+pub fn iou(a: &GrayImage, b: &GrayImage) -> f64 {
+    let (mut both, mut either) = (0u64, 0u64);
+    for (p, q) in a.pixels().zip(b.pixels()) {
+        let (p, q) = (p[0] >= 128, q[0] >= 128);
+        both += (p && q) as u64;
+        either += (p || q) as u64;
+    }
+    if either == 0 { 1.0 } else { both as f64 / either as f64 }
+}
+
+/// The pixels of the mask (≥ 128) with a 4-neighbour outside it, row-major.
+fn boundary(mask: &GrayImage) -> Vec<bool> {
+    let (w, h) = mask.dimensions();
+    let inside = |x: i64, y: i64| {
+        x >= 0 && y >= 0 && x < w as i64 && y < h as i64 && mask.get_pixel(x as u32, y as u32)[0] >= 128
+    };
+    let mut out = vec![false; (w * h) as usize];
+    for y in 0..h as i64 {
+        for x in 0..w as i64 {
+            out[(y * w as i64 + x) as usize] = inside(x, y)
+                && [(-1, 0), (1, 0), (0, -1), (0, 1)].iter().any(|(dx, dy)| !inside(x + dx, y + dy));
+        }
+    }
+    out
+}
+
+/// Grow a boolean grid by `radius` in every direction (a square, done as two 1-D passes).
+fn dilate(grid: &[bool], width: usize, height: usize, radius: usize) -> Vec<bool> {
+    let pass = |grid: &[bool], along_rows: bool| {
+        let mut out = vec![false; grid.len()];
+        let (outer, inner) = if along_rows { (height, width) } else { (width, height) };
+        let at = |o: usize, i: usize| if along_rows { o * width + i } else { i * width + o };
+        for o in 0..outer {
+            let mut last_true: Option<usize> = None;
+            let mut next_true = (0..inner).find(|&i| grid[at(o, i)]);
+            for i in 0..inner {
+                if grid[at(o, i)] {
+                    last_true = Some(i);
+                }
+                if next_true.is_some_and(|n| n < i) {
+                    next_true = (i..inner).find(|&j| grid[at(o, j)]);
+                }
+                let near_before = last_true.is_some_and(|l| i - l <= radius);
+                let near_after = next_true.is_some_and(|n| n - i <= radius);
+                out[at(o, i)] = near_before || near_after;
+            }
+        }
+        out
+    };
+    pass(&pass(grid, true), false)
+}
+
+/// The boundary F-score of `predicted` against `reference`, boundaries matched within
+/// 0.75 % of the diagonal (at least one pixel).
+pub fn boundary_f_score(predicted: &GrayImage, reference: &GrayImage) -> f64 {
+    let (w, h) = predicted.dimensions();
+    let radius = ((0.0075 * ((w * w + h * h) as f64).sqrt()).round() as usize).max(1);
+    let (ours, theirs) = (boundary(predicted), boundary(reference));
+    let (ours_count, theirs_count) = (ours.iter().filter(|&&b| b).count(), theirs.iter().filter(|&&b| b).count());
+    match (ours_count, theirs_count) {
+        (0, 0) => return 1.0,
+        (0, _) | (_, 0) => return 0.0,
+        _ => {}
+    }
+    let (ours_near, theirs_near) = (dilate(&ours, w as usize, h as usize, radius), dilate(&theirs, w as usize, h as usize, radius));
+    let precision = ours.iter().zip(&theirs_near).filter(|&(&b, &n)| b && n).count() as f64 / ours_count as f64;
+    let recall = theirs.iter().zip(&ours_near).filter(|&(&b, &n)| b && n).count() as f64 / theirs_count as f64;
+    if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) }
+}
+
+/// Score each network at each size on the photos, against `reference` at 256 px.
+pub fn evaluate(
+    networks: &[SelfieNet],
+    reference: &SelfieNet,
+    photos: &[RgbaImage],
+    sizes: &[u32],
+    device: &Device,
+    mut report: impl FnMut(&Score),
+) -> Vec<Score> {
+    let references: Vec<GrayImage> =
+        photos.iter().map(|photo| segment::segment_photo(reference, photo, TRAINED_SIZE as u32, device).0).collect();
+    let mut scores = Vec::new();
+    for net in networks {
+        for &size in sizes {
+            let (mut iou_sum, mut f_sum, mut ms_sum) = (0.0, 0.0, 0.0);
+            for (photo, reference) in photos.iter().zip(&references) {
+                let started = Instant::now();
+                let (mask, _) = segment::segment_photo(net, photo, size, device);
+                ms_sum += started.elapsed().as_secs_f64() * 1e3;
+                iou_sum += iou(&mask, reference);
+                f_sum += boundary_f_score(&mask, reference);
+            }
+            let n = photos.len() as f64;
+            let score = Score {
+                mode: net.mode().to_string(),
+                size,
+                iou: iou_sum / n,
+                boundary_f: f_sum / n,
+                ms_per_photo: ms_sum / n,
+            };
+            report(&score);
+            scores.push(score);
+        }
+    }
+    scores
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+
+    fn disc(size: u32, cx: f64, cy: f64, r: f64) -> GrayImage {
+        GrayImage::from_fn(size, size, |x, y| {
+            let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
+            Luma([if d <= r { 255 } else { 0 }])
+        })
+    }
+
+    #[test]
+    fn identical_masks_score_one() {
+        let a = disc(100, 50.0, 50.0, 20.0);
+        assert_eq!(iou(&a, &a), 1.0);
+        assert_eq!(boundary_f_score(&a, &a), 1.0);
+    }
+
+    #[test]
+    fn disjoint_masks_score_zero() {
+        let (a, b) = (disc(100, 20.0, 20.0, 10.0), disc(100, 80.0, 80.0, 10.0));
+        assert_eq!(iou(&a, &b), 0.0);
+        assert_eq!(boundary_f_score(&a, &b), 0.0);
+    }
+
+    /// A one-pixel shift is within the tolerance (1 px at a 141 px diagonal); a large one is not.
+    #[test]
+    fn boundaries_match_within_the_tolerance_only() {
+        let a = disc(100, 50.0, 50.0, 20.0);
+        assert_eq!(boundary_f_score(&a, &disc(100, 51.0, 50.0, 20.0)), 1.0);
+        assert!(boundary_f_score(&a, &disc(100, 56.0, 50.0, 20.0)) < 0.5);
+        let iou_shifted = iou(&a, &disc(100, 56.0, 50.0, 20.0));
+        assert!(iou_shifted > 0.5 && iou_shifted < 0.9, "{iou_shifted}");
+    }
+}
