@@ -1,0 +1,368 @@
+// Browser tests of the page (index.html + www/), run with `node --test tests/browser/`.
+//
+// They start scripts/serve.mjs on a free loopback port and drive Debian's Chromium through
+// playwright-core, headless, twice: on WebGPU (SwiftShader, a software Vulkan; slow: the
+// first run compiles shaders for minutes, so timeouts are generous and no time is asserted)
+// and on the CPU fallback (?backend=cpu). Each suite uploads a person photo, waits for its
+// mask, downloads it and compares it with the native CLI's mask for the same photo, mode and
+// size (IoU at 128 >= 0.98), switches through every mode, uploads bad files, and checks that
+// no request left the page's origin and that nothing was logged as an error.
+//
+// Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
+// models/, and the CLI (LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else
+// target/release/linseg). Screenshots go to tests/browser/output/{webgpu,cpu}.png.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const OUTPUT = join(ROOT, 'tests/browser/output');
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const MODES = ['none', 'dot', 'linear', 'efficient', 'criss-cross'];
+const MODE = 'linear';
+const SIZE = 256;
+const MIN_IOU = 0.98;
+
+// SwiftShader runs WebGPU on the CPU: warm-up and each mode's first run compile shaders.
+const MINUTE = 60_000;
+const START_TIMEOUT = 15 * MINUTE;
+const RUN_TIMEOUT = 15 * MINUTE;
+const TEST_TIMEOUT = 45 * MINUTE;
+
+/** The person photo: the registry's astronaut when the helper has produced it. */
+function pickPhoto() {
+  const candidates = [
+    process.env.LINSEG_TEST_PHOTO,
+    'tests/fixtures/photos/astronaut.png',
+    'tests/fixtures/photos/grace_hopper.jpg',
+    'tests/fixtures/golden/astronaut.input.png',
+  ].filter(Boolean);
+  for (const candidate of candidates) {
+    const path = resolve(ROOT, candidate);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`no person photo found; looked for ${candidates.join(', ')}`);
+}
+
+function linsegBin() {
+  if (process.env.LINSEG_BIN) return resolve(ROOT, process.env.LINSEG_BIN);
+  const target = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
+  return join(target, 'release', 'linseg');
+}
+
+const PHOTO = pickPhoto();
+const PHOTO_NAME = basename(PHOTO);
+const PHOTO_STEM = basename(PHOTO, extname(PHOTO));
+const WORK = mkdtempSync(join(tmpdir(), 'linseg-browser-'));
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+function readPng(path) {
+  return PNG.sync.read(readFileSync(path));
+}
+
+/** IoU of two masks (first channel of RGBA, as pngjs gives every PNG), thresholded at 128. */
+function maskIou(a, b) {
+  assert.equal(a.width, b.width, 'mask widths differ');
+  assert.equal(a.height, b.height, 'mask heights differ');
+  let intersection = 0;
+  let union = 0;
+  for (let i = 0; i < a.width * a.height; i++) {
+    const x = a.data[i * 4] >= 128;
+    const y = b.data[i * 4] >= 128;
+    if (x && y) intersection += 1;
+    if (x || y) union += 1;
+  }
+  return { iou: union === 0 ? 1 : intersection / union, union };
+}
+
+/** The CLI's mask for the photo (computed once, shared by both suites). */
+let cliMaskPromise = null;
+function cliMask() {
+  cliMaskPromise ??= Promise.resolve().then(() => {
+    const bin = linsegBin();
+    assert.ok(existsSync(bin), `the linseg CLI is not at ${bin}; build it (cargo build --release) or set LINSEG_BIN`);
+    const out = join(WORK, 'cli');
+    mkdirSync(out, { recursive: true });
+    const run = spawnSync(bin, ['segment', PHOTO, '--mode', MODE, '--size', String(SIZE), '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 10 * MINUTE,
+    });
+    assert.equal(run.status, 0, `linseg segment failed (${run.status ?? run.signal}):\n${run.stderr}`);
+    const path = join(out, `${PHOTO_STEM}.mask.png`);
+    assert.ok(existsSync(path), `linseg segment did not write ${path}`);
+    return readPng(path);
+  });
+  return cliMaskPromise;
+}
+
+/** Starts scripts/serve.mjs on a free port; resolves { url, stop }. */
+function startServer() {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs'), '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
+      if (match) {
+        child.stdout.off('data', onData);
+        resolvePromise({
+          url: match[0],
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+              child.once('exit', () => {
+                clearTimeout(force);
+                done();
+              });
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`serve.mjs exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+/** The origin a request URL belongs to (blob: URLs belong to the origin inside them). */
+function originOf(url) {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'blob:') return new URL(parsed.pathname).origin;
+  return parsed.origin;
+}
+
+/** Waits until the photo named `name` leaves queued/running; returns { state, status }
+ *  (state 'missing' at once when there is no such photo). */
+async function settledPhoto(page, name, timeout) {
+  const handle = await page.waitForFunction(
+    (photoName) => {
+      const li = [...document.querySelectorAll('[data-testid="photo"]')].find((el) => el.dataset.name === photoName);
+      if (!li) return { state: 'missing', status: `no photo named ${photoName} on the page` };
+      if (li.dataset.state === 'queued' || li.dataset.state === 'running') return null;
+      return { state: li.dataset.state, status: li.querySelector('[data-testid="photo-status"]')?.textContent ?? '' };
+    },
+    name,
+    { timeout, polling: 250 },
+  );
+  return handle.jsonValue();
+}
+
+/** Waits for a run of `mode` newer than run number `after`, or for the photo to fail. */
+async function nextRun(page, name, mode, after, timeout) {
+  const handle = await page.waitForFunction(
+    ([photoName, wanted, previous]) => {
+      const t = document.getElementById('timings');
+      if (t.dataset.mode === wanted && Number(t.dataset.run) > previous) {
+        return { ok: true, mode: t.dataset.mode, run: Number(t.dataset.run), totalMs: Number(t.dataset.totalMs) };
+      }
+      const li = [...document.querySelectorAll('[data-testid="photo"]')].find((el) => el.dataset.name === photoName);
+      if (!li) return { ok: false, state: 'missing', status: `no photo named ${photoName} on the page` };
+      if (li.dataset.state === 'error' || li.dataset.state === 'refused') {
+        return { ok: false, state: li.dataset.state, status: li.querySelector('[data-testid="photo-status"]')?.textContent };
+      }
+      return null;
+    },
+    [name, mode, after],
+    { timeout, polling: 250 },
+  );
+  return handle.jsonValue();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suites.
+
+let server;
+
+before(async () => {
+  mkdirSync(OUTPUT, { recursive: true });
+  server = await startServer();
+});
+
+after(async () => {
+  await server?.stop();
+  rmSync(WORK, { recursive: true, force: true });
+});
+
+function pageSuite(name, { query, backend }) {
+  describe(`page on ${name}`, () => {
+    let context;
+    let page;
+    let profile;
+    const foreign = [];
+    const pageErrors = [];
+    const consoleErrors = [];
+    // Later tests stop at once (instead of waiting out their timeouts) when the model never started.
+    let started = false;
+    const requireStarted = () => assert.ok(started, 'the model did not start (see the first test)');
+
+    before(async () => {
+      assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN)`);
+      profile = mkdtempSync(join(tmpdir(), `linseg-chromium-${name}-`));
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: FLAGS,
+        acceptDownloads: true,
+        viewport: { width: 1280, height: 900 },
+      });
+      context.setDefaultTimeout(RUN_TIMEOUT);
+      const origin = new URL(server.url).origin;
+      context.on('request', (request) => {
+        const url = request.url();
+        if (url.startsWith('data:')) return;
+        if (originOf(url) !== origin) foreign.push(url);
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(message.text());
+      });
+      await page.goto(new URL(query, server.url).href);
+    });
+
+    after(async () => {
+      await context?.close();
+      if (profile) rmSync(profile, { recursive: true, force: true });
+    });
+
+    test('names the backend it runs on and warms up', { timeout: TEST_TIMEOUT }, async () => {
+      await page.waitForSelector('#backend[data-state="ready"], #backend[data-state="failed"]', {
+        timeout: START_TIMEOUT,
+      });
+      const label = page.locator('#backend');
+      const errors = await page.locator('#errors').innerText();
+      assert.equal(await label.getAttribute('data-state'), 'ready', `the model did not start:\n${errors}`);
+      assert.equal(await label.getAttribute('data-backend'), backend);
+      const text = (await label.innerText()).trim();
+      if (backend === 'webgpu') assert.match(text, /^WebGPU on \S/);
+      else assert.match(text, /^CPU · forced by \?backend=cpu/);
+      assert.equal(await page.locator('#errors li').count(), 0, `warm-up reported:\n${errors}`);
+      started = true;
+    });
+
+    test('segments a photo like the CLI does', { timeout: TEST_TIMEOUT }, async (t) => {
+      requireStarted();
+      // The page's part first, so that the later tests have their photo even without the CLI.
+      await page.setInputFiles('#file-input', PHOTO);
+      const settled = await settledPhoto(page, PHOTO_NAME, RUN_TIMEOUT);
+      assert.equal(settled.state, 'done', `the photo did not segment: ${settled.status}`);
+
+      const timings = page.locator('#timings');
+      assert.equal(await timings.getAttribute('data-mode'), MODE);
+      assert.equal(await timings.getAttribute('data-size'), String(SIZE));
+      assert.equal(await timings.getAttribute('data-backend'), backend);
+      assert.ok(Number(await timings.getAttribute('data-total-ms')) > 0, 'no total time');
+
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-mask')]);
+      assert.equal(download.suggestedFilename(), `${PHOTO_STEM}.mask.png`);
+      const saved = join(WORK, `${name}.mask.png`);
+      await download.saveAs(saved);
+      const mask = readPng(saved);
+      const photo = await page.locator('#view').evaluate((canvas) => [canvas.width, canvas.height]);
+      assert.deepEqual([mask.width, mask.height], photo, 'the mask is not the photo’s size');
+      await page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
+
+      const expected = await cliMask();
+      const { iou, union } = maskIou(mask, expected);
+      t.diagnostic(`${PHOTO_NAME}: IoU with the CLI's mask ${iou.toFixed(4)}`);
+      assert.ok(union > 0, 'neither mask finds a person');
+      assert.ok(iou >= MIN_IOU, `IoU with the CLI's mask is ${iou.toFixed(4)}, below ${MIN_IOU}`);
+    });
+
+    test('re-runs at once for every mode', { timeout: TEST_TIMEOUT }, async () => {
+      requireStarted();
+      // Every other mode, then back to the first: each change must bring a new timing.
+      const order = [...MODES.filter((m) => m !== MODE), MODE];
+      for (const mode of order) {
+        const previous = Number(await page.locator('#timings').getAttribute('data-run'));
+        await page.selectOption('#mode', mode);
+        const run = await nextRun(page, PHOTO_NAME, mode, previous, RUN_TIMEOUT);
+        assert.ok(run.ok, `${mode} did not run: ${run.state}: ${run.status}`);
+        assert.ok(run.totalMs > 0, `${mode}: no total time`);
+      }
+      assert.equal(await page.locator('#view').getAttribute('data-has-mask'), 'true');
+    });
+
+    test('shows bad files as errors while the good photo stays done', { timeout: TEST_TIMEOUT }, async () => {
+      requireStarted();
+      // A valid PNG cut in half, and a file over the 50 MB limit (sparse: no disk used).
+      const whole = new PNG({ width: 64, height: 64 });
+      whole.data.fill(200);
+      const png = PNG.sync.write(whole);
+      const huge = join(WORK, 'huge.jpg');
+      writeFileSync(huge, '');
+      truncateSync(huge, 51 * 1024 * 1024);
+      const bad = [
+        { name: 'not-an-image.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('plain text, not a JPEG\n') },
+        { name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) },
+        { name: 'truncated.png', mimeType: 'image/png', buffer: png.subarray(0, Math.floor(png.length / 2)) },
+      ];
+      await page.setInputFiles('#file-input', bad);
+      await page.setInputFiles('#file-input', huge);
+
+      for (const name of [...bad.map((b) => b.name), 'huge.jpg']) {
+        const settled = await settledPhoto(page, name, RUN_TIMEOUT);
+        assert.equal(settled.state, 'error', `${name} should be an error, is ${settled.state}: ${settled.status}`);
+        assert.ok(settled.status.length > 0, `${name}: no message on its thumbnail`);
+      }
+      const errors = await page.locator('#errors').innerText();
+      for (const name of ['not-an-image.jpg', 'empty.png', 'truncated.png', 'huge.jpg']) {
+        assert.ok(errors.includes(name), `#errors does not mention ${name}:\n${errors}`);
+      }
+      assert.match(errors, /empty\.png: .*empty/i);
+      assert.match(errors, /huge\.jpg: .*(limit|too large)/i);
+
+      const good = page.locator(`[data-testid="photo"][data-name="${PHOTO_NAME}"]`);
+      assert.equal(await good.getAttribute('data-state'), 'done');
+      assert.equal(await page.locator('#view').getAttribute('data-has-mask'), 'true');
+      assert.ok((await page.locator('#caption').innerText()).includes(PHOTO_NAME), 'the view no longer shows the good photo');
+
+      // The page still works: another mode still runs on the good photo.
+      const previous = Number(await page.locator('#timings').getAttribute('data-run'));
+      await page.selectOption('#mode', 'none');
+      const run = await nextRun(page, PHOTO_NAME, 'none', previous, RUN_TIMEOUT);
+      assert.ok(run.ok, `the page stopped working after bad files: ${run.status}`);
+    });
+
+    test('stays on its origin and logs no errors', () => {
+      assert.deepEqual(foreign, [], 'requests left the page’s origin');
+      assert.deepEqual(pageErrors, [], 'uncaught exceptions in the page');
+      assert.deepEqual(consoleErrors, [], 'console errors');
+    });
+  });
+}
+
+pageSuite('webgpu', { query: 'index.html', backend: 'webgpu' });
+pageSuite('cpu', { query: 'index.html?backend=cpu', backend: 'cpu' });

@@ -1,0 +1,201 @@
+// Charts for the analysis panel, as inline SVG: horizontal bars of time and block memory per
+// mode ("Compare modes") and a log–log line chart of time against resolution per mode
+// ("Resolution sweep"). Colours, text and gridlines come from style.css classes.
+
+import { formatBytes, formatMs } from './format.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** One colour per mode (Okabe–Ito, safe for colour-blind readers); `none` stays grey. */
+export const MODE_COLOURS = {
+  none: '#8a919c',
+  dot: '#d55e00',
+  linear: '#0072b2',
+  efficient: '#009e73',
+  'criss-cross': '#cc79a7',
+};
+
+function el(name, attributes = {}, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+function svgRoot(width, height, label) {
+  return el('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    class: 'chart',
+    role: 'img',
+    'aria-label': label,
+    preserveAspectRatio: 'xMidYMid meet',
+  });
+}
+
+/** About `count` round ticks from 0 to at least `max`. */
+function linearTicks(max, count = 4) {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = 0; t <= max + step * 0.999; t += step) ticks.push(t);
+  return ticks;
+}
+
+/** Ticks of a log axis covering [min, max]: 1, 2, 5 × 10^k when the range is short. */
+function logTicks(min, max) {
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  const steps = hi - lo <= 2 ? [1, 2, 5] : [1];
+  const ticks = [];
+  for (let k = lo; k <= hi; k++) for (const s of steps) ticks.push(s * 10 ** k);
+  const inRange = ticks.filter((t) => t >= min / 1.0001 && t <= max * 1.0001);
+  return inRange.length >= 2 ? inRange : [10 ** lo, 10 ** hi];
+}
+
+function tickLabel(value) {
+  if (value >= 1000) return `${value / 1000}k`.replace('.0k', 'k');
+  return String(Math.round(value * 100) / 100);
+}
+
+/**
+ * Horizontal bars, one per row, in a box at (x, y) of size w×h.
+ * rows: [{ label, value (number|null), colour, note (shown instead of a bar when value is null) }]
+ */
+function barPanel(svg, { x, y, w, h, title, axisLabel, rows, format, scale = 1 }) {
+  const labelWidth = 92;
+  const top = y + 26;
+  const bottom = y + h - 34;
+  const left = x + labelWidth;
+  const right = x + w - 64;
+  const values = rows.map((r) => r.value).filter((v) => v != null && Number.isFinite(v));
+  const ticks = linearTicks(Math.max(...values, 0) / scale);
+  const max = ticks.at(-1) * scale || 1;
+  const px = (v) => left + ((right - left) * v) / max;
+
+  svg.append(el('text', { x, y: y + 12, class: 'chart-title' }, title));
+  for (const t of ticks) {
+    const gx = px(t * scale);
+    svg.append(el('line', { x1: gx, x2: gx, y1: top - 4, y2: bottom, class: 'chart-grid' }));
+    svg.append(el('text', { x: gx, y: bottom + 14, class: 'chart-tick', 'text-anchor': 'middle' }, tickLabel(t)));
+  }
+  svg.append(el('text', { x: (left + right) / 2, y: bottom + 30, class: 'chart-axis', 'text-anchor': 'middle' }, axisLabel));
+  svg.append(el('line', { x1: left, x2: left, y1: top - 4, y2: bottom, class: 'chart-axis-line' }));
+
+  const band = (bottom - top) / Math.max(rows.length, 1);
+  const barHeight = Math.min(18, band * 0.62);
+  rows.forEach((row, i) => {
+    const cy = top + band * (i + 0.5);
+    svg.append(el('text', { x: left - 8, y: cy + 4, class: 'chart-label', 'text-anchor': 'end' }, row.label));
+    if (row.value == null || !Number.isFinite(row.value)) {
+      svg.append(el('text', { x: left + 6, y: cy + 4, class: 'chart-note' }, row.note ?? '–'));
+      return;
+    }
+    const barWidth = Math.max(1, px(row.value) - left);
+    const bar = el('rect', { x: left, y: cy - barHeight / 2, width: barWidth, height: barHeight, rx: 2, fill: row.colour });
+    bar.append(el('title', {}, `${row.label}: ${format(row.value)}`));
+    svg.append(bar);
+    svg.append(el('text', { x: left + barWidth + 6, y: cy + 4, class: 'chart-value' }, format(row.value)));
+  });
+}
+
+/**
+ * "Compare modes": time and attention-block memory per mode, side by side.
+ * rows: [{ mode, totalMs, blockBytes, note }]  (null values draw `note`, e.g. "refused")
+ */
+export function renderCompareChart(container, rows) {
+  const width = 760;
+  const height = Math.max(180, 80 + rows.length * 30);
+  const svg = svgRoot(width, height, 'Time and attention-block memory per mode');
+  const half = width / 2;
+  barPanel(svg, {
+    x: 0, y: 0, w: half - 16, h: height,
+    title: 'Time per run',
+    axisLabel: 'total time (ms)',
+    rows: rows.map((r) => ({ label: r.mode, value: r.totalMs, colour: MODE_COLOURS[r.mode], note: r.note })),
+    format: formatMs,
+  });
+  barPanel(svg, {
+    x: half + 16, y: 0, w: half - 16, h: height,
+    title: 'Attention block memory',
+    axisLabel: 'peak memory of the block (MiB)',
+    rows: rows.map((r) => ({ label: r.mode, value: r.blockBytes, colour: MODE_COLOURS[r.mode], note: r.note })),
+    format: formatBytes,
+    scale: 1024 ** 2,
+  });
+  container.replaceChildren(svg);
+}
+
+/**
+ * "Resolution sweep": time against resolution per mode, both axes logarithmic.
+ * series: [{ mode, points: [{ size, ms (number|null) }] }]; sizes: the x positions.
+ */
+export function renderSweepChart(container, { sizes, series }) {
+  const width = 760;
+  const height = 320;
+  const svg = svgRoot(width, height, 'Time against resolution per mode, log–log');
+  const left = 64;
+  const right = width - 140;
+  const top = 30;
+  const bottom = height - 48;
+
+  svg.append(el('text', { x: 0, y: 12, class: 'chart-title' }, 'Time against resolution (log–log)'));
+
+  const all = series.flatMap((s) => s.points.map((p) => p.ms)).filter((v) => v != null && v > 0);
+  const min = all.length ? Math.min(...all) : 1;
+  const max = all.length ? Math.max(...all) : 10;
+  const lo = Math.log10(min) - 0.05;
+  const hi = Math.log10(max === min ? max * 10 : max) + 0.05;
+  const py = (v) => bottom - ((bottom - top) * (Math.log10(v) - lo)) / (hi - lo);
+  const xs = sizes.map((s) => Math.log2(s));
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs);
+  const px = (s) => (x1 === x0 ? (left + right) / 2 : left + ((right - left) * (Math.log2(s) - x0)) / (x1 - x0));
+
+  for (const t of logTicks(10 ** lo, 10 ** hi)) {
+    const gy = py(t);
+    svg.append(el('line', { x1: left, x2: right, y1: gy, y2: gy, class: 'chart-grid' }));
+    svg.append(el('text', { x: left - 8, y: gy + 4, class: 'chart-tick', 'text-anchor': 'end' }, tickLabel(t)));
+  }
+  for (const s of sizes) {
+    const gx = px(s);
+    svg.append(el('line', { x1: gx, x2: gx, y1: top, y2: bottom, class: 'chart-grid' }));
+    svg.append(el('text', { x: gx, y: bottom + 16, class: 'chart-tick', 'text-anchor': 'middle' }, String(s)));
+  }
+  svg.append(el('line', { x1: left, x2: left, y1: top, y2: bottom, class: 'chart-axis-line' }));
+  svg.append(el('line', { x1: left, x2: right, y1: bottom, y2: bottom, class: 'chart-axis-line' }));
+  svg.append(el('text', { x: (left + right) / 2, y: bottom + 38, class: 'chart-axis', 'text-anchor': 'middle' }, 'resolution (longer side, px; log scale)'));
+  svg.append(el('text', {
+    x: 14, y: (top + bottom) / 2, class: 'chart-axis', 'text-anchor': 'middle',
+    transform: `rotate(-90 14 ${(top + bottom) / 2})`,
+  }, 'total time (ms; log scale)'));
+
+  series.forEach((s, i) => {
+    const colour = MODE_COLOURS[s.mode];
+    const points = s.points.filter((p) => p.ms != null && p.ms > 0);
+    // Runs of consecutive measured sizes are joined; a refused size leaves a gap.
+    let path = '';
+    let pen = false;
+    for (const size of sizes) {
+      const p = s.points.find((q) => q.size === size);
+      if (p?.ms != null && p.ms > 0) {
+        path += `${pen ? 'L' : 'M'}${px(size).toFixed(1)},${py(p.ms).toFixed(1)}`;
+        pen = true;
+      } else {
+        pen = false;
+      }
+    }
+    if (path) svg.append(el('path', { d: path, fill: 'none', stroke: colour, 'stroke-width': 2, class: 'chart-line' }));
+    for (const p of points) {
+      const dot = el('circle', { cx: px(p.size), cy: py(p.ms), r: 3.5, fill: colour });
+      dot.append(el('title', {}, `${s.mode} at ${p.size}: ${formatMs(p.ms)}`));
+      svg.append(dot);
+    }
+    const ly = top + 6 + i * 20;
+    svg.append(el('line', { x1: right + 20, x2: right + 40, y1: ly, y2: ly, stroke: colour, 'stroke-width': 2 }));
+    svg.append(el('circle', { cx: right + 30, cy: ly, r: 3.5, fill: colour }));
+    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, s.mode));
+  });
+  container.replaceChildren(svg);
+}

@@ -1,0 +1,33 @@
+// Shared constants of the page and its worker: the modes and sizes the model offers, and the
+// page's own limits (file size, pixel count, CPU memory). No logic lives here.
+
+/** The attention modes, in the order the page lists them (weights: models/selfie-<mode>.bpk). */
+export const MODES = ['none', 'dot', 'linear', 'efficient', 'criss-cross'];
+
+/** Processing resolutions (the longer side the network sees). */
+export const SIZES = [256, 512, 1024, 2048];
+
+/** The defaults the page opens with: the project's namesake mode at the model's native size. */
+export const DEFAULT_MODE = 'linear';
+export const DEFAULT_SIZE = 256;
+
+/** Files above this are refused before they are read or decoded. */
+export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+/** Decoded images above this many pixels are refused by the decoder (decodeImage's maxPixels),
+ *  the same limit as the CLI's default --max-megapixels. */
+export const MAX_PIXELS = 50_000_000;
+
+/**
+ * The CPU fallback runs in 32-bit WebAssembly (4 GiB of memory at most, shared with the model,
+ * the photo and the mask), so a mode/size whose attention block needs more than this is refused
+ * on the CPU the way an over-sized buffer is refused on a GPU. (dot at 2048 on a square photo,
+ * the largest case the page offers, peaks at just over 2 GiB and runs.)
+ */
+export const CPU_BLOCK_LIMIT_BYTES = 3 * 1024 ** 3;
+
+/** The blank image the worker warms up with (compiles the shaders before the first photo). */
+export const WARMUP = { width: 64, height: 64, grey: 128, mode: 'none', size: 256 };
+
+/** The resolution sweep's sizes; 2048 joins them only when asked for. */
+export const SWEEP_SIZES = [256, 512, 1024];

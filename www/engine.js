@@ -1,0 +1,174 @@
+// The page's handle on the model: a promise wrapper around worker.js's messages.
+//
+// Each call posts { id, op, args } and resolves with the worker's answer (or rejects with an
+// EngineError whose `kind` says what failed: module, backend, weights, input, refused,
+// unknown-image, crashed, error). Worker events arrive as DOM events on the Engine:
+//   'progress' { stage, message, fraction }   warm-up steps
+//   'backend'  { info }                        the backend that runs now
+//   'fallback' { reason }                      WebGPU failed; the worker moved to the CPU
+//   'crash'    { message, restarting }         the worker died; it is restarted on the CPU
+// A crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
+
+import { MAX_PIXELS } from './config.js';
+
+export class EngineError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.name = 'EngineError';
+    this.kind = kind;
+  }
+}
+
+/** A crashed worker is replaced at most this many times within RESTART_WINDOW_MS. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+export class Engine extends EventTarget {
+  /**
+   * @param {{ preferGpu: boolean, forcedReason?: string|null }} options
+   *   preferGpu false starts on the CPU; forcedReason says why (shown as the fallback reason).
+   */
+  constructor({ preferGpu = true, forcedReason = null } = {}) {
+    super();
+    this.preferGpu = preferGpu;
+    this.forcedReason = forcedReason;
+    /** The last backend info the worker reported, or null before start. */
+    this.info = null;
+    this.worker = null;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.decoded = new Set();
+    /** When the worker was last replaced after crashes (timestamps, ms). */
+    this.restarts = [];
+    this.lastPanic = null;
+    this.failed = null;
+    this.ready = null;
+  }
+
+  /** Creates the worker and starts the backend; resolves with the backend info after warm-up. */
+  start() {
+    this.ready = this.#spawn().then((info) => {
+      this.info = info;
+      return info;
+    });
+    this.ready.catch((err) => {
+      this.failed = err;
+    });
+    return this.ready;
+  }
+
+  /** Decodes a photo in the worker (which keeps it); resolves { width, height, rgba }. */
+  async decode(imageId, bytes) {
+    await this.ready;
+    // A copy travels, so the caller keeps its bytes (to decode again after a crash).
+    const value = await this.#call('decode', { imageId, bytes, maxPixels: MAX_PIXELS });
+    this.decoded.add(imageId);
+    return value;
+  }
+
+  /** True when the current worker holds the decoded photo. */
+  has(imageId) {
+    return this.decoded.has(imageId);
+  }
+
+  /** Drops a photo from the worker. */
+  forget(imageId) {
+    if (!this.decoded.delete(imageId) || !this.worker) return Promise.resolve(false);
+    return this.#call('forget', { imageId }).catch(() => false);
+  }
+
+  /** The attention block's cost and, when it cannot run here, the reason: { cost, refusal }. */
+  async cost(mode, width, height, size) {
+    await this.ready;
+    return this.#call('cost', { mode, width, height, size });
+  }
+
+  /** Segments a decoded photo: { mask, ...timings, first, fellBack, cost, backend }. */
+  async segment(imageId, mode, size) {
+    await this.ready;
+    return this.#call('segment', { imageId, mode, size });
+  }
+
+  #spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'linseg' });
+    this.worker = worker;
+    this.decoded.clear();
+    worker.addEventListener('message', (event) => this.#onMessage(event.data));
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      const message = this.lastPanic ?? (event.message || 'the worker stopped with an error');
+      this.lastPanic = null;
+      this.#onCrash(worker, message);
+    });
+    worker.addEventListener('messageerror', () => {
+      this.#onCrash(worker, 'a message from the worker could not be read');
+    });
+    return this.#call('start', { preferGpu: this.preferGpu, forcedReason: this.forcedReason });
+  }
+
+  #call(op, args) {
+    if (!this.worker) return Promise.reject(this.failed ?? new EngineError('module', 'the model is not running'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: this.worker });
+      this.worker.postMessage({ id, op, args });
+    });
+  }
+
+  #onMessage(data) {
+    if (data == null) return;
+    if (data.event) {
+      const { event, ...detail } = data;
+      if (event === 'backend') this.info = { ...this.info, ...detail.info };
+      // The words of a panic whose trap the worker's 'error' event is about to report.
+      if (event === 'panic') {
+        this.lastPanic = detail.message;
+        return;
+      }
+      this.dispatchEvent(new CustomEvent(event, { detail }));
+      return;
+    }
+    const entry = this.pending.get(data.id);
+    if (!entry) return;
+    this.pending.delete(data.id);
+    if (data.ok) {
+      entry.resolve(data.value);
+    } else {
+      const err = new EngineError(data.error.kind, data.error.message);
+      entry.reject(err);
+      if (err.kind === 'crashed') this.#onCrash(entry.worker, err.message);
+    }
+  }
+
+  /** The worker died (or its wasm trapped): reject what it held and start a fresh one on the CPU. */
+  #onCrash(worker, message) {
+    if (worker !== this.worker) return;
+    worker.terminate();
+    this.worker = null;
+    this.decoded.clear();
+    for (const [id, entry] of this.pending) {
+      if (entry.worker === worker) {
+        this.pending.delete(id);
+        entry.reject(new EngineError('crashed', `the model stopped: ${message}`));
+      }
+    }
+    const now = performance.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    const restarting = this.restarts.length < MAX_RESTARTS;
+    this.dispatchEvent(new CustomEvent('crash', { detail: { message, restarting } }));
+    if (!restarting) {
+      this.failed = new EngineError('crashed', `the model stopped and was not restarted: ${message}`);
+      return;
+    }
+    this.restarts.push(now);
+    this.preferGpu = false;
+    this.forcedReason = `restarted on the CPU after the model stopped (${message})`;
+    this.ready = this.#spawn().then((info) => {
+      this.info = info;
+      return info;
+    });
+    this.ready.catch((err) => {
+      this.failed = err;
+    });
+  }
+}

@@ -1,0 +1,219 @@
+// Drawing a photo and its mask: the overlay (mask tinted in a colour at an opacity over the
+// photo), the mask itself (grey levels) and the cut-out (the photo with the mask as its alpha,
+// over a checkerboard); PNG downloads of the mask and the cut-out. The canvas is drawn at the
+// photo's full resolution and scaled by CSS.
+
+/** A canvas holding RGBA pixels. */
+export function rgbaCanvas(rgba, width, height) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const pixels = new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height);
+  canvas.getContext('2d').putImageData(pixels, 0, 0);
+  return canvas;
+}
+
+/** A small copy of `source` whose longer side is at most `side` pixels. */
+export function thumbnailCanvas(source, side) {
+  const scale = Math.min(1, side / Math.max(source.width, source.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(source.width * scale));
+  canvas.height = Math.max(1, Math.round(source.height * scale));
+  const ctx = canvas.getContext('2d');
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+function hexToRgb(hex) {
+  const value = Number.parseInt(hex.replace('#', ''), 16);
+  return [(value >> 16) & 255, (value >> 8) & 255, value & 255];
+}
+
+/** The mask as grey levels, opaque: exactly the bytes the model returned. */
+function greyCanvas(mask, width, height) {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0, j = 0; i < mask.length; i += 1, j += 4) {
+    rgba[j] = rgba[j + 1] = rgba[j + 2] = mask[i];
+    rgba[j + 3] = 255;
+  }
+  return rgbaCanvas(rgba, width, height);
+}
+
+/** The mask as alpha over a flat colour: the tint of the overlay, the stencil of the cut-out. */
+function alphaCanvas(mask, width, height, colour) {
+  const [r, g, b] = hexToRgb(colour);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0, j = 0; i < mask.length; i += 1, j += 4) {
+    rgba[j] = r;
+    rgba[j + 1] = g;
+    rgba[j + 2] = b;
+    rgba[j + 3] = mask[i];
+  }
+  return rgbaCanvas(rgba, width, height);
+}
+
+function toPng(canvas) {
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the PNG could not be encoded'))), 'image/png');
+  });
+}
+
+/** Offers `blob` as a download named `filename`. */
+export function downloadBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Draws one photo and its mask into a canvas, in one of three views. */
+export class Overlay {
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.photo = null;
+    this.mask = null;
+    this.view = 'overlay';
+    this.opacity = 0.55;
+    this.colour = '#2f6fed';
+    this.grey = null;
+    this.tint = null;
+    // Scale the canvas (up or down) to fit its box, keeping the photo's aspect ratio.
+    this.resizer = new ResizeObserver(() => this.#fit());
+    if (canvas.parentElement) this.resizer.observe(canvas.parentElement);
+    this.draw();
+  }
+
+  #fit() {
+    const { canvas, photo } = this;
+    const box = canvas.parentElement;
+    if (!photo || !box) return;
+    const style = getComputedStyle(box);
+    const width = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const height = box.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    const scale = Math.min(width / photo.width, height / photo.height);
+    if (!(scale > 0)) return;
+    canvas.style.width = `${Math.floor(photo.width * scale)}px`;
+    canvas.style.height = `${Math.floor(photo.height * scale)}px`;
+  }
+
+  /** The photo (a canvas from rgbaCanvas) or null; clears the mask. */
+  setPhoto(photo) {
+    if (photo === this.photo) return;
+    this.photo = photo;
+    this.mask = null;
+    this.grey = null;
+    this.tint = null;
+    this.draw();
+  }
+
+  /** The mask (width*height bytes, 0..255) for the current photo, or null. */
+  setMask(mask) {
+    if (mask && this.photo && mask.length !== this.photo.width * this.photo.height) {
+      throw new Error(`a ${mask.length}-byte mask does not fit a ${this.photo.width}×${this.photo.height} photo`);
+    }
+    if (mask === this.mask) return;
+    this.mask = mask;
+    this.grey = null;
+    this.tint = null;
+    this.draw();
+  }
+
+  setView(view) {
+    this.view = view;
+    this.draw();
+  }
+
+  setOpacity(opacity) {
+    this.opacity = opacity;
+    this.draw();
+  }
+
+  setColour(colour) {
+    this.colour = colour;
+    this.tint = null;
+    this.draw();
+  }
+
+  get hasMask() {
+    return Boolean(this.photo && this.mask);
+  }
+
+  #greyMask() {
+    this.grey ??= greyCanvas(this.mask, this.photo.width, this.photo.height);
+    return this.grey;
+  }
+
+  #tintMask() {
+    this.tint ??= alphaCanvas(this.mask, this.photo.width, this.photo.height, this.colour);
+    return this.tint;
+  }
+
+  /** The photo with the mask as its alpha. */
+  #cutout(target) {
+    const ctx = target.getContext('2d');
+    ctx.clearRect(0, 0, target.width, target.height);
+    ctx.drawImage(this.photo, 0, 0);
+    ctx.globalCompositeOperation = 'destination-in';
+    ctx.drawImage(this.#tintMask(), 0, 0);
+    ctx.globalCompositeOperation = 'source-over';
+    return target;
+  }
+
+  draw() {
+    const { canvas, photo, mask } = this;
+    canvas.dataset.view = this.view;
+    canvas.dataset.hasMask = String(Boolean(photo && mask));
+    if (!photo) {
+      canvas.width = 0;
+      canvas.height = 0;
+      canvas.style.width = '';
+      canvas.style.height = '';
+      return;
+    }
+    if (canvas.width !== photo.width || canvas.height !== photo.height) {
+      canvas.width = photo.width;
+      canvas.height = photo.height;
+      this.#fit();
+    }
+    const ctx = canvas.getContext('2d');
+    ctx.globalAlpha = 1;
+    ctx.globalCompositeOperation = 'source-over';
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (!mask) {
+      ctx.drawImage(photo, 0, 0);
+      return;
+    }
+    if (this.view === 'mask') {
+      ctx.drawImage(this.#greyMask(), 0, 0);
+    } else if (this.view === 'cutout') {
+      this.#cutout(canvas);
+    } else {
+      ctx.drawImage(photo, 0, 0);
+      ctx.globalAlpha = this.opacity;
+      ctx.drawImage(this.#tintMask(), 0, 0);
+      ctx.globalAlpha = 1;
+    }
+  }
+
+  /** The mask as a PNG (grey levels, the photo's size). */
+  maskPng() {
+    if (!this.hasMask) return Promise.reject(new Error('there is no mask yet'));
+    return toPng(this.#greyMask());
+  }
+
+  /** The cut-out as a PNG (the photo, transparent where the mask says background). */
+  cutoutPng() {
+    if (!this.hasMask) return Promise.reject(new Error('there is no mask yet'));
+    const target = document.createElement('canvas');
+    target.width = this.photo.width;
+    target.height = this.photo.height;
+    return toPng(this.#cutout(target));
+  }
+}
