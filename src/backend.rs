@@ -25,13 +25,34 @@ impl Backend {
 
     /// Start the backend's device; wgpu fails when no adapter is found.
     pub fn device(self) -> Result<Device, String> {
+        self.start().map(|started| started.device)
+    }
+
+    /// Start the backend's device and read its limits.
+    pub fn start(self) -> Result<StartedBackend, String> {
         match self {
-            Backend::Cpu => Ok(Device::flex()),
-            Backend::Wgpu => Device::wgpu_options()
-                .init()
-                .map_err(|err| format!("no wgpu adapter: {err}")),
+            Backend::Cpu => Ok(StartedBackend { device: Device::flex(), max_buffer_bytes: None }),
+            Backend::Wgpu => {
+                let (device, setup) = Device::wgpu_options()
+                    .init_with_setup()
+                    .map_err(|err| format!("no wgpu adapter: {err}"))?;
+                let limits = setup.device.limits();
+                let max_buffer = limits.max_buffer_size.min(limits.max_storage_buffer_binding_size as u64);
+                Ok(StartedBackend { device, max_buffer_bytes: Some(max_buffer) })
+            }
         }
     }
+}
+
+/// A started backend.
+pub struct StartedBackend {
+    /// Its device.
+    pub device: Device,
+    /// The most one GPU buffer may hold (`None` on the CPU): a tensor larger than this fails.
+    pub max_buffer_bytes: Option<u64>,
+}
+
+impl Backend {
 }
 
 impl fmt::Display for Backend {

@@ -61,7 +61,8 @@ impl Case {
 /// What one case measured.
 #[derive(Debug, Clone, Copy)]
 pub struct Measurement {
-    /// Median wall time of a forward pass, device synchronised, in milliseconds.
+    /// Median wall time of a forward pass, until one value of its output is read back, in
+    /// milliseconds (the read waits for the device and surfaces any execution error).
     pub median_ms: f64,
     /// Fastest forward pass, in milliseconds.
     pub min_ms: f64,
@@ -84,9 +85,10 @@ pub fn measure(case: &Case, device: &Device, options: &BenchOptions) -> Result<M
     for run in 0..options.warmup + options.runs {
         let start = Instant::now();
         let y = block.forward(x.clone());
-        device.sync().map_err(|err| format!("{:?} failed: {err:?}", case.mode))?;
+        y.slice([0..1, 0..1, 0..1, 0..1])
+            .try_into_data()
+            .map_err(|err| format!("{} at {}×{} failed: {err}", case.mode, case.height, case.width))?;
         let elapsed = start.elapsed().as_secs_f64() * 1e3;
-        drop(y);
         if run >= options.warmup {
             times.push(elapsed);
         }
@@ -117,7 +119,8 @@ pub fn cases() -> Vec<Case> {
 
 /// Run the whole sweep and print it: a table, or JSON lines.
 pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
-    let device = options.backend.device()?;
+    let started = options.backend.start()?;
+    let device = started.device;
     let io = |err: io::Error| err.to_string();
     if !options.json {
         writeln!(
@@ -136,15 +139,26 @@ pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
     let mut ratio = (None, None);
     for case in cases() {
         let cost = case.cost();
-        let outcome = if cost.peak_bytes > options.max_memory_bytes {
-            None
+        let too_big = if cost.peak_bytes > options.max_memory_bytes {
+            Some(format!("would need {:.1} GiB", gib(cost.peak_bytes)))
         } else {
-            Some(measure(&case, &device, options)?)
+            started.max_buffer_bytes.filter(|&limit| cost.largest_buffer_bytes > limit).map(|limit| {
+                format!(
+                    "would need a {:.0} MiB buffer, above this adapter's {:.0} MiB",
+                    mib(cost.largest_buffer_bytes),
+                    mib(limit)
+                )
+            })
+        };
+        let outcome = match &too_big {
+            Some(_) => None,
+            None => Some(measure(&case, &device, options)?),
         };
         if options.json {
-            writeln!(out, "{}", json_line(&case, &cost, outcome.as_ref(), options.backend)).map_err(io)?;
+            writeln!(out, "{}", json_line(&case, &cost, outcome.as_ref(), too_big.as_deref(), options.backend))
+                .map_err(io)?;
         } else {
-            writeln!(out, "{}", table_line(&case, &cost, outcome.as_ref())).map_err(io)?;
+            writeln!(out, "{}", table_line(&case, &cost, outcome.as_ref(), too_big.as_deref())).map_err(io)?;
         }
         if ([case.height, case.width], case.channels) == RATIO_CASE {
             match case.mode {
@@ -189,7 +203,7 @@ fn gib(bytes: u64) -> f64 {
     bytes as f64 / (1 << 30) as f64
 }
 
-fn table_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>) -> String {
+fn table_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>, skipped: Option<&str>) -> String {
     let size = format!("{}×{}", case.height, case.width);
     let head = format!("{:<12} {:>9} {:>4}", case.mode.name(), size, case.channels);
     match outcome {
@@ -201,11 +215,17 @@ fn table_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>) -> S
             mib(cost.peak_bytes),
             m.backend_reserved_bytes.map_or("-".to_string(), |b| format!("{:.1}", mib(b))),
         ),
-        None => format!("{head}   would need {:.1} GiB — skipped", gib(cost.peak_bytes)),
+        None => format!("{head}   {} — skipped", skipped.unwrap_or_default()),
     }
 }
 
-fn json_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>, backend: Backend) -> String {
+fn json_line(
+    case: &Case,
+    cost: &BlockCost,
+    outcome: Option<&Measurement>,
+    skipped: Option<&str>,
+    backend: Backend,
+) -> String {
     let mut line = serde_json::json!({
         "backend": backend.name(),
         "mode": case.mode.name(),
@@ -226,7 +246,7 @@ fn json_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>, backe
         None => {
             line["median_ms"] = serde_json::Value::Null;
             line["min_ms"] = serde_json::Value::Null;
-            line["skipped"] = format!("would need {:.1} GiB", gib(cost.peak_bytes)).into();
+            line["skipped"] = skipped.unwrap_or_default().into();
         }
     }
     line.to_string()

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every test linseg has: the Rust tests (CPU backend, and wgpu on the machine's Vulkan driver),
+# the WebAssembly build, and the browser tests in headless Chromium on WebGPU and on the CPU
+# fallback. Installs what is missing and can be installed: lavapipe (Vulkan on the CPU) and
+# Chromium from Debian's packages when run as root, the wasm32 target, wasm-bindgen-cli, the npm
+# packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/linseg-target}"
+
+apt_packages=()
+[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || apt_packages+=(mesa-vulkan-drivers)
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${apt_packages[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  else
+    echo "missing Debian packages: ${apt_packages[*]} (install them as root)" >&2
+  fi
+fi
+
+# wgpu's tests run on lavapipe where it exists; XDG_RUNTIME_DIR silences Vulkan's warnings.
+if [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]; then
+  export VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
+fi
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+chmod 0700 "$XDG_RUNTIME_DIR"
+
+echo "== Rust tests"
+cargo test --release
+
+echo "== WebAssembly build"
+bash scripts/build-web.sh
+
+echo "== browser tests"
+[ -d node_modules/playwright-core ] && [ -d node_modules/pngjs ] || npm ci --no-audit --no-fund
+export LINSEG_BIN="$CARGO_TARGET_DIR/release/linseg"
+node --test tests/browser/
