@@ -4,7 +4,7 @@
 //! **Why.** At 1024 px a person covers 16× the pixels the network saw in training, its
 //! convolutions see only parts of them, and the mask breaks up (faces kept, clothes lost). The
 //! same network at 256 px sees the whole person and is right globally. So the 256-px prediction,
-//! upsampled, is the target for the prediction at 512–1024 px: self-distillation, which needs
+//! upsampled, is the target for the prediction at 256–1024 px: self-distillation, which needs
 //! no labels — any photo will do, and people photos matter most.
 //!
 //! **What is trained.** Only the context block (projections and γ); every other weight stays
@@ -14,7 +14,8 @@
 //! **Data.** The training photos of `models/photos.json` (the held-out ones never enter), each
 //! step a random square crop (40–100 % of the shorter side), flipped half the time, brightness
 //! and contrast jittered ±20 %, and a third of the time a person cut out by the teacher's own
-//! mask pasted onto another photo. Sizes 512, 768 or 1024 at random. Loss: binary cross-entropy
+//! mask pasted onto another photo. Sizes 256, 512, 768 or 1024 at random (256 too, so that
+//! the block learns to leave the network's own resolution alone). Loss: binary cross-entropy
 //! of the logits against the soft target. Adam, learning rate decayed by a cosine.
 
 use std::time::Instant;
@@ -47,7 +48,7 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { steps: 300, learning_rate: 2e-3, seed: 7, sizes: vec![512, 768, 1024] }
+        TrainOptions { steps: 1000, learning_rate: 5e-3, seed: 7, sizes: vec![256, 512, 768, 1024] }
     }
 }
 
