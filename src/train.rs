@@ -17,6 +17,9 @@
 //! mask pasted onto another photo. Sizes 256, 512, 768 or 1024 at random (256 too, so that
 //! the block learns to leave the network's own resolution alone). Loss: binary cross-entropy
 //! of the logits against the soft target. Adam, learning rate decayed by a cosine.
+//!
+//! **Where.** On Burn's CPU backend: on wgpu, Burn 0.22 has no backward pass for bilinear
+//! interpolation, which the decoder uses.
 
 use std::time::Instant;
 
