@@ -17,6 +17,6 @@ fi
 
 cargo rustc --lib --profile wasm --target wasm32-unknown-unknown \
   --no-default-features --features web --crate-type cdylib
-wasm-bindgen --target web --no-typescript --out-dir www/pkg \
+wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir www/pkg \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/linseg.wasm"
 ls -l www/pkg/linseg_bg.wasm | awk '{printf "www/pkg/linseg_bg.wasm: %.1f MB\n", $5 / 1e6}'
