@@ -31,14 +31,22 @@ impl Backend {
     /// Start the backend's device and read its limits.
     pub fn start(self) -> Result<StartedBackend, String> {
         match self {
-            Backend::Cpu => Ok(StartedBackend { device: Device::flex(), max_buffer_bytes: None }),
+            Backend::Cpu => Ok(StartedBackend {
+                device: Device::flex(),
+                max_buffer_bytes: None,
+            }),
             Backend::Wgpu => {
                 let (device, setup) = Device::wgpu_options()
                     .init_with_setup()
                     .map_err(|err| format!("no wgpu adapter: {err}"))?;
                 let limits = setup.device.limits();
-                let max_buffer = limits.max_buffer_size.min(limits.max_storage_buffer_binding_size as u64);
-                Ok(StartedBackend { device, max_buffer_bytes: Some(max_buffer) })
+                let max_buffer = limits
+                    .max_buffer_size
+                    .min(limits.max_storage_buffer_binding_size as u64);
+                Ok(StartedBackend {
+                    device,
+                    max_buffer_bytes: Some(max_buffer),
+                })
             }
         }
     }
@@ -52,8 +60,7 @@ pub struct StartedBackend {
     pub max_buffer_bytes: Option<u64>,
 }
 
-impl Backend {
-}
+impl Backend {}
 
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,8 +10,16 @@ use crate::attention::{AttentionMode, BlockCost, ContextBlockConfig};
 use crate::backend::Backend;
 
 /// Feature-map sizes `[H, W]` the benchmark sweeps, squares then non-squares.
-pub const SIZES: [[usize; 2]; 8] =
-    [[16, 16], [32, 32], [48, 48], [64, 64], [96, 96], [128, 128], [32, 96], [64, 128]];
+pub const SIZES: [[usize; 2]; 8] = [
+    [16, 16],
+    [32, 32],
+    [48, 48],
+    [64, 64],
+    [96, 96],
+    [128, 128],
+    [32, 96],
+    [64, 128],
+];
 
 /// Channel counts `C` the benchmark sweeps.
 pub const CHANNELS: [usize; 2] = [64, 128];
@@ -72,7 +80,11 @@ pub struct Measurement {
 }
 
 /// Time one case: `warmup` untimed then `runs` timed forward passes.
-pub fn measure(case: &Case, device: &Device, options: &BenchOptions) -> Result<Measurement, String> {
+pub fn measure(
+    case: &Case,
+    device: &Device,
+    options: &BenchOptions,
+) -> Result<Measurement, String> {
     let block = case.config().init(device);
     let x = Tensor::<4>::random(
         [1, case.channels, case.height, case.width],
@@ -87,7 +99,12 @@ pub fn measure(case: &Case, device: &Device, options: &BenchOptions) -> Result<M
         let y = block.forward(x.clone());
         y.slice([0..1, 0..1, 0..1, 0..1])
             .try_into_data()
-            .map_err(|err| format!("{} at {}×{} failed: {err}", case.mode, case.height, case.width))?;
+            .map_err(|err| {
+                format!(
+                    "{} at {}×{} failed: {err}",
+                    case.mode, case.height, case.width
+                )
+            })?;
         let elapsed = start.elapsed().as_secs_f64() * 1e3;
         if run >= options.warmup {
             times.push(elapsed);
@@ -110,7 +127,12 @@ pub fn cases() -> Vec<Case> {
     for channels in CHANNELS {
         for [height, width] in SIZES {
             for mode in AttentionMode::ALL {
-                cases.push(Case { mode, height, width, channels });
+                cases.push(Case {
+                    mode,
+                    height,
+                    width,
+                    channels,
+                });
             }
         }
     }
@@ -142,23 +164,41 @@ pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
         let too_big = if cost.peak_bytes > options.max_memory_bytes {
             Some(format!("would need {:.1} GiB", gib(cost.peak_bytes)))
         } else {
-            started.max_buffer_bytes.filter(|&limit| cost.largest_buffer_bytes > limit).map(|limit| {
-                format!(
-                    "would need a {:.0} MiB buffer, above this adapter's {:.0} MiB",
-                    mib(cost.largest_buffer_bytes),
-                    mib(limit)
-                )
-            })
+            started
+                .max_buffer_bytes
+                .filter(|&limit| cost.largest_buffer_bytes > limit)
+                .map(|limit| {
+                    format!(
+                        "would need a {:.0} MiB buffer, above this adapter's {:.0} MiB",
+                        mib(cost.largest_buffer_bytes),
+                        mib(limit)
+                    )
+                })
         };
         let outcome = match &too_big {
             Some(_) => None,
             None => Some(measure(&case, &device, options)?),
         };
         if options.json {
-            writeln!(out, "{}", json_line(&case, &cost, outcome.as_ref(), too_big.as_deref(), options.backend))
-                .map_err(io)?;
+            writeln!(
+                out,
+                "{}",
+                json_line(
+                    &case,
+                    &cost,
+                    outcome.as_ref(),
+                    too_big.as_deref(),
+                    options.backend
+                )
+            )
+            .map_err(io)?;
         } else {
-            writeln!(out, "{}", table_line(&case, &cost, outcome.as_ref(), too_big.as_deref())).map_err(io)?;
+            writeln!(
+                out,
+                "{}",
+                table_line(&case, &cost, outcome.as_ref(), too_big.as_deref())
+            )
+            .map_err(io)?;
         }
         if ([case.height, case.width], case.channels) == RATIO_CASE {
             match case.mode {
@@ -203,7 +243,12 @@ fn gib(bytes: u64) -> f64 {
     bytes as f64 / (1 << 30) as f64
 }
 
-fn table_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>, skipped: Option<&str>) -> String {
+fn table_line(
+    case: &Case,
+    cost: &BlockCost,
+    outcome: Option<&Measurement>,
+    skipped: Option<&str>,
+) -> String {
     let size = format!("{}×{}", case.height, case.width);
     let head = format!("{:<12} {:>9} {:>4}", case.mode.name(), size, case.channels);
     match outcome {
@@ -213,7 +258,8 @@ fn table_line(case: &Case, cost: &BlockCost, outcome: Option<&Measurement>, skip
             m.min_ms,
             cost.flops as f64 / 1e9,
             mib(cost.peak_bytes),
-            m.backend_reserved_bytes.map_or("-".to_string(), |b| format!("{:.1}", mib(b))),
+            m.backend_reserved_bytes
+                .map_or("-".to_string(), |b| format!("{:.1}", mib(b))),
         ),
         None => format!("{head}   {} — skipped", skipped.unwrap_or_default()),
     }

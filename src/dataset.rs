@@ -18,22 +18,30 @@ pub enum Split {
 }
 
 /// The photos of one split, decoded, with their names.
-pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<(String, RgbaImage)>, String> {
-    let text = std::fs::read_to_string(manifest).map_err(|err| format!("{}: {err}", manifest.display()))?;
+pub fn load(
+    manifest: &Path,
+    folder: &Path,
+    split: Split,
+) -> Result<Vec<(String, RgbaImage)>, String> {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|err| format!("{}: {err}", manifest.display()))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|err| format!("{}: {err}", manifest.display()))?;
     let wanted = match split {
         Split::Train => "train",
         Split::Heldout => "heldout",
     };
-    let entries = json["photos"].as_array().ok_or_else(|| format!("{}: no \"photos\" list", manifest.display()))?;
+    let entries = json["photos"]
+        .as_array()
+        .ok_or_else(|| format!("{}: no \"photos\" list", manifest.display()))?;
     let mut photos = Vec::new();
     for entry in entries.iter().filter(|entry| entry["split"] == wanted) {
         let name = entry["name"].as_str().ok_or("a photo without a name")?;
         let path = folder.join(name);
         let bytes = std::fs::read(&path)
             .map_err(|err| format!("{}: {err} (run scripts/fetch-photos.sh)", path.display()))?;
-        let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS).map_err(|err| format!("{}: {err}", path.display()))?;
+        let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
+            .map_err(|err| format!("{}: {err}", path.display()))?;
         photos.push((name.to_string(), image));
     }
     if photos.is_empty() {

@@ -37,20 +37,30 @@ pub fn iou(a: &GrayImage, b: &GrayImage) -> f64 {
         both += (p && q) as u64;
         either += (p || q) as u64;
     }
-    if either == 0 { 1.0 } else { both as f64 / either as f64 }
+    if either == 0 {
+        1.0
+    } else {
+        both as f64 / either as f64
+    }
 }
 
 /// The pixels of the mask (≥ 128) with a 4-neighbour outside it, row-major.
 fn boundary(mask: &GrayImage) -> Vec<bool> {
     let (w, h) = mask.dimensions();
     let inside = |x: i64, y: i64| {
-        x >= 0 && y >= 0 && x < w as i64 && y < h as i64 && mask.get_pixel(x as u32, y as u32)[0] >= 128
+        x >= 0
+            && y >= 0
+            && x < w as i64
+            && y < h as i64
+            && mask.get_pixel(x as u32, y as u32)[0] >= 128
     };
     let mut out = vec![false; (w * h) as usize];
     for y in 0..h as i64 {
         for x in 0..w as i64 {
             out[(y * w as i64 + x) as usize] = inside(x, y)
-                && [(-1, 0), (1, 0), (0, -1), (0, 1)].iter().any(|(dx, dy)| !inside(x + dx, y + dy));
+                && [(-1, 0), (1, 0), (0, -1), (0, 1)]
+                    .iter()
+                    .any(|(dx, dy)| !inside(x + dx, y + dy));
         }
     }
     out
@@ -60,8 +70,18 @@ fn boundary(mask: &GrayImage) -> Vec<bool> {
 fn dilate(grid: &[bool], width: usize, height: usize, radius: usize) -> Vec<bool> {
     let pass = |grid: &[bool], along_rows: bool| {
         let mut out = vec![false; grid.len()];
-        let (outer, inner) = if along_rows { (height, width) } else { (width, height) };
-        let at = |o: usize, i: usize| if along_rows { o * width + i } else { i * width + o };
+        let (outer, inner) = if along_rows {
+            (height, width)
+        } else {
+            (width, height)
+        };
+        let at = |o: usize, i: usize| {
+            if along_rows {
+                o * width + i
+            } else {
+                i * width + o
+            }
+        };
         for o in 0..outer {
             let mut last_true: Option<usize> = None;
             let mut next_true = (0..inner).find(|&i| grid[at(o, i)]);
@@ -88,16 +108,36 @@ pub fn boundary_f_score(predicted: &GrayImage, reference: &GrayImage) -> f64 {
     let (w, h) = predicted.dimensions();
     let radius = ((0.0075 * ((w * w + h * h) as f64).sqrt()).round() as usize).max(1);
     let (ours, theirs) = (boundary(predicted), boundary(reference));
-    let (ours_count, theirs_count) = (ours.iter().filter(|&&b| b).count(), theirs.iter().filter(|&&b| b).count());
+    let (ours_count, theirs_count) = (
+        ours.iter().filter(|&&b| b).count(),
+        theirs.iter().filter(|&&b| b).count(),
+    );
     match (ours_count, theirs_count) {
         (0, 0) => return 1.0,
         (0, _) | (_, 0) => return 0.0,
         _ => {}
     }
-    let (ours_near, theirs_near) = (dilate(&ours, w as usize, h as usize, radius), dilate(&theirs, w as usize, h as usize, radius));
-    let precision = ours.iter().zip(&theirs_near).filter(|&(&b, &n)| b && n).count() as f64 / ours_count as f64;
-    let recall = theirs.iter().zip(&ours_near).filter(|&(&b, &n)| b && n).count() as f64 / theirs_count as f64;
-    if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) }
+    let (ours_near, theirs_near) = (
+        dilate(&ours, w as usize, h as usize, radius),
+        dilate(&theirs, w as usize, h as usize, radius),
+    );
+    let precision = ours
+        .iter()
+        .zip(&theirs_near)
+        .filter(|&(&b, &n)| b && n)
+        .count() as f64
+        / ours_count as f64;
+    let recall = theirs
+        .iter()
+        .zip(&ours_near)
+        .filter(|&(&b, &n)| b && n)
+        .count() as f64
+        / theirs_count as f64;
+    if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    }
 }
 
 /// Score each network at each size on the photos, against `reference` at 256 px.
@@ -109,8 +149,10 @@ pub fn evaluate(
     device: &Device,
     mut report: impl FnMut(&Score),
 ) -> Vec<Score> {
-    let references: Vec<GrayImage> =
-        photos.iter().map(|photo| segment::segment_photo(reference, photo, TRAINED_SIZE as u32, device).0).collect();
+    let references: Vec<GrayImage> = photos
+        .iter()
+        .map(|photo| segment::segment_photo(reference, photo, TRAINED_SIZE as u32, device).0)
+        .collect();
     let mut scores = Vec::new();
     for net in networks {
         for &size in sizes {

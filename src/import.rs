@@ -31,8 +31,8 @@ pub struct TfjsWeights {
 impl TfjsWeights {
     /// Read the weight manifest of `model.json` and the bytes of its one weight file.
     pub fn read(json: &[u8], bin: &[u8]) -> Result<Self, String> {
-        let graph: serde_json::Value =
-            serde_json::from_slice(json).map_err(|err| format!("not a TensorFlow.js graph: {err}"))?;
+        let graph: serde_json::Value = serde_json::from_slice(json)
+            .map_err(|err| format!("not a TensorFlow.js graph: {err}"))?;
         let entries = graph["weightsManifest"][0]["weights"]
             .as_array()
             .ok_or("the graph has no weightsManifest[0].weights")?;
@@ -44,10 +44,16 @@ impl TfjsWeights {
                 .as_array()
                 .ok_or_else(|| format!("{name}: no shape"))?
                 .iter()
-                .map(|d| d.as_u64().map(|d| d as usize).ok_or_else(|| format!("{name}: bad shape")))
+                .map(|d| {
+                    d.as_u64()
+                        .map(|d| d as usize)
+                        .ok_or_else(|| format!("{name}: bad shape"))
+                })
                 .collect::<Result<_, _>>()?;
             let count: usize = shape.iter().product();
-            let stored = entry["quantization"]["dtype"].as_str().or(entry["dtype"].as_str());
+            let stored = entry["quantization"]["dtype"]
+                .as_str()
+                .or(entry["dtype"].as_str());
             let width = match stored {
                 Some("float16") => 2,
                 Some("float32" | "int32") => 4,
@@ -62,21 +68,31 @@ impl TfjsWeights {
                     .chunks_exact(2)
                     .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
                     .collect(),
-                Some("float32") => {
-                    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-                }
+                Some("float32") => bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
                 _ => continue, // int32: the graph's fixed resize sizes, not weights
             };
             tensors.insert(name.to_string(), (shape, values));
         }
         if offset != bin.len() {
-            return Err(format!("the manifest covers {offset} bytes, the weight file has {}", bin.len()));
+            return Err(format!(
+                "the manifest covers {offset} bytes, the weight file has {}",
+                bin.len()
+            ));
         }
-        Ok(Self { tensors, next_convolution: 0, next_depthwise: 0 })
+        Ok(Self {
+            tensors,
+            next_convolution: 0,
+            next_depthwise: 0,
+        })
     }
 
     fn take(&mut self, name: &str) -> Result<(Vec<usize>, Vec<f32>), String> {
-        self.tensors.remove(name).ok_or_else(|| format!("the graph has no tensor {name}"))
+        self.tensors
+            .remove(name)
+            .ok_or_else(|| format!("the graph has no tensor {name}"))
     }
 
     /// `values` of TensorFlow layout `shape`, permuted to Burn's layout, checked against `expected`.
@@ -88,15 +104,27 @@ impl TfjsWeights {
         device: &Device,
     ) -> Result<Param<Tensor<D>>, String> {
         let (shape, values) = self.take(name)?;
-        let tensor = Tensor::<D>::from_data(TensorData::new(values, shape), device).permute(permutation);
+        let tensor =
+            Tensor::<D>::from_data(TensorData::new(values, shape), device).permute(permutation);
         if tensor.dims() != expected {
-            return Err(format!("{name}: shape {:?} where the network has {expected:?}", tensor.dims()));
+            return Err(format!(
+                "{name}: shape {:?} where the network has {expected:?}",
+                tensor.dims()
+            ));
         }
         Ok(Param::from_tensor(tensor))
     }
 
-    fn bias(&mut self, name: &str, conv_bias: &Option<Param<Tensor<1>>>, device: &Device) -> Result<Param<Tensor<1>>, String> {
-        let expected = conv_bias.as_ref().ok_or("a convolution without bias")?.dims();
+    fn bias(
+        &mut self,
+        name: &str,
+        conv_bias: &Option<Param<Tensor<1>>>,
+        device: &Device,
+    ) -> Result<Param<Tensor<1>>, String> {
+        let expected = conv_bias
+            .as_ref()
+            .ok_or("a convolution without bias")?
+            .dims();
         self.tensor(name, [0], expected, device)
     }
 
@@ -106,7 +134,10 @@ impl TfjsWeights {
         self.next_convolution += 1;
         let (filter, bias) = match index {
             0 => ("Conv2D/filter".to_string(), "conv2d_1/y".to_string()),
-            i => (format!("Conv2D_{}/filter", i + 1), format!("conv2d_{i}_1/y")),
+            i => (
+                format!("Conv2D_{}/filter", i + 1),
+                format!("conv2d_{i}_1/y"),
+            ),
         };
         let device = conv.weight.device();
         conv.weight = self.tensor(&filter, [3, 2, 0, 1], conv.weight.dims(), &device)?;
@@ -119,8 +150,14 @@ impl TfjsWeights {
         let index = self.next_depthwise;
         self.next_depthwise += 1;
         let (filter, bias) = match index {
-            0 => ("depthwise/filter_in".to_string(), "depthwise_conv2d/y".to_string()),
-            i => (format!("depthwise_{i}/filter_in"), format!("depthwise_conv2d_{i}/y")),
+            0 => (
+                "depthwise/filter_in".to_string(),
+                "depthwise_conv2d/y".to_string(),
+            ),
+            i => (
+                format!("depthwise_{i}/filter_in"),
+                format!("depthwise_conv2d_{i}/y"),
+            ),
         };
         let device = conv.weight.device();
         conv.weight = self.tensor(&filter, [2, 3, 0, 1], conv.weight.dims(), &device)?;
@@ -147,7 +184,12 @@ impl TfjsWeights {
 }
 
 /// The pretrained network with a new context block of `mode` (γ = 0, so it is the original).
-pub fn import_selfie(json: &[u8], bin: &[u8], mode: AttentionMode, device: &Device) -> Result<SelfieNet, String> {
+pub fn import_selfie(
+    json: &[u8],
+    bin: &[u8],
+    mode: AttentionMode,
+    device: &Device,
+) -> Result<SelfieNet, String> {
     let mut weights = TfjsWeights::read(json, bin)?;
     let mut net = SelfieNetConfig::new(mode).init(device);
     net.stem = weights.convolution(net.stem)?;
@@ -181,7 +223,11 @@ pub fn import_selfie(json: &[u8], bin: &[u8], mode: AttentionMode, device: &Devi
     }
     // What is left are hard-swish's constants (3 and an f16-rounded 1/6; the network uses
     // exactly 1/6, as MediaPipe's own HARD_SWISH does).
-    let mut unused: Vec<_> = weights.tensors.keys().filter(|name| !is_constant(name)).collect();
+    let mut unused: Vec<_> = weights
+        .tensors
+        .keys()
+        .filter(|name| !is_constant(name))
+        .collect();
     unused.sort();
     if !unused.is_empty() {
         return Err(format!("weights the network did not use: {unused:?}"));
@@ -191,5 +237,8 @@ pub fn import_selfie(json: &[u8], bin: &[u8], mode: AttentionMode, device: &Devi
 
 fn is_constant(name: &str) -> bool {
     let op = name.trim_end_matches("/y");
-    name.ends_with("/y") && ["mul", "add"].iter().any(|prefix| op == *prefix || op.starts_with(&format!("{prefix}_")))
+    name.ends_with("/y")
+        && ["mul", "add"]
+            .iter()
+            .any(|prefix| op == *prefix || op.starts_with(&format!("{prefix}_")))
 }

@@ -67,15 +67,8 @@ enum Command {
         /// The mode whose block is trained (not none: it has no block).
         #[arg(long)]
         mode: AttentionMode,
-        /// The photos' folder (default: ~/.cache/linseg/photos, from scripts/fetch-photos.sh).
-        #[arg(long)]
-        photos: Option<PathBuf>,
-        /// The photo list with the fixed train / held-out split.
-        #[arg(long, default_value = "models/photos.json")]
-        manifest: PathBuf,
-        /// Where selfie-none.bpk is read and the trained record written.
-        #[arg(long, default_value = "models")]
-        models: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
         /// Optimiser steps.
         #[arg(long, default_value_t = TrainOptions::default().steps)]
         steps: usize,
@@ -85,15 +78,8 @@ enum Command {
     },
     /// Score every mode on the held-out photos: writes models/metrics.json and prints a table.
     Eval {
-        /// The photos' folder (default: ~/.cache/linseg/photos, from scripts/fetch-photos.sh).
-        #[arg(long)]
-        photos: Option<PathBuf>,
-        /// The photo list with the fixed train / held-out split.
-        #[arg(long, default_value = "models/photos.json")]
-        manifest: PathBuf,
-        /// The folder holding the weight records.
-        #[arg(long, default_value = "models")]
-        models: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
         /// Processing sizes.
         #[arg(long, value_delimiter = ',', default_values_t = [256, 512, 1024])]
         sizes: Vec<u32>,
@@ -103,11 +89,27 @@ enum Command {
     },
 }
 
+/// Where training and evaluation find photos and weights.
+#[derive(clap::Args, Debug)]
+struct DataArgs {
+    /// The photos' folder (default: ~/.cache/linseg/photos, from scripts/fetch-photos.sh).
+    #[arg(long)]
+    photos: Option<PathBuf>,
+    /// The photo list with the fixed train / held-out split.
+    #[arg(long, default_value = "models/photos.json")]
+    manifest: PathBuf,
+    /// The folder of the weight records (read, and for train written).
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+}
+
 /// The photos' folder, as `scripts/fetch-photos.sh` leaves it.
 fn default_photos() -> PathBuf {
-    let cache = std::env::var_os("LINSEG_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/linseg")
-    });
+    let cache = std::env::var_os("LINSEG_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/linseg")
+        });
     cache.join("photos")
 }
 
@@ -135,7 +137,16 @@ enum BenchTarget {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Bench { target: BenchTarget::Attention { backend, runs, warmup, max_memory_mib, json } } => {
+        Command::Bench {
+            target:
+                BenchTarget::Attention {
+                    backend,
+                    runs,
+                    warmup,
+                    max_memory_mib,
+                    json,
+                },
+        } => {
             let options = BenchOptions {
                 backend,
                 runs: runs.max(1),
@@ -146,16 +157,37 @@ fn main() -> ExitCode {
             bench::run(&options, &mut std::io::stdout().lock())
         }
         Command::Import { from, out } => run_import(&from, &out),
-        Command::Segment { photos, mode, size, out, models, backend, max_megapixels } => {
-            run_segment(&photos, mode, size, &out, &models, backend, max_megapixels * 1_000_000)
+        Command::Segment {
+            photos,
+            mode,
+            size,
+            out,
+            models,
+            backend,
+            max_megapixels,
+        } => run_segment(
+            &photos,
+            mode,
+            size,
+            &out,
+            &models,
+            backend,
+            max_megapixels * 1_000_000,
+        ),
+        Command::Train {
+            mode,
+            data,
+            steps,
+            seed,
+        } => {
+            let options = TrainOptions {
+                steps,
+                seed,
+                ..TrainOptions::default()
+            };
+            run_train(mode, &data, &options)
         }
-        Command::Train { mode, photos, manifest, models, steps, seed } => {
-            let options = TrainOptions { steps, seed, ..TrainOptions::default() };
-            run_train(mode, &photos.unwrap_or_else(default_photos), &manifest, &models, &options)
-        }
-        Command::Eval { photos, manifest, models, sizes, out } => {
-            run_eval(&photos.unwrap_or_else(default_photos), &manifest, &models, &sizes, &out)
-        }
+        Command::Eval { data, sizes, out } => run_eval(&data, &sizes, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -184,42 +216,61 @@ fn run_import(from: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn run_train(
-    mode: AttentionMode,
-    photos: &Path,
-    manifest: &Path,
-    models: &Path,
-    options: &TrainOptions,
-) -> Result<(), String> {
+fn run_train(mode: AttentionMode, data: &DataArgs, options: &TrainOptions) -> Result<(), String> {
     if mode == AttentionMode::None {
         return Err("mode none has no context block: there is nothing to train".into());
     }
+    let (models, photos) = (
+        &data.models,
+        data.photos.clone().unwrap_or_else(default_photos),
+    );
     let plain = Backend::Cpu.device()?;
     let teacher = weights::load(models, AttentionMode::None, &plain)?;
-    let photos: Vec<TrainingPhoto> = dataset::load(manifest, photos, Split::Train)?
+    let photos: Vec<TrainingPhoto> = dataset::load(&data.manifest, &photos, Split::Train)?
         .into_iter()
         .map(|(_, image)| TrainingPhoto::new(image, &teacher, &plain))
         .collect();
-    let student = weights::pretrained_with_new_block(models, mode, options.seed, &plain.clone().autodiff())?;
-    println!("training the {mode} block on {} photos, {} steps, seed {}", photos.len(), options.steps, options.seed);
+    let student =
+        weights::pretrained_with_new_block(models, mode, options.seed, &plain.clone().autodiff())?;
+    println!(
+        "training the {mode} block on {} photos, {} steps, seed {}",
+        photos.len(),
+        options.steps,
+        options.seed
+    );
     let started = std::time::Instant::now();
     let mut smoothed = None;
     let trained = train::train(student, &teacher, &photos, options, &plain, |step, loss| {
         let average = smoothed.map_or(loss, |s: f64| 0.9 * s + 0.1 * loss);
         smoothed = Some(average);
         if step % 10 == 0 || step == options.steps {
-            println!("{}", train::progress_line(step, options.steps, average, started));
+            println!(
+                "{}",
+                train::progress_line(step, options.steps, average, started)
+            );
         }
     });
-    let gamma = trained.context.gamma().map(|g| g.val().into_scalar::<f32>());
+    let gamma = trained
+        .context
+        .gamma()
+        .map(|g| g.val().into_scalar::<f32>());
     let path = weights::save(trained, models)?;
-    println!("wrote {} (γ = {:.4}) in {:.1} min", path.display(), gamma.unwrap_or(0.0), started.elapsed().as_secs_f64() / 60.0);
+    println!(
+        "wrote {} (γ = {:.4}) in {:.1} min",
+        path.display(),
+        gamma.unwrap_or(0.0),
+        started.elapsed().as_secs_f64() / 60.0
+    );
     Ok(())
 }
 
-fn run_eval(photos: &Path, manifest: &Path, models: &Path, sizes: &[u32], out: &Path) -> Result<(), String> {
+fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
+    let (models, photos) = (
+        &data.models,
+        data.photos.clone().unwrap_or_else(default_photos),
+    );
     let device = Backend::Cpu.device()?;
-    let heldout = dataset::load(manifest, photos, Split::Heldout)?;
+    let heldout = dataset::load(&data.manifest, &photos, Split::Heldout)?;
     let networks = AttentionMode::ALL
         .into_iter()
         .map(|mode| weights::load(models, mode, &device))
@@ -227,10 +278,16 @@ fn run_eval(photos: &Path, manifest: &Path, models: &Path, sizes: &[u32], out: &
     let reference = weights::load(models, AttentionMode::None, &device)?;
     let names: Vec<&str> = heldout.iter().map(|(name, _)| name.as_str()).collect();
     println!("{} held-out photos: {}", names.len(), names.join(", "));
-    println!("{:<12} {:>5} {:>7} {:>11} {:>12}", "mode", "size", "IoU", "boundary F", "ms / photo");
+    println!(
+        "{:<12} {:>5} {:>7} {:>11} {:>12}",
+        "mode", "size", "IoU", "boundary F", "ms / photo"
+    );
     let images: Vec<_> = heldout.iter().map(|(_, image)| image.clone()).collect();
     let scores = eval::evaluate(&networks, &reference, &images, sizes, &device, |s| {
-        println!("{:<12} {:>5} {:>7.4} {:>11.4} {:>12.1}", s.mode, s.size, s.iou, s.boundary_f, s.ms_per_photo);
+        println!(
+            "{:<12} {:>5} {:>7.4} {:>11.4} {:>12.1}",
+            s.mode, s.size, s.iou, s.boundary_f, s.ms_per_photo
+        );
     });
     let metrics = serde_json::json!({
         "reference": "the pretrained network's mask at 256 px (selfie-none.bpk), scaled to the photo",
@@ -285,11 +342,17 @@ fn segment_file(
     device: &burn::tensor::Device,
 ) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
-    let result = segment::segment_bytes(net, &bytes, size, max_pixels, device).map_err(|err| err.to_string())?;
-    let stem = path.file_stem().map_or("photo".into(), |s| s.to_string_lossy());
+    let result = segment::segment_bytes(net, &bytes, size, max_pixels, device)
+        .map_err(|err| err.to_string())?;
+    let stem = path
+        .file_stem()
+        .map_or("photo".into(), |s| s.to_string_lossy());
     let mask_path = out.join(format!("{stem}.mask.png"));
     let overlay_path = out.join(format!("{stem}.overlay.png"));
-    result.mask.save(&mask_path).map_err(|err| format!("{}: {err}", mask_path.display()))?;
+    result
+        .mask
+        .save(&mask_path)
+        .map_err(|err| format!("{}: {err}", mask_path.display()))?;
     segment::overlay(&result.photo, &result.mask)
         .save(&overlay_path)
         .map_err(|err| format!("{}: {err}", overlay_path.display()))?;
@@ -317,7 +380,10 @@ struct Progress {
 
 impl Progress {
     fn new(total: usize) -> Self {
-        Progress { total, draw: total > 1 && std::io::stderr().is_terminal() }
+        Progress {
+            total,
+            draw: total > 1 && std::io::stderr().is_terminal(),
+        }
     }
 
     fn show(&self, done: usize, path: &Path) {

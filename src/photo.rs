@@ -36,7 +36,11 @@ impl fmt::Display for PhotoError {
             PhotoError::Empty => write!(f, "empty file (0 bytes)"),
             PhotoError::NotAnImage => write!(f, "not an image: only JPEG and PNG are read"),
             PhotoError::Corrupt(reason) => write!(f, "truncated or corrupt image: {reason}"),
-            PhotoError::TooLarge { width, height, max_pixels } => write!(
+            PhotoError::TooLarge {
+                width,
+                height,
+                max_pixels,
+            } => write!(
                 f,
                 "image is {width}×{height} = {:.1} MP, above the limit of {:.1} MP",
                 (*width as f64 * *height as f64) / 1e6,
@@ -61,7 +65,9 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbaImage, PhotoError> {
         .map_err(|err| PhotoError::Corrupt(err.to_string()))?;
     match reader.format() {
         Some(image::ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
-            return Err(PhotoError::Corrupt("the JPEG data ends before its end-of-image marker".into()));
+            return Err(PhotoError::Corrupt(
+                "the JPEG data ends before its end-of-image marker".into(),
+            ));
         }
         Some(image::ImageFormat::Jpeg | image::ImageFormat::Png) => {}
         _ => return Err(PhotoError::NotAnImage),
@@ -69,10 +75,16 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbaImage, PhotoError> {
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
-        return Err(PhotoError::Corrupt(format!("the header gives a size of {width}×{height}")));
+        return Err(PhotoError::Corrupt(format!(
+            "the header gives a size of {width}×{height}"
+        )));
     }
     if width as u64 * height as u64 > max_pixels {
-        return Err(PhotoError::TooLarge { width, height, max_pixels });
+        return Err(PhotoError::TooLarge {
+            width,
+            height,
+            max_pixels,
+        });
     }
     let orientation = decoder.orientation().map_err(corrupt)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
@@ -106,14 +118,18 @@ mod tests {
 
     fn png(image: &DynamicImage) -> Vec<u8> {
         let mut bytes = Vec::new();
-        image.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png).unwrap();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+            .unwrap();
         bytes
     }
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let image = RgbImage::from_fn(width, height, |x, y| Rgb([x as u8, y as u8, 128]));
         let mut bytes = Vec::new();
-        JpegEncoder::new_with_quality(&mut bytes, 95).encode_image(&image).unwrap();
+        JpegEncoder::new_with_quality(&mut bytes, 95)
+            .encode_image(&image)
+            .unwrap();
         bytes
     }
 
@@ -143,7 +159,10 @@ mod tests {
 
     #[test]
     fn text_is_not_an_image() {
-        assert_eq!(decode(b"hello, this is not a photo", DEFAULT_MAX_PIXELS), Err(PhotoError::NotAnImage));
+        assert_eq!(
+            decode(b"hello, this is not a photo", DEFAULT_MAX_PIXELS),
+            Err(PhotoError::NotAnImage)
+        );
     }
 
     #[test]
@@ -164,13 +183,23 @@ mod tests {
     fn a_jpeg_cut_late_in_its_scan_is_corrupt() {
         let bytes = jpeg(256, 256);
         let cut = &bytes[..bytes.len() - 50];
-        assert!(matches!(decode(cut, DEFAULT_MAX_PIXELS), Err(PhotoError::Corrupt(_))));
+        assert!(matches!(
+            decode(cut, DEFAULT_MAX_PIXELS),
+            Err(PhotoError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn a_photo_above_the_pixel_limit_is_refused_from_its_header() {
         let err = decode(&jpeg(200, 100), 10_000).unwrap_err();
-        assert_eq!(err, PhotoError::TooLarge { width: 200, height: 100, max_pixels: 10_000 });
+        assert_eq!(
+            err,
+            PhotoError::TooLarge {
+                width: 200,
+                height: 100,
+                max_pixels: 10_000
+            }
+        );
         assert!(err.to_string().contains("200×100"), "{err}");
     }
 
@@ -184,7 +213,10 @@ mod tests {
     #[test]
     fn png_alpha_is_kept() {
         let image = RgbaImage::from_pixel(5, 3, Rgba([10, 20, 30, 40]));
-        let decoded = decode(&png(&DynamicImage::ImageRgba8(image.clone())), DEFAULT_MAX_PIXELS);
+        let decoded = decode(
+            &png(&DynamicImage::ImageRgba8(image.clone())),
+            DEFAULT_MAX_PIXELS,
+        );
         assert_eq!(decoded, Ok(image));
     }
 }

@@ -32,7 +32,11 @@ impl Letterbox {
         let fit = |side: u32| ((side as f64 * scale).round() as u32).max(1);
         let pad = |side: u32| side.div_ceil(STRIDE as u32) * STRIDE as u32;
         let scaled = [fit(width), fit(height)];
-        Letterbox { photo: [width, height], scaled, input: scaled.map(pad) }
+        Letterbox {
+            photo: [width, height],
+            scaled,
+            input: scaled.map(pad),
+        }
     }
 }
 
@@ -59,17 +63,26 @@ pub fn to_input(photo: &RgbaImage, letterbox: &Letterbox, device: &Device) -> Te
             }
         }
     }
-    Tensor::from_data(TensorData::new(values, [1, 3, input_h as usize, input_w as usize]), device)
+    Tensor::from_data(
+        TensorData::new(values, [1, 3, input_h as usize, input_w as usize]),
+        device,
+    )
 }
 
 /// The mask for the photo from the network's probabilities over its input (row-major
 /// `H_in × W_in`): cropped to the scaled photo, resized to the photo, 0–255.
 pub fn to_mask(probabilities: &[f32], letterbox: &Letterbox) -> GrayImage {
     let [input_w, input_h] = letterbox.input;
-    assert_eq!(probabilities.len(), (input_w * input_h) as usize, "probabilities do not fit the input");
+    assert_eq!(
+        probabilities.len(),
+        (input_w * input_h) as usize,
+        "probabilities do not fit the input"
+    );
     let [scaled_w, scaled_h] = letterbox.scaled;
     let cropped: ImageBuffer<Luma<f32>, Vec<f32>> =
-        ImageBuffer::from_fn(scaled_w, scaled_h, |x, y| Luma([probabilities[(y * input_w + x) as usize]]));
+        ImageBuffer::from_fn(scaled_w, scaled_h, |x, y| {
+            Luma([probabilities[(y * input_w + x) as usize]])
+        });
     let [photo_w, photo_h] = letterbox.photo;
     let resized = if letterbox.scaled == letterbox.photo {
         cropped
@@ -99,7 +112,11 @@ mod tests {
     #[test]
     fn input_is_rgb_in_unit_range_with_edge_padding() {
         let photo = RgbaImage::from_fn(20, 10, |x, _| Rgba([255, 0, (x * 10) as u8, 7]));
-        let letterbox = Letterbox { photo: [20, 10], scaled: [20, 10], input: [32, 16] };
+        let letterbox = Letterbox {
+            photo: [20, 10],
+            scaled: [20, 10],
+            input: [32, 16],
+        };
         let input = to_input(&photo, &letterbox, &Device::flex());
         assert_eq!(input.dims(), [1, 3, 16, 32]);
         let values = input.into_data().try_into_vec::<f32>().unwrap();
@@ -107,7 +124,11 @@ mod tests {
         assert_eq!(at(0, 0, 0), 1.0);
         assert_eq!(at(1, 5, 5), 0.0);
         assert_eq!(at(2, 3, 4), 40.0 / 255.0);
-        assert_eq!(at(2, 15, 31), 190.0 / 255.0, "padding repeats the last column and row");
+        assert_eq!(
+            at(2, 15, 31),
+            190.0 / 255.0,
+            "padding repeats the last column and row"
+        );
     }
 
     #[test]
@@ -118,7 +139,13 @@ mod tests {
         let probabilities: Vec<f32> = (0..w * h)
             .map(|i| {
                 let (x, y) = (i % w, i / w);
-                if y >= letterbox.scaled[1] { 0.5 } else if x < 128 { 1.0 } else { 0.0 }
+                if y >= letterbox.scaled[1] {
+                    0.5
+                } else if x < 128 {
+                    1.0
+                } else {
+                    0.0
+                }
             })
             .collect();
         let mask = to_mask(&probabilities, &letterbox);

@@ -48,16 +48,29 @@ pub fn segment_bytes(
     let decoded = Instant::now();
     let (mask, mut timings) = segment_photo(net, &photo, size, device);
     timings.decode = decoded - start;
-    Ok(Segmentation { photo, mask, timings })
+    Ok(Segmentation {
+        photo,
+        mask,
+        timings,
+    })
 }
 
 /// Segment a decoded photo at processing size `size`.
-pub fn segment_photo(net: &SelfieNet, photo: &RgbaImage, size: u32, device: &Device) -> (GrayImage, Timings) {
+pub fn segment_photo(
+    net: &SelfieNet,
+    photo: &RgbaImage,
+    size: u32,
+    device: &Device,
+) -> (GrayImage, Timings) {
     let start = Instant::now();
     let letterbox = Letterbox::new(photo.width(), photo.height(), size);
     let input = preprocess::to_input(photo, &letterbox, device);
     let prepared = Instant::now();
-    let probabilities = net.forward(input).into_data().try_into_vec::<f32>().expect("f32 output");
+    let probabilities = net
+        .forward(input)
+        .into_data()
+        .try_into_vec::<f32>()
+        .expect("f32 output");
     let inferred = Instant::now();
     let mask = preprocess::to_mask(&probabilities, &letterbox);
     let timings = Timings {
@@ -74,7 +87,8 @@ pub fn overlay(photo: &RgbaImage, mask: &GrayImage) -> RgbaImage {
     RgbaImage::from_fn(photo.width(), photo.height(), |x, y| {
         let a = 0.6 * mask.get_pixel(x, y)[0] as f32 / 255.0;
         let p = photo.get_pixel(x, y);
-        let blend = |c: usize| (p[c] as f32 * (1.0 - a) + OVERLAY_COLOUR[c] as f32 * a).round() as u8;
+        let blend =
+            |c: usize| (p[c] as f32 * (1.0 - a) + OVERLAY_COLOUR[c] as f32 * a).round() as u8;
         Rgba([blend(0), blend(1), blend(2), 255])
     })
 }

@@ -51,7 +51,12 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { steps: 1000, learning_rate: 5e-3, seed: 7, sizes: vec![256, 512, 768, 1024] }
+        TrainOptions {
+            steps: 1000,
+            learning_rate: 5e-3,
+            seed: 7,
+            sizes: vec![256, 512, 768, 1024],
+        }
     }
 }
 
@@ -141,7 +146,8 @@ pub fn augment(photos: &[TrainingPhoto], rng: &mut Rng, size: u32) -> RgbaImage 
     let (brightness, contrast) = (rng.uniform(0.8, 1.2), rng.uniform(0.8, 1.2));
     for pixel in image.pixels_mut() {
         let Rgba([r, g, b, a]) = *pixel;
-        let adjust = |v: u8| (((v as f64 - 128.0) * contrast + 128.0) * brightness).clamp(0.0, 255.0) as u8;
+        let adjust =
+            |v: u8| (((v as f64 - 128.0) * contrast + 128.0) * brightness).clamp(0.0, 255.0) as u8;
         *pixel = Rgba([adjust(r), adjust(g), adjust(b), a]);
     }
     image
@@ -151,7 +157,12 @@ pub fn augment(photos: &[TrainingPhoto], rng: &mut Rng, size: u32) -> RgbaImage 
 ///
 /// # Shapes
 /// - output: `[1, 1, size, size]`, on `device`
-fn target(teacher: &SelfieNet, image: &RgbaImage, teacher_device: &Device, device: &Device) -> Tensor<4> {
+fn target(
+    teacher: &SelfieNet,
+    image: &RgbaImage,
+    teacher_device: &Device,
+    device: &Device,
+) -> Tensor<4> {
     let small = Letterbox::new(image.width(), image.height(), TRAINED_SIZE as u32);
     let probabilities = teacher.forward(preprocess::to_input(image, &small, teacher_device)); // [1, 1, 256, 256]
     let options = InterpolateOptions::new(InterpolateMode::Bilinear)
@@ -197,7 +208,8 @@ pub fn train(
         let value = loss.clone().into_scalar::<f32>() as f64;
         let grads = GradientsParams::from_grads(loss.backward(), &net);
         let progress = step as f64 / options.steps as f64;
-        let learning_rate = options.learning_rate * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
+        let learning_rate =
+            options.learning_rate * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
         net = optimizer.step(learning_rate, net, grads);
         report(step + 1, value);
     }
@@ -209,7 +221,11 @@ pub fn progress_line(step: usize, steps: usize, loss: f64, started: Instant) -> 
     let elapsed = started.elapsed().as_secs_f64();
     let left = elapsed / step as f64 * (steps - step) as f64;
     let clock = |s: f64| format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64);
-    format!("step {step}/{steps}  loss {loss:.4}  {} elapsed, about {} left", clock(elapsed), clock(left))
+    format!(
+        "step {step}/{steps}  loss {loss:.4}  {} elapsed, about {} left",
+        clock(elapsed),
+        clock(left)
+    )
 }
 
 #[cfg(test)]
@@ -241,7 +257,10 @@ mod tests {
         let teacher = SelfieNetConfig::new(AttentionMode::None).init(&device);
         let image = RgbaImage::from_fn(80, 60, |x, y| Rgba([x as u8, y as u8, 3, 255]));
         let photos = [TrainingPhoto::new(image, &teacher, &device)];
-        let (a, b) = (augment(&photos, &mut Rng::new(3), 32), augment(&photos, &mut Rng::new(3), 32));
+        let (a, b) = (
+            augment(&photos, &mut Rng::new(3), 32),
+            augment(&photos, &mut Rng::new(3), 32),
+        );
         assert_eq!(a, b);
         assert_ne!(a, augment(&photos, &mut Rng::new(4), 32));
     }
@@ -252,16 +271,27 @@ mod tests {
         let plain = Device::flex();
         let device = plain.clone().autodiff();
         let teacher = SelfieNetConfig::new(AttentionMode::None).init(&plain);
-        let image = RgbaImage::from_fn(96, 96, |x, y| Rgba([(x * 2) as u8, (y * 2) as u8, 90, 255]));
+        let image =
+            RgbaImage::from_fn(96, 96, |x, y| Rgba([(x * 2) as u8, (y * 2) as u8, 90, 255]));
         let photos = [TrainingPhoto::new(image, &teacher, &plain)];
         let student = SelfieNetConfig::new(AttentionMode::Linear).init(&device);
         let stem_before = student.stem.weight.val().into_data();
-        let options = TrainOptions { steps: 3, sizes: vec![64], ..TrainOptions::default() };
+        let options = TrainOptions {
+            steps: 3,
+            sizes: vec![64],
+            ..TrainOptions::default()
+        };
         let mut losses = Vec::new();
-        let trained = train(student, &teacher, &photos, &options, &plain, |_, loss| losses.push(loss));
+        let trained = train(student, &teacher, &photos, &options, &plain, |_, loss| {
+            losses.push(loss)
+        });
         assert_eq!(losses.len(), 3);
         assert!(losses.iter().all(|l| l.is_finite()));
-        assert_eq!(trained.stem.weight.val().into_data(), stem_before, "the stem moved");
+        assert_eq!(
+            trained.stem.weight.val().into_data(),
+            stem_before,
+            "the stem moved"
+        );
         let gamma = trained.context.gamma().unwrap().val().into_scalar::<f32>();
         assert!(gamma != 0.0, "γ did not move");
     }

@@ -13,7 +13,7 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::attention::AttentionMode;
-use crate::model::{SelfieNet, SelfieNetConfig, STRIDE};
+use crate::model::{STRIDE, SelfieNet, SelfieNetConfig};
 use crate::photo;
 use crate::preprocess::{self, Letterbox};
 use crate::weights;
@@ -45,13 +45,15 @@ pub fn install_panic_hook() {
 fn object(entries: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();
     for (key, value) in entries {
-        Reflect::set(&object, &JsValue::from_str(key), value).expect("setting a key on a new object");
+        Reflect::set(&object, &JsValue::from_str(key), value)
+            .expect("setting a key on a new object");
     }
     object.into()
 }
 
 fn parse_mode(mode: &str) -> Result<AttentionMode, JsError> {
-    mode.parse().map_err(|err: crate::attention::UnknownMode| JsError::new(&err.to_string()))
+    mode.parse()
+        .map_err(|err: crate::attention::UnknownMode| JsError::new(&err.to_string()))
 }
 
 /// Start the engine: on WebGPU when `prefer_gpu` and an adapter is there, else on the CPU.
@@ -61,12 +63,18 @@ fn parse_mode(mode: &str) -> Result<AttentionMode, JsError> {
 /// `maxBufferBytes` is the most one GPU buffer may hold, `null` on the CPU.
 #[wasm_bindgen]
 pub async fn start(prefer_gpu: bool) -> Result<JsValue, JsError> {
-    let gpu = if prefer_gpu { Some(Device::wgpu_options().init_with_setup_async().await) } else { None };
+    let gpu = if prefer_gpu {
+        Some(Device::wgpu_options().init_with_setup_async().await)
+    } else {
+        None
+    };
     let (device, info) = match gpu {
         Some(Ok((device, setup))) => {
             let adapter = setup.adapter.get_info();
             let limits = setup.device.limits();
-            let max_buffer = limits.max_buffer_size.min(limits.max_storage_buffer_binding_size as u64);
+            let max_buffer = limits
+                .max_buffer_size
+                .min(limits.max_storage_buffer_binding_size as u64);
             let name = [adapter.name, adapter.driver, adapter.driver_info]
                 .into_iter()
                 .filter(|part| !part.is_empty())
@@ -74,7 +82,14 @@ pub async fn start(prefer_gpu: bool) -> Result<JsValue, JsError> {
                 .join(", ");
             let info = object(&[
                 ("backend", "webgpu".into()),
-                ("adapter", if name.is_empty() { "unnamed adapter".into() } else { name.into() }),
+                (
+                    "adapter",
+                    if name.is_empty() {
+                        "unnamed adapter".into()
+                    } else {
+                        name.into()
+                    },
+                ),
                 ("fallbackReason", JsValue::NULL),
                 ("maxBufferBytes", (max_buffer as f64).into()),
             ]);
@@ -94,7 +109,12 @@ pub async fn start(prefer_gpu: bool) -> Result<JsValue, JsError> {
             (Device::flex(), info)
         }
     };
-    ENGINE.with(|engine| *engine.borrow_mut() = Some(Engine { device, networks: HashMap::new() }));
+    ENGINE.with(|engine| {
+        *engine.borrow_mut() = Some(Engine {
+            device,
+            networks: HashMap::new(),
+        })
+    });
     Ok(info)
 }
 
@@ -104,8 +124,11 @@ pub fn load_weights(mode: &str, bytes: Vec<u8>) -> Result<(), JsError> {
     let mode = parse_mode(mode)?;
     ENGINE.with(|engine| {
         let mut engine = engine.borrow_mut();
-        let engine = engine.as_mut().ok_or_else(|| JsError::new("start() has not been called"))?;
-        let net = weights::from_bytes(bytes, mode, &engine.device).map_err(|err| JsError::new(&err))?;
+        let engine = engine
+            .as_mut()
+            .ok_or_else(|| JsError::new("start() has not been called"))?;
+        let net =
+            weights::from_bytes(bytes, mode, &engine.device).map_err(|err| JsError::new(&err))?;
         engine.networks.insert(mode, net);
         Ok(())
     })
@@ -114,15 +137,23 @@ pub fn load_weights(mode: &str, bytes: Vec<u8>) -> Result<(), JsError> {
 /// Whether a mode's weights are loaded.
 #[wasm_bindgen(js_name = hasWeights)]
 pub fn has_weights(mode: &str) -> bool {
-    let Ok(mode) = mode.parse::<AttentionMode>() else { return false };
-    ENGINE.with(|engine| engine.borrow().as_ref().is_some_and(|e| e.networks.contains_key(&mode)))
+    let Ok(mode) = mode.parse::<AttentionMode>() else {
+        return false;
+    };
+    ENGINE.with(|engine| {
+        engine
+            .borrow()
+            .as_ref()
+            .is_some_and(|e| e.networks.contains_key(&mode))
+    })
 }
 
 /// Decode a JPEG or PNG: `{ width, height, rgba }`, upright. Throws a message a person can act
 /// on for an empty, non-image, corrupt or too large file.
 #[wasm_bindgen(js_name = decodeImage)]
 pub fn decode_image(bytes: &[u8], max_pixels: f64) -> Result<JsValue, JsError> {
-    let image = photo::decode(bytes, max_pixels as u64).map_err(|err| JsError::new(&err.to_string()))?;
+    let image =
+        photo::decode(bytes, max_pixels as u64).map_err(|err| JsError::new(&err.to_string()))?;
     Ok(object(&[
         ("width", image.width().into()),
         ("height", image.height().into()),
@@ -137,11 +168,16 @@ pub fn block_cost(mode: &str, width: u32, height: u32, size: u32) -> Result<JsVa
     let mode = parse_mode(mode)?;
     let [input_w, input_h] = Letterbox::new(width, height, size).input;
     let (feature_h, feature_w) = (input_h as usize / STRIDE, input_w as usize / STRIDE);
-    let cost = SelfieNetConfig::new(mode).context().cost(1, feature_h, feature_w);
+    let cost = SelfieNetConfig::new(mode)
+        .context()
+        .cost(1, feature_h, feature_w);
     Ok(object(&[
         ("flops", (cost.flops as f64).into()),
         ("peakBytes", (cost.peak_bytes as f64).into()),
-        ("largestBufferBytes", (cost.largest_buffer_bytes as f64).into()),
+        (
+            "largestBufferBytes",
+            (cost.largest_buffer_bytes as f64).into(),
+        ),
         ("featureHeight", (feature_h as f64).into()),
         ("featureWidth", (feature_w as f64).into()),
     ]))
@@ -153,27 +189,49 @@ pub fn block_cost(mode: &str, width: u32, height: u32, size: u32) -> Result<JsVa
 /// being `width × height` bytes, 0–255. Inference lasts until the device has finished (one
 /// value read back); readback is the copy of the whole output.
 #[wasm_bindgen]
-pub async fn segment(rgba: Vec<u8>, width: u32, height: u32, mode: String, size: u32) -> Result<JsValue, JsError> {
+pub async fn segment(
+    rgba: Vec<u8>,
+    width: u32,
+    height: u32,
+    mode: String,
+    size: u32,
+) -> Result<JsValue, JsError> {
     let started = now();
     let mode = parse_mode(&mode)?;
     let (net, device) = ENGINE.with(|engine| {
         let engine = engine.borrow();
-        let engine = engine.as_ref().ok_or_else(|| JsError::new("start() has not been called"))?;
-        let net = engine.networks.get(&mode).ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))?;
+        let engine = engine
+            .as_ref()
+            .ok_or_else(|| JsError::new("start() has not been called"))?;
+        let net = engine
+            .networks
+            .get(&mode)
+            .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))?;
         Ok::<_, JsError>((net.clone(), engine.device.clone()))
     })?;
-    let photo = RgbaImage::from_raw(width, height, rgba)
-        .ok_or_else(|| JsError::new(&format!("{width}×{height} RGBA needs {} bytes", width * height * 4)))?;
+    let photo = RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
+        JsError::new(&format!(
+            "{width}×{height} RGBA needs {} bytes",
+            width * height * 4
+        ))
+    })?;
     let letterbox = Letterbox::new(width, height, size);
     let input = preprocess::to_input(&photo, &letterbox, &device);
     let prepared = now();
 
     let output = net.forward(input); // [1, 1, H_in, W_in]
     let device_error = |err| JsError::new(&format!("the device failed: {err:?}"));
-    output.clone().slice([0..1, 0..1, 0..1, 0..1]).into_data_async().await.map_err(device_error)?;
+    output
+        .clone()
+        .slice([0..1, 0..1, 0..1, 0..1])
+        .into_data_async()
+        .await
+        .map_err(device_error)?;
     let inferred = now();
     let data = output.into_data_async().await.map_err(device_error)?;
-    let probabilities = data.try_into_vec::<f32>().map_err(|err| JsError::new(&format!("{err:?}")))?;
+    let probabilities = data
+        .try_into_vec::<f32>()
+        .map_err(|err| JsError::new(&format!("{err:?}")))?;
     let read = now();
     let mask = preprocess::to_mask(&probabilities, &letterbox);
     let finished = now();

@@ -14,18 +14,30 @@ pub fn file_name(mode: AttentionMode) -> String {
 }
 
 /// A network of `mode` with the weights of a burnpack record.
-pub fn from_bytes(bytes: Vec<u8>, mode: AttentionMode, device: &Device) -> Result<SelfieNet, String> {
+pub fn from_bytes(
+    bytes: Vec<u8>,
+    mode: AttentionMode,
+    device: &Device,
+) -> Result<SelfieNet, String> {
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|err| format!("{}: not a weight file: {err}", file_name(mode)))?;
     SelfieNetConfig::new(mode)
         .init(device)
         .try_load_record(record)
-        .map_err(|err| format!("{}: does not fit the {mode} network: {err}", file_name(mode)))
+        .map_err(|err| {
+            format!(
+                "{}: does not fit the {mode} network: {err}",
+                file_name(mode)
+            )
+        })
 }
 
 /// The network's weights as a burnpack record.
 pub fn to_bytes(net: SelfieNet) -> Result<Vec<u8>, String> {
-    let bytes = net.into_record().into_bytes().map_err(|err| err.to_string())?;
+    let bytes = net
+        .into_record()
+        .into_bytes()
+        .map_err(|err| err.to_string())?;
     Ok(bytes.to_vec())
 }
 
@@ -44,9 +56,15 @@ mod files {
 
     /// The pretrained network of `dir/selfie-none.bpk` with a new `mode` block (γ = 0, so
     /// the same network), its weights drawn from `seed`: where training starts.
-    pub fn pretrained_with_new_block(dir: &Path, mode: AttentionMode, seed: u64, device: &Device) -> Result<SelfieNet, String> {
+    pub fn pretrained_with_new_block(
+        dir: &Path,
+        mode: AttentionMode,
+        seed: u64,
+        device: &Device,
+    ) -> Result<SelfieNet, String> {
         let path = dir.join(file_name(AttentionMode::None));
-        let record = ModuleRecord::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        let record =
+            ModuleRecord::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
         device.seed(seed);
         SelfieNetConfig::new(mode)
             .init(device)
@@ -57,7 +75,8 @@ mod files {
     /// Save a network's weights into `dir` under its mode's name.
     pub fn save(net: SelfieNet, dir: &Path) -> Result<PathBuf, String> {
         let path = dir.join(file_name(net.mode()));
-        std::fs::write(&path, to_bytes(net)?).map_err(|err| format!("{}: {err}", path.display()))?;
+        std::fs::write(&path, to_bytes(net)?)
+            .map_err(|err| format!("{}: {err}", path.display()))?;
         Ok(path)
     }
 }
@@ -80,13 +99,22 @@ mod tests {
             let net = SelfieNetConfig::new(mode).init(&device);
             let expected = Map::from_tensor(net.forward(x.clone()));
             let loaded = from_bytes(to_bytes(net).unwrap(), mode, &device).unwrap();
-            assert_eq!(expected.max_abs_diff(loaded.forward(x.clone())), 0.0, "{mode}");
+            assert_eq!(
+                expected.max_abs_diff(loaded.forward(x.clone())),
+                0.0,
+                "{mode}"
+            );
         }
     }
 
     #[test]
     fn garbage_is_refused_with_the_file_name() {
-        let err = from_bytes(b"not burnpack".to_vec(), AttentionMode::Linear, &Device::flex()).unwrap_err();
+        let err = from_bytes(
+            b"not burnpack".to_vec(),
+            AttentionMode::Linear,
+            &Device::flex(),
+        )
+        .unwrap_err();
         assert!(err.contains("selfie-linear.bpk"), "{err}");
     }
 

@@ -13,12 +13,16 @@ use linseg::weights;
 const PHOTOS: [&str; 5] = ["astronaut", "grace_hopper", "coffee", "chelsea", "rocket"];
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/golden")
+        .join(name)
 }
 
 /// The 8-bit RGB input as `[1, 3, 256, 256]` in `[0, 1]`.
 fn input(name: &str, device: &Device) -> Tensor<4> {
-    let image = image::open(fixture(&format!("{name}.input.png"))).unwrap().into_rgb8();
+    let image = image::open(fixture(&format!("{name}.input.png")))
+        .unwrap()
+        .into_rgb8();
     let (w, h) = image.dimensions();
     let plane = (w * h) as usize;
     let mut values = vec![0.0f32; 3 * plane];
@@ -27,17 +31,27 @@ fn input(name: &str, device: &Device) -> Tensor<4> {
             values[c * plane + i] = pixel[c] as f32 / 255.0;
         }
     }
-    Tensor::from_data(TensorData::new(values, [1, 3, h as usize, w as usize]), device)
+    Tensor::from_data(
+        TensorData::new(values, [1, 3, h as usize, w as usize]),
+        device,
+    )
 }
 
 /// The reference probabilities, stored as 16-bit grey.
 fn reference(name: &str) -> Vec<f32> {
-    let mask = image::open(fixture(&format!("{name}.mask.png"))).unwrap().into_luma16();
+    let mask = image::open(fixture(&format!("{name}.mask.png")))
+        .unwrap()
+        .into_luma16();
     mask.pixels().map(|p| p[0] as f32 / 65535.0).collect()
 }
 
 fn load(mode: AttentionMode, device: &Device) -> SelfieNet {
-    weights::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"), mode, device).unwrap()
+    weights::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        mode,
+        device,
+    )
+    .unwrap()
 }
 
 fn probabilities(net: &SelfieNet, x: Tensor<4>) -> Vec<f32> {
@@ -51,7 +65,11 @@ fn iou(a: &[f32], b: &[f32]) -> f64 {
         both += (p && q) as usize;
         either += (p || q) as usize;
     }
-    if either == 0 { 1.0 } else { both as f64 / either as f64 }
+    if either == 0 {
+        1.0
+    } else {
+        both as f64 / either as f64
+    }
 }
 
 #[test]
@@ -62,9 +80,17 @@ fn port_matches_mediapipe_on_every_golden_photo() {
         let ours = probabilities(&net, input(name, &device));
         let theirs = reference(name);
         assert_eq!(ours.len(), theirs.len(), "{name}");
-        let mean_abs =
-            ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs() as f64).sum::<f64>() / ours.len() as f64;
-        let max_abs = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let mean_abs = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs() as f64)
+            .sum::<f64>()
+            / ours.len() as f64;
+        let max_abs = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
         let iou = iou(&ours, &theirs);
         println!("{name}: mean abs {mean_abs:.2e}, max abs {max_abs:.2e}, IoU {iou:.5}");
         assert!(mean_abs <= 0.01, "{name}: mean abs difference {mean_abs}");
@@ -81,7 +107,8 @@ fn every_mode_with_gamma_zero_is_the_original_network_exactly() {
     let original = probabilities(&load(AttentionMode::None, &device), x.clone());
     for mode in AttentionMode::ALL {
         let mut net = load(mode, &device);
-        net.context.set_gamma(Param::from_tensor(Tensor::zeros([1], &device)));
+        net.context
+            .set_gamma(Param::from_tensor(Tensor::zeros([1], &device)));
         assert_eq!(probabilities(&net, x.clone()), original, "{mode}");
     }
 }

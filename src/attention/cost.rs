@@ -96,6 +96,14 @@ mod tests {
             assert!((ratio(mode, |c| c.flops) - 4.0).abs() < 0.01, "{mode}");
             assert!((ratio(mode, |c| c.peak_bytes) - 4.0).abs() < 0.01, "{mode}");
         }
-        assert_eq!(cost(AttentionMode::None, 128), BlockCost { flops: 0, projection_flops: 0, peak_bytes: 0, largest_buffer_bytes: 0 });
+        assert_eq!(
+            cost(AttentionMode::None, 128),
+            BlockCost {
+                flops: 0,
+                projection_flops: 0,
+                peak_bytes: 0,
+                largest_buffer_bytes: 0
+            }
+        );
     }
 }

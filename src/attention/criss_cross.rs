@@ -79,7 +79,8 @@ impl CrissCrossAttention {
         // Column branch: position (i, j) against (i', j) for every row i'.
         let q_columns = q.clone().permute([0, 3, 2, 1]); // [B, W, H, C']
         let k_columns = k.clone().permute([0, 3, 1, 2]); // [B, W, C', H']
-        let self_mask = (Tensor::<2>::eye(height, &device) * MASKED).reshape([1, 1, height, height]);
+        let self_mask =
+            (Tensor::<2>::eye(height, &device) * MASKED).reshape([1, 1, height, height]);
         let column_scores = (q_columns.matmul(k_columns) + self_mask).permute([0, 2, 1, 3]); // [B, H, W, H']
 
         // Row branch: position (i, j) against (i, j') for every column j'.
@@ -120,27 +121,21 @@ mod tests {
 
         let mut expected = Map::from_tensor(x.clone());
         for _ in 0..RECURRENCE {
-            let q = expected.conv1x1(&block.qkv.query);
-            let k = expected.conv1x1(&block.qkv.key);
-            let v = expected.conv1x1(&block.qkv.value);
+            let (q, k, v) = expected.project(&block.qkv);
             let (n, width) = (expected.positions(), expected.width);
-            let weights: Vec<Vec<Vec<f64>>> = (0..expected.batch)
-                .map(|b| {
-                    (0..n)
-                        .map(|u| {
-                            let crosses = |v: usize| v / width == u / width || v % width == u % width;
-                            let kept: Vec<usize> = (0..n).filter(|&v| crosses(v)).collect();
-                            let scores: Vec<f64> =
-                                kept.iter().map(|&v| dot(&q.vector(b, u), &k.vector(b, v))).collect();
-                            let mut row = vec![0.0; n];
-                            for (&v, a) in kept.iter().zip(softmax(&scores)) {
-                                row[v] = a;
-                            }
-                            row
-                        })
-                        .collect()
-                })
-                .collect();
+            let crosses = |u: usize, v: usize| v / width == u / width || v % width == u % width;
+            let weights = expected.matrices(|b, u| {
+                let kept: Vec<usize> = (0..n).filter(|&v| crosses(u, v)).collect();
+                let scores: Vec<f64> = kept
+                    .iter()
+                    .map(|&v| dot(&q.vector(b, u), &k.vector(b, v)))
+                    .collect();
+                let mut row = vec![0.0; n];
+                for (&v, a) in kept.iter().zip(softmax(&scores)) {
+                    row[v] = a;
+                }
+                row
+            });
             expected = expected.gated(0.6, &v.attend(&weights));
         }
 

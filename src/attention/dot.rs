@@ -83,21 +83,14 @@ mod tests {
         let x = random_input([2, 16, 5, 7], &device);
 
         let input = Map::from_tensor(x.clone());
-        let q = input.conv1x1(&block.qkv.query);
-        let k = input.conv1x1(&block.qkv.key);
-        let v = input.conv1x1(&block.qkv.value);
+        let (q, k, v) = input.project(&block.qkv);
         let n = input.positions();
-        let weights: Vec<Vec<Vec<f64>>> = (0..input.batch)
-            .map(|b| {
-                (0..n)
-                    .map(|i| {
-                        let scores: Vec<f64> =
-                            (0..n).map(|j| dot(&q.vector(b, i), &k.vector(b, j))).collect();
-                        softmax(&scores)
-                    })
-                    .collect()
-            })
-            .collect();
+        let weights = input.matrices(|b, i| {
+            let scores: Vec<f64> = (0..n)
+                .map(|j| dot(&q.vector(b, i), &k.vector(b, j)))
+                .collect();
+            softmax(&scores)
+        });
         let expected = input.gated(0.8, &v.attend(&weights));
 
         let error = expected.max_abs_diff(block.forward(x));

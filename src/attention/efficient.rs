@@ -68,7 +68,9 @@ impl EfficientAttention {
 
         let context = k.matmul(v.swap_dims(1, 2)); // [B, C', C]
         let out = context.swap_dims(1, 2).matmul(q); // [B, C, N]
-        let out = self.reprojection.forward(out.reshape([batch, channels, height, width]));
+        let out = self
+            .reprojection
+            .forward(out.reshape([batch, channels, height, width]));
         gated_residual(x, &self.gamma, out)
     }
 }
@@ -87,26 +89,22 @@ mod tests {
         let x = random_input([2, 16, 7, 4], &device);
 
         let input = Map::from_tensor(x.clone());
-        let q = input.conv1x1(&block.qkv.query);
-        let k = input.conv1x1(&block.qkv.key);
-        let v = input.conv1x1(&block.qkv.value);
+        let (q, k, v) = input.project(&block.qkv);
         let n = input.positions();
-        let weights: Vec<Vec<Vec<f64>>> = (0..input.batch)
+        // ρ_k: each key channel's softmax over the N positions, [B][C'][N].
+        let keys: Vec<Vec<Vec<f64>>> = (0..input.batch)
             .map(|b| {
-                // ρ_k: each key channel's softmax over the N positions, [C'][N].
-                let keys: Vec<Vec<f64>> = (0..k.channels)
+                (0..k.channels)
                     .map(|c| softmax(&(0..n).map(|j| k.vector(b, j)[c]).collect::<Vec<_>>()))
-                    .collect();
-                (0..n)
-                    .map(|i| {
-                        let query = softmax(&q.vector(b, i)); // ρ_q: over the channels
-                        (0..n)
-                            .map(|j| (0..k.channels).map(|c| query[c] * keys[c][j]).sum())
-                            .collect()
-                    })
                     .collect()
             })
             .collect();
+        let weights = input.matrices(|b, i| {
+            let query = softmax(&q.vector(b, i)); // ρ_q: over the channels
+            (0..n)
+                .map(|j| (0..k.channels).map(|c| query[c] * keys[b][c][j]).sum())
+                .collect()
+        });
         let attended = v.attend(&weights);
         let expected = input.gated(0.8, &attended.conv1x1(&block.reprojection));
 

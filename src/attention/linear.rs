@@ -73,7 +73,10 @@ impl LinearAttention {
         let value_key = v.matmul(k.clone().swap_dims(1, 2)); // [B, C, C']: Σ_j v_j k̂_jᵀ
         let numerator = value_key.matmul(q.clone()) + value_sum; // [B, C, N]
         let key_sum = k.sum_dim(2).add_scalar(EPSILON); // [B, C', 1]: Σ_j k̂_j + ε
-        let denominator = key_sum.swap_dims(1, 2).matmul(q).add_scalar(positions as f64); // [B, 1, N]
+        let denominator = key_sum
+            .swap_dims(1, 2)
+            .matmul(q)
+            .add_scalar(positions as f64); // [B, 1, N]
 
         let out = (numerator / denominator).reshape([batch, channels, height, width]);
         gated_residual(x, &self.gamma, out)
@@ -86,7 +89,12 @@ impl LinearAttention {
 /// - `x`: `[B, C, N]`
 /// - output: `[B, C, N]`
 fn l2_normalize(x: Tensor<3>) -> Tensor<3> {
-    let norm = x.clone().square().sum_dim(1).add_scalar(EPSILON * EPSILON).sqrt(); // [B, 1, N]
+    let norm = x
+        .clone()
+        .square()
+        .sum_dim(1)
+        .add_scalar(EPSILON * EPSILON)
+        .sqrt(); // [B, 1, N]
     x / norm
 }
 
@@ -109,23 +117,16 @@ mod tests {
         let x = random_input([2, 16, 6, 9], &device);
 
         let input = Map::from_tensor(x.clone());
-        let q = input.conv1x1(&block.qkv.query);
-        let k = input.conv1x1(&block.qkv.key);
-        let v = input.conv1x1(&block.qkv.value);
+        let (q, k, v) = input.project(&block.qkv);
         let n = input.positions();
-        let weights: Vec<Vec<Vec<f64>>> = (0..input.batch)
-            .map(|b| {
-                (0..n)
-                    .map(|i| {
-                        let qi = unit(q.vector(b, i));
-                        let raw: Vec<f64> =
-                            (0..n).map(|j| 1.0 + dot(&qi, &unit(k.vector(b, j)))).collect();
-                        let sum: f64 = raw.iter().sum();
-                        raw.iter().map(|w| w / sum).collect()
-                    })
-                    .collect()
-            })
-            .collect();
+        let weights = input.matrices(|b, i| {
+            let qi = unit(q.vector(b, i));
+            let raw: Vec<f64> = (0..n)
+                .map(|j| 1.0 + dot(&qi, &unit(k.vector(b, j))))
+                .collect();
+            let sum: f64 = raw.iter().sum();
+            raw.iter().map(|w| w / sum).collect()
+        });
         let expected = input.gated(0.8, &v.attend(&weights));
 
         let error = expected.max_abs_diff(block.forward(x));
@@ -140,7 +141,10 @@ mod tests {
         block.gamma = gamma(1.0, &device);
         let zeros = |conv: &mut burn::nn::conv::Conv2d| {
             conv.weight = Param::from_tensor(conv.weight.val().zeros_like());
-            conv.bias = conv.bias.take().map(|b| Param::from_tensor(b.val().zeros_like()));
+            conv.bias = conv
+                .bias
+                .take()
+                .map(|b| Param::from_tensor(b.val().zeros_like()));
         };
         zeros(&mut block.qkv.query);
         zeros(&mut block.qkv.key);

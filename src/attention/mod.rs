@@ -159,9 +159,15 @@ mod tests {
         let x = random_input([2, 16, 6, 11], &device);
         let expected = x.clone().into_data().try_into_vec::<f32>().unwrap();
         for mode in AttentionMode::ALL {
-            let y = ContextBlockConfig::new(mode, 16).init(&device).forward(x.clone());
+            let y = ContextBlockConfig::new(mode, 16)
+                .init(&device)
+                .forward(x.clone());
             assert_eq!(y.dims(), [2, 16, 6, 11], "{mode}");
-            assert_eq!(y.into_data().try_into_vec::<f32>().unwrap(), expected, "{mode}");
+            assert_eq!(
+                y.into_data().try_into_vec::<f32>().unwrap(),
+                expected,
+                "{mode}"
+            );
         }
     }
 
@@ -194,7 +200,10 @@ mod tests {
                 grad.abs().sum().into_scalar::<f32>()
             };
             let gamma_grad = gamma.val().grad(&grads).expect("a gradient for γ");
-            assert!(gamma_grad.abs().sum().into_scalar::<f32>() > 0.0, "{mode}: γ");
+            assert!(
+                gamma_grad.abs().sum().into_scalar::<f32>() > 0.0,
+                "{mode}: γ"
+            );
             assert!(norm(&qkv.query.weight) > 0.0, "{mode}: query");
             assert!(norm(&qkv.key.weight) > 0.0, "{mode}: key");
             assert!(norm(&qkv.value.weight) > 0.0, "{mode}: value");

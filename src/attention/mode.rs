@@ -59,7 +59,12 @@ pub struct UnknownMode(pub String);
 impl fmt::Display for UnknownMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<_> = AttentionMode::ALL.iter().map(|m| m.name()).collect();
-        write!(f, "unknown attention mode '{}' (expected one of: {})", self.0, names.join(", "))
+        write!(
+            f,
+            "unknown attention mode '{}' (expected one of: {})",
+            self.0,
+            names.join(", ")
+        )
     }
 }
 

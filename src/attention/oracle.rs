@@ -3,6 +3,8 @@
 
 use burn::module::Param;
 use burn::nn::conv::Conv2d;
+
+use super::QueryKeyValue;
 use burn::tensor::{Device, Distribution, Tensor};
 
 /// A feature map `[B, C, H, W]` in f64, row-major.
@@ -22,12 +24,24 @@ impl Map {
         let mut shape = [1; 4];
         shape[4 - D..].copy_from_slice(&dims);
         let data = tensor.into_data().try_into_vec_as::<f64>().unwrap();
-        Self { batch: shape[0], channels: shape[1], height: shape[2], width: shape[3], data }
+        Self {
+            batch: shape[0],
+            channels: shape[1],
+            height: shape[2],
+            width: shape[3],
+            data,
+        }
     }
 
     fn zeros(batch: usize, channels: usize, height: usize, width: usize) -> Self {
         let data = vec![0.0; batch * channels * height * width];
-        Self { batch, channels, height, width, data }
+        Self {
+            batch,
+            channels,
+            height,
+            width,
+            data,
+        }
     }
 
     /// `N = H·W`.
@@ -41,7 +55,9 @@ impl Map {
 
     /// The channel vector at position `n` of batch item `b`.
     pub fn vector(&self, b: usize, n: usize) -> Vec<f64> {
-        (0..self.channels).map(|c| self.data[self.index(b, c, n)]).collect()
+        (0..self.channels)
+            .map(|c| self.data[self.index(b, c, n)])
+            .collect()
     }
 
     /// A 1×1 convolution with the module's weights: `[B, C, H, W] -> [B, C_out, H, W]`.
@@ -65,6 +81,22 @@ impl Map {
         out
     }
 
+    /// Queries, keys and values with the block's projections.
+    pub fn project(&self, qkv: &QueryKeyValue) -> (Map, Map, Map) {
+        (
+            self.conv1x1(&qkv.query),
+            self.conv1x1(&qkv.key),
+            self.conv1x1(&qkv.value),
+        )
+    }
+
+    /// The explicit `N × N` attention matrix of each batch item, row `i` from `row(b, i)`.
+    pub fn matrices(&self, row: impl Fn(usize, usize) -> Vec<f64>) -> Vec<Vec<Vec<f64>>> {
+        (0..self.batch)
+            .map(|b| (0..self.positions()).map(|i| row(b, i)).collect())
+            .collect()
+    }
+
     /// `out_i = Σ_j A_ij v_j` for an explicit `N × N` matrix `A` per batch item.
     pub fn attend(&self, weights: &[Vec<Vec<f64>>]) -> Map {
         let n = self.positions();
@@ -72,7 +104,9 @@ impl Map {
         for b in 0..self.batch {
             for c in 0..self.channels {
                 for i in 0..n {
-                    let sum: f64 = (0..n).map(|j| weights[b][i][j] * self.data[self.index(b, c, j)]).sum();
+                    let sum: f64 = (0..n)
+                        .map(|j| weights[b][i][j] * self.data[self.index(b, c, j)])
+                        .sum();
                     let at = out.index(b, c, i);
                     out.data[at] = sum;
                 }
@@ -83,7 +117,12 @@ impl Map {
 
     /// `self + γ·out`.
     pub fn gated(&self, gamma: f64, out: &Map) -> Map {
-        let data = self.data.iter().zip(&out.data).map(|(x, o)| x + gamma * o).collect();
+        let data = self
+            .data
+            .iter()
+            .zip(&out.data)
+            .map(|(x, o)| x + gamma * o)
+            .collect();
         Map { data, ..*self }
     }
 
@@ -94,7 +133,11 @@ impl Map {
             [self.batch, self.channels, self.height, self.width],
             [other.batch, other.channels, other.height, other.width]
         );
-        self.data.iter().zip(&other.data).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+        self.data
+            .iter()
+            .zip(&other.data)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
     }
 }
 

@@ -3,8 +3,8 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::Initializer;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::{Device, Tensor};
 
 /// Configuration of [`QueryKeyValue`].

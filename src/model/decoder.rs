@@ -104,7 +104,9 @@ pub struct Upsample {
 impl Upsample {
     /// Create the projection.
     pub fn new(channels_in: usize, channels_out: usize, device: &Device) -> Self {
-        Upsample { project: pointwise(channels_in, channels_out, device) }
+        Upsample {
+            project: pointwise(channels_in, channels_out, device),
+        }
     }
 
     /// # Shapes

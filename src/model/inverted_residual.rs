@@ -93,7 +93,11 @@ impl InvertedResidual {
     /// - `x`: `[B, C_in, H, W]`
     /// - output: `[B, C_out, H / stride, W / stride]` (rounded up)
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let activation = if self.hard_swish { Activation::HardSwish } else { Activation::Relu };
+        let activation = if self.hard_swish {
+            Activation::HardSwish
+        } else {
+            Activation::Relu
+        };
         let t = activation.apply(self.expand.forward(x.clone()));
         let t = activation.apply(self.depthwise.forward(t));
         let t = match &self.excitation {

@@ -80,18 +80,20 @@ impl SelfieNetConfig {
             (32, 96, 32, 5, 1, Some(24), true),
             (32, 96, 32, 5, 1, Some(24), true),
         ]
-        .map(|(channels_in, expanded, channels_out, kernel, stride, squeeze, hard_swish)| {
-            InvertedResidualConfig {
-                channels_in,
-                expanded,
-                channels_out,
-                kernel,
-                stride,
-                squeeze,
-                hard_swish,
-            }
-            .init(device)
-        });
+        .map(
+            |(channels_in, expanded, channels_out, kernel, stride, squeeze, hard_swish)| {
+                InvertedResidualConfig {
+                    channels_in,
+                    expanded,
+                    channels_out,
+                    kernel,
+                    stride,
+                    squeeze,
+                    hard_swish,
+                }
+                .init(device)
+            },
+        );
         SelfieNet {
             stem: Conv2dConfig::new([3, 16], [3, 3])
                 .with_stride([2, 2])
@@ -105,7 +107,9 @@ impl SelfieNetConfig {
             decode4: DecoderStage::new(16, device),
             up2: Upsample::new(16, 16, device),
             decode2: DecoderStage::new(16, device),
-            output: ConvTranspose2dConfig::new([16, 1], [2, 2]).with_stride([2, 2]).init(device),
+            output: ConvTranspose2dConfig::new([16, 1], [2, 2])
+                .with_stride([2, 2])
+                .init(device),
         }
     }
 }
@@ -164,7 +168,9 @@ impl SelfieNet {
         let s2 = hard_swish(self.stem.forward(x)); // [B, 16, H/2, W/2]
         let s4 = self.blocks[0].forward(s2.clone()); // [B, 16, H/4, W/4]
         let s8 = self.blocks[2].forward(self.blocks[1].forward(s4.clone())); // [B, 24, H/8, W/8]
-        let e16 = self.blocks[3..].iter().fold(s8.clone(), |x, block| block.forward(x)); // [B, 32, H/16, W/16]
+        let e16 = self.blocks[3..]
+            .iter()
+            .fold(s8.clone(), |x, block| block.forward(x)); // [B, 32, H/16, W/16]
         let e16 = self.context.forward(e16);
 
         let d8 = self.decode8.forward(s8, self.head.forward(e16)); // [B, 24, H/8, W/8]
