@@ -31,9 +31,16 @@ pub struct Score {
 
 /// `|A ∩ B| / |A ∪ B|` of two masks thresholded at 128 (1 when both are empty).
 pub fn iou(a: &GrayImage, b: &GrayImage) -> f64 {
+    iou_of(
+        a.pixels().map(|p| p[0] >= 128),
+        b.pixels().map(|p| p[0] >= 128),
+    )
+}
+
+/// `|A ∩ B| / |A ∪ B|` of two masks given pixel by pixel (1 when both are empty).
+pub fn iou_of(a: impl IntoIterator<Item = bool>, b: impl IntoIterator<Item = bool>) -> f64 {
     let (mut both, mut either) = (0u64, 0u64);
-    for (p, q) in a.pixels().zip(b.pixels()) {
-        let (p, q) = (p[0] >= 128, q[0] >= 128);
+    for (p, q) in a.into_iter().zip(b) {
         both += (p && q) as u64;
         either += (p || q) as u64;
     }

@@ -8,7 +8,7 @@ use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use linseg::attention::AttentionMode;
 use linseg::model::SelfieNet;
-use linseg::weights;
+use linseg::{eval, weights};
 
 const PHOTOS: [&str; 5] = ["astronaut", "grace_hopper", "coffee", "chelsea", "rocket"];
 
@@ -58,18 +58,9 @@ fn probabilities(net: &SelfieNet, x: Tensor<4>) -> Vec<f32> {
     net.forward(x).into_data().try_into_vec::<f32>().unwrap()
 }
 
+/// IoU of two probability maps thresholded at 0.5.
 fn iou(a: &[f32], b: &[f32]) -> f64 {
-    let (mut both, mut either) = (0usize, 0usize);
-    for (p, q) in a.iter().zip(b) {
-        let (p, q) = (*p > 0.5, *q > 0.5);
-        both += (p && q) as usize;
-        either += (p || q) as usize;
-    }
-    if either == 0 {
-        1.0
-    } else {
-        both as f64 / either as f64
-    }
+    eval::iou_of(a.iter().map(|p| *p > 0.5), b.iter().map(|p| *p > 0.5))
 }
 
 #[test]
