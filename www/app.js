@@ -687,7 +687,8 @@ async function resolutionSweep() {
   finishAnalysis(
     `${ok} of ${entries.length} runs done` +
       (analysis.cancelled ? ' (cancelled)' : '') +
-      '. Total time per run, after a warm-up run where shaders were compiled; hover a refused cell for the reason.',
+      '. Total time per run; a mode and size whose shaders were not yet compiled ran once, untimed, first. ' +
+      'Hover a refused cell for the reason.',
   );
 }
 

@@ -43,6 +43,27 @@ function linearTicks(max, count = 4) {
   return ticks;
 }
 
+/** The 1, 2, 5 × 10^k values just below `min` and just above `max`: a log axis's ends. */
+function logBounds(min, max) {
+  const nice = (k) => [1, 2, 5].map((s) => s * 10 ** k);
+  const candidates = [];
+  for (let k = Math.floor(Math.log10(min)) - 1; k <= Math.ceil(Math.log10(max)); k++) {
+    candidates.push(...nice(k));
+  }
+  const below = candidates.filter((v) => v <= min).at(-1);
+  const above = candidates.find((v) => v >= max);
+  return [below, above > below ? above : below * 10];
+}
+
+/** A dash pattern per mode, so that lines that run together (linear and efficient) stay apart. */
+const MODE_DASHES = {
+  none: '2 3',
+  dot: '',
+  linear: '',
+  efficient: '7 4',
+  'criss-cross': '',
+};
+
 /** Ticks of a log axis covering [min, max]: 1, 2, 5 × 10^k when the range is short. */
 function logTicks(min, max) {
   const lo = Math.floor(Math.log10(min));
@@ -145,8 +166,9 @@ export function renderSweepChart(container, { sizes, series }) {
   const all = series.flatMap((s) => s.points.map((p) => p.ms)).filter((v) => v != null && v > 0);
   const min = all.length ? Math.min(...all) : 1;
   const max = all.length ? Math.max(...all) : 10;
-  const lo = Math.log10(min) - 0.05;
-  const hi = Math.log10(max === min ? max * 10 : max) + 0.05;
+  const [axisMin, axisMax] = logBounds(min, max);
+  const lo = Math.log10(axisMin);
+  const hi = Math.log10(axisMax);
   const py = (v) => bottom - ((bottom - top) * (Math.log10(v) - lo)) / (hi - lo);
   const xs = sizes.map((s) => Math.log2(s));
   const x0 = Math.min(...xs);
@@ -186,14 +208,21 @@ export function renderSweepChart(container, { sizes, series }) {
         pen = false;
       }
     }
-    if (path) svg.append(el('path', { d: path, fill: 'none', stroke: colour, 'stroke-width': 2, class: 'chart-line' }));
+    const dash = MODE_DASHES[s.mode] ?? '';
+    if (path) {
+      svg.append(el('path', {
+        d: path, fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash, class: 'chart-line',
+      }));
+    }
     for (const p of points) {
       const dot = el('circle', { cx: px(p.size), cy: py(p.ms), r: 3.5, fill: colour });
       dot.append(el('title', {}, `${s.mode} at ${p.size}: ${formatMs(p.ms)}`));
       svg.append(dot);
     }
     const ly = top + 6 + i * 20;
-    svg.append(el('line', { x1: right + 20, x2: right + 40, y1: ly, y2: ly, stroke: colour, 'stroke-width': 2 }));
+    svg.append(el('line', {
+      x1: right + 14, x2: right + 46, y1: ly, y2: ly, stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash,
+    }));
     svg.append(el('circle', { cx: right + 30, cy: ly, r: 3.5, fill: colour }));
     svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, s.mode));
   });
