@@ -69,8 +69,8 @@ impl Case {
 /// What one case measured.
 #[derive(Debug, Clone, Copy)]
 pub struct Measurement {
-    /// Median wall time of a forward pass, until one value of its output is read back, in
-    /// milliseconds (the read waits for the device and surfaces any execution error).
+    /// Median wall time of a forward pass, device synchronised and one value of the output read
+    /// back (which surfaces any execution error), in milliseconds.
     pub median_ms: f64,
     /// Fastest forward pass, in milliseconds.
     pub min_ms: f64,
@@ -97,14 +97,17 @@ pub fn measure(
     for run in 0..options.warmup + options.runs {
         let start = Instant::now();
         let y = block.forward(x.clone());
+        let failed = |err: String| {
+            format!(
+                "{} at {}×{} failed: {err}",
+                case.mode, case.height, case.width
+            )
+        };
+        device.sync().map_err(|err| failed(format!("{err:?}")))?;
+        // A kernel can fail without sync saying so; reading a value back reports it.
         y.slice([0..1, 0..1, 0..1, 0..1])
             .try_into_data()
-            .map_err(|err| {
-                format!(
-                    "{} at {}×{} failed: {err}",
-                    case.mode, case.height, case.width
-                )
-            })?;
+            .map_err(|err| failed(err.to_string()))?;
         let elapsed = start.elapsed().as_secs_f64() * 1e3;
         if run >= options.warmup {
             times.push(elapsed);
