@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuInitError;
 use image::RgbaImage;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -97,7 +98,10 @@ pub async fn start(prefer_gpu: bool) -> Result<JsValue, JsError> {
         }
         other => {
             let reason = match other {
-                Some(Err(err)) => format!("WebGPU is not available: {err}"),
+                Some(Err(WgpuInitError::AdapterUnavailable { message, .. })) => {
+                    format!("WebGPU is not available: this browser offers no adapter ({message})")
+                }
+                Some(Err(err)) => format!("WebGPU could not start: {err}"),
                 _ => "the CPU backend was asked for".to_string(),
             };
             let info = object(&[

@@ -1,16 +1,17 @@
 // Browser tests of the page (index.html + www/), run with `node --test tests/browser/`.
 //
 // They start scripts/serve.mjs on a free loopback port and drive Debian's Chromium through
-// playwright-core, headless, twice: on WebGPU (SwiftShader, a software Vulkan; slow: the
-// first run compiles shaders for minutes, so timeouts are generous and no time is asserted)
-// and on the CPU fallback (?backend=cpu). Each suite uploads a person photo, waits for its
+// playwright-core, headless, three times: on WebGPU (SwiftShader, a software Vulkan; slow: the
+// first run compiles shaders for minutes, so timeouts are generous and no time is asserted),
+// on the CPU fallback asked for (?backend=cpu), and in a browser without WebGPU, where the page
+// must fall back to the CPU by itself. Each suite uploads a person photo, waits for its
 // mask, downloads it and compares it with the native CLI's mask for the same photo, mode and
 // size (IoU at 128 >= 0.98), switches through every mode, uploads bad files, and checks that
 // no request left the page's origin and that nothing was logged as an error.
 //
 // Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
 // models/, and the CLI (LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else
-// target/release/linseg). Screenshots go to tests/browser/output/{webgpu,cpu}.png.
+// target/release/linseg). Screenshots go to tests/browser/output/{webgpu,cpu,no-webgpu}.png.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -215,7 +216,7 @@ after(async () => {
   rmSync(WORK, { recursive: true, force: true });
 });
 
-function pageSuite(name, { query, backend }) {
+function pageSuite(name, { query, backend, flags = FLAGS, label }) {
   describe(`page on ${name}`, () => {
     let context;
     let page;
@@ -233,7 +234,7 @@ function pageSuite(name, { query, backend }) {
       context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: FLAGS,
+        args: flags,
         acceptDownloads: true,
         viewport: { width: 1280, height: 900 },
       });
@@ -261,13 +262,12 @@ function pageSuite(name, { query, backend }) {
       await page.waitForSelector('#backend[data-state="ready"], #backend[data-state="failed"]', {
         timeout: START_TIMEOUT,
       });
-      const label = page.locator('#backend');
+      const backendLabel = page.locator('#backend');
       const errors = await page.locator('#errors').innerText();
-      assert.equal(await label.getAttribute('data-state'), 'ready', `the model did not start:\n${errors}`);
-      assert.equal(await label.getAttribute('data-backend'), backend);
-      const text = (await label.innerText()).trim();
-      if (backend === 'webgpu') assert.match(text, /^WebGPU on \S/);
-      else assert.match(text, /^CPU · forced by \?backend=cpu/);
+      assert.equal(await backendLabel.getAttribute('data-state'), 'ready', `the model did not start:\n${errors}`);
+      assert.equal(await backendLabel.getAttribute('data-backend'), backend);
+      const text = (await backendLabel.innerText()).trim();
+      assert.match(text, label);
       assert.equal(await page.locator('#errors li').count(), 0, `warm-up reported:\n${errors}`);
       started = true;
     });
@@ -364,5 +364,12 @@ function pageSuite(name, { query, backend }) {
   });
 }
 
-pageSuite('webgpu', { query: 'index.html', backend: 'webgpu' });
-pageSuite('cpu', { query: 'index.html?backend=cpu', backend: 'cpu' });
+pageSuite('webgpu', { query: 'index.html', backend: 'webgpu', label: /^WebGPU on \S/ });
+pageSuite('cpu', { query: 'index.html?backend=cpu', backend: 'cpu', label: /^CPU · forced by \?backend=cpu/ });
+// A browser without WebGPU (navigator.gpu missing): the page falls back to the CPU by itself.
+pageSuite('no-webgpu', {
+  query: 'index.html',
+  backend: 'cpu',
+  flags: [...FLAGS.filter((flag) => flag !== '--enable-unsafe-webgpu'), '--disable-features=WebGPU'],
+  label: /^CPU · .*WebGPU/,
+});
