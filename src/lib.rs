@@ -8,6 +8,8 @@
 //! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
 //!   [`dataset`]; browser only: `web`.
 
+#![warn(missing_docs)]
+
 pub mod attention;
 pub mod model;
 pub mod photo;
