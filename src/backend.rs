@@ -42,7 +42,7 @@ impl Backend {
                 let limits = setup.device.limits();
                 let max_buffer = limits
                     .max_buffer_size
-                    .min(limits.max_storage_buffer_binding_size as u64);
+                    .min(limits.max_storage_buffer_binding_size);
                 Ok(StartedBackend {
                     device,
                     max_buffer_bytes: Some(max_buffer),

@@ -75,7 +75,7 @@ pub async fn start(prefer_gpu: bool) -> Result<JsValue, JsError> {
             let limits = setup.device.limits();
             let max_buffer = limits
                 .max_buffer_size
-                .min(limits.max_storage_buffer_binding_size as u64);
+                .min(limits.max_storage_buffer_binding_size);
             let name = [adapter.name, adapter.driver, adapter.driver_info]
                 .into_iter()
                 .filter(|part| !part.is_empty())

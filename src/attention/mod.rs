@@ -66,6 +66,9 @@ impl ContextBlockConfig {
 }
 
 /// One context-attention block, whichever its mode.
+// The variants differ in size by a few hundred bytes of parameter handles, and a network holds
+// one block: boxing them would add an indirection and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum ContextBlock {
     /// No attention: the input passes through.

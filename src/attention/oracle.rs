@@ -99,13 +99,14 @@ impl Map {
 
     /// `out_i = Σ_j A_ij v_j` for an explicit `N × N` matrix `A` per batch item.
     pub fn attend(&self, weights: &[Vec<Vec<f64>>]) -> Map {
-        let n = self.positions();
         let mut out = Map::zeros(self.batch, self.channels, self.height, self.width);
-        for b in 0..self.batch {
+        for (b, matrix) in weights.iter().enumerate() {
             for c in 0..self.channels {
-                for i in 0..n {
-                    let sum: f64 = (0..n)
-                        .map(|j| weights[b][i][j] * self.data[self.index(b, c, j)])
+                for (i, row) in matrix.iter().enumerate() {
+                    let sum: f64 = row
+                        .iter()
+                        .enumerate()
+                        .map(|(j, a)| a * self.data[self.index(b, c, j)])
                         .sum();
                     let at = out.index(b, c, i);
                     out.data[at] = sum;
