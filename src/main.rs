@@ -75,6 +75,9 @@ enum Command {
         /// Seed of the block's initial weights and of the augmentation.
         #[arg(long, default_value_t = TrainOptions::default().seed)]
         seed: u64,
+        /// Where the network being trained runs: cpu or wgpu (its teacher runs on the CPU).
+        #[arg(long, default_value = "cpu")]
+        backend: Backend,
     },
     /// Score every mode on the held-out photos: writes models/metrics.json and prints a table.
     Eval {
@@ -179,13 +182,14 @@ fn main() -> ExitCode {
             data,
             steps,
             seed,
+            backend,
         } => {
             let options = TrainOptions {
                 steps,
                 seed,
                 ..TrainOptions::default()
             };
-            run_train(mode, &data, &options)
+            run_train(mode, &data, backend, &options)
         }
         Command::Eval { data, sizes, out } => run_eval(&data, &sizes, &out),
     };
@@ -216,7 +220,12 @@ fn run_import(from: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn run_train(mode: AttentionMode, data: &DataArgs, options: &TrainOptions) -> Result<(), String> {
+fn run_train(
+    mode: AttentionMode,
+    data: &DataArgs,
+    backend: Backend,
+    options: &TrainOptions,
+) -> Result<(), String> {
     if mode == AttentionMode::None {
         return Err("mode none has no context block: there is nothing to train".into());
     }
@@ -230,10 +239,14 @@ fn run_train(mode: AttentionMode, data: &DataArgs, options: &TrainOptions) -> Re
         .into_iter()
         .map(|(_, image)| TrainingPhoto::new(image, &teacher, &plain))
         .collect();
-    let student =
-        weights::pretrained_with_new_block(models, mode, options.seed, &plain.clone().autodiff())?;
+    let student = weights::pretrained_with_new_block(
+        models,
+        mode,
+        options.seed,
+        &backend.device()?.autodiff(),
+    )?;
     println!(
-        "training the {mode} block on {} photos, {} steps, seed {}",
+        "training the {mode} block on {} photos, {} steps, seed {}, on {backend}",
         photos.len(),
         options.steps,
         options.seed

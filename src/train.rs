@@ -18,8 +18,7 @@
 //! the block learns to leave the network's own resolution alone). Loss: binary cross-entropy
 //! of the logits against the soft target. Adam, learning rate decayed by a cosine.
 //!
-//! **Where.** On Burn's CPU backend: on wgpu, Burn 0.22 has no backward pass for bilinear
-//! interpolation, which the decoder uses.
+//! **Where.** The student on any backend with autodiff (CPU or wgpu), the teacher on the CPU.
 
 use std::time::Instant;
 
@@ -263,6 +262,39 @@ mod tests {
         );
         assert_eq!(a, b);
         assert_ne!(a, augment(&photos, &mut Rng::new(4), 32));
+    }
+
+    /// Training also runs on wgpu (every op of the backward pass exists there), where an
+    /// adapter exists.
+    #[test]
+    fn training_runs_on_wgpu() {
+        let device = match Device::wgpu_options().init() {
+            Ok(device) => device.autodiff(),
+            Err(err) => {
+                println!("SKIPPED training_runs_on_wgpu: no wgpu adapter ({err})");
+                return;
+            }
+        };
+        let plain = Device::flex();
+        let teacher = SelfieNetConfig::new(AttentionMode::None).init(&plain);
+        let image =
+            RgbaImage::from_fn(64, 64, |x, y| Rgba([(x * 3) as u8, (y * 3) as u8, 40, 255]));
+        let photos = [TrainingPhoto::new(image, &teacher, &plain)];
+        let student = SelfieNetConfig::new(AttentionMode::CrissCross).init(&device);
+        let options = TrainOptions {
+            steps: 2,
+            sizes: vec![32],
+            ..TrainOptions::default()
+        };
+        let mut losses = Vec::new();
+        let trained = train(student, &teacher, &photos, &options, &plain, |_, loss| {
+            losses.push(loss)
+        });
+        assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+        assert!(
+            trained.context.gamma().unwrap().val().into_scalar::<f32>() != 0.0,
+            "γ did not move"
+        );
     }
 
     /// A few steps move the block and nothing else.

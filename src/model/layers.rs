@@ -4,8 +4,6 @@
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::activation::{relu, sigmoid};
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
 
 /// A 1×1 convolution with bias, `C_in → C_out`.
@@ -63,13 +61,51 @@ pub fn channel_gate(reduce: &Conv2d, expand: &Conv2d, pooled: Tensor<4>) -> Tens
 /// Bilinear ×2 upsampling with half-pixel centres (TensorFlow's `ResizeBilinear` with
 /// `half_pixel_centers = true`, PyTorch's `align_corners = False`).
 ///
+/// At ×2 each output pixel lies a quarter of a pixel from its nearest input pixel, so per axis
+/// `out[2i] = ¼·in[i−1] + ¾·in[i]` and `out[2i+1] = ¾·in[i] + ¼·in[i+1]`, the edges repeated.
+/// It is written with shifts and an interleave rather than Burn's `interpolate` because those
+/// have a backward pass on every backend, while bilinear interpolation has none on wgpu.
+///
 /// # Shapes
 /// - `x`: `[B, C, H, W]`
 /// - output: `[B, C, 2H, 2W]`
 pub fn upsample2x(x: Tensor<4>) -> Tensor<4> {
-    let [_, _, height, width] = x.dims();
-    let options = InterpolateOptions::new(InterpolateMode::Bilinear)
-        .with_align_corners(false)
-        .with_output_size([2 * height, 2 * width]);
-    interpolate(x, options)
+    upsample2x_along(upsample2x_along(x, 2), 3)
+}
+
+/// Bilinear ×2 along one axis (2: height, 3: width) of `[B, C, H, W]`.
+fn upsample2x_along(x: Tensor<4>, axis: usize) -> Tensor<4> {
+    let size = x.dims()[axis];
+    let first = x.clone().narrow(axis, 0, 1);
+    let last = x.clone().narrow(axis, size - 1, 1);
+    let before = Tensor::cat(vec![first, x.clone().narrow(axis, 0, size - 1)], axis); // in[i − 1]
+    let after = Tensor::cat(vec![x.clone().narrow(axis, 1, size - 1), last], axis); // in[i + 1]
+    let even = before * 0.25 + x.clone() * 0.75;
+    let odd = x * 0.75 + after * 0.25;
+    let mut dims = even.dims();
+    dims[axis] *= 2;
+    Tensor::stack::<5>(vec![even, odd], axis + 1).reshape(dims) // interleave: even, odd, even, …
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::module::interpolate;
+    use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+    use burn::tensor::{Device, Distribution};
+
+    use crate::attention::oracle::Map;
+
+    /// The shift-and-interleave form equals Burn's bilinear interpolation with half-pixel
+    /// centres, on a non-square map.
+    #[test]
+    fn upsampling_equals_bilinear_interpolation() {
+        let device = Device::flex();
+        let x = Tensor::<4>::random([2, 3, 5, 7], Distribution::Normal(0.0, 1.0), &device);
+        let options = InterpolateOptions::new(InterpolateMode::Bilinear)
+            .with_align_corners(false)
+            .with_output_size([10, 14]);
+        let expected = Map::from_tensor(interpolate(x.clone(), options));
+        assert!(expected.max_abs_diff(upsample2x(x)) < 1e-6);
+    }
 }
