@@ -4,6 +4,8 @@
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
 
 /// A 1×1 convolution with bias, `C_in → C_out`.
@@ -61,16 +63,36 @@ pub fn channel_gate(reduce: &Conv2d, expand: &Conv2d, pooled: Tensor<4>) -> Tens
 /// Bilinear ×2 upsampling with half-pixel centres (TensorFlow's `ResizeBilinear` with
 /// `half_pixel_centers = true`, PyTorch's `align_corners = False`).
 ///
-/// At ×2 each output pixel lies a quarter of a pixel from its nearest input pixel, so per axis
+/// Inference uses Burn's `interpolate`, one kernel. Its backward pass does not exist on wgpu
+/// (Burn 0.22), so when gradients flow through `x` the same function is computed with shifts
+/// and an interleave instead, which have a backward pass on every backend: at ×2 each output
+/// pixel lies a quarter of a pixel from its nearest input pixel, so per axis
 /// `out[2i] = ¼·in[i−1] + ¾·in[i]` and `out[2i+1] = ¾·in[i] + ¼·in[i+1]`, the edges repeated.
-/// It is written with shifts and an interleave rather than Burn's `interpolate` because those
-/// have a backward pass on every backend, while bilinear interpolation has none on wgpu.
 ///
 /// # Shapes
 /// - `x`: `[B, C, H, W]`
 /// - output: `[B, C, 2H, 2W]`
 pub fn upsample2x(x: Tensor<4>) -> Tensor<4> {
-    upsample2x_along(upsample2x_along(x, 2), 3)
+    if gradients_flow(&x) {
+        upsample2x_along(upsample2x_along(x, 2), 3)
+    } else {
+        let [_, _, height, width] = x.dims();
+        let options = InterpolateOptions::new(InterpolateMode::Bilinear)
+            .with_align_corners(false)
+            .with_output_size([2 * height, 2 * width]);
+        interpolate(x, options)
+    }
+}
+
+/// Whether gradients flow through `x`; never in the browser build, which has no autodiff.
+fn gradients_flow(x: &Tensor<4>) -> bool {
+    #[cfg(feature = "native")]
+    return x.is_tracked();
+    #[cfg(not(feature = "native"))]
+    return {
+        let _ = x;
+        false
+    };
 }
 
 /// Bilinear ×2 along one axis (2: height, 3: width) of `[B, C, H, W]`.
@@ -90,22 +112,21 @@ fn upsample2x_along(x: Tensor<4>, axis: usize) -> Tensor<4> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::module::interpolate;
-    use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
-    use burn::tensor::{Device, Distribution};
+    use burn::tensor::Distribution;
 
     use crate::attention::oracle::Map;
 
-    /// The shift-and-interleave form equals Burn's bilinear interpolation with half-pixel
-    /// centres, on a non-square map.
+    /// The shift-and-interleave form (taken when gradients flow) equals the interpolation,
+    /// on a non-square map.
     #[test]
-    fn upsampling_equals_bilinear_interpolation() {
-        let device = Device::flex();
+    fn both_forms_of_upsampling_agree() {
+        let device = Device::flex().autodiff();
         let x = Tensor::<4>::random([2, 3, 5, 7], Distribution::Normal(0.0, 1.0), &device);
-        let options = InterpolateOptions::new(InterpolateMode::Bilinear)
-            .with_align_corners(false)
-            .with_output_size([10, 14]);
-        let expected = Map::from_tensor(interpolate(x.clone(), options));
-        assert!(expected.max_abs_diff(upsample2x(x)) < 1e-6);
+        let interpolated = Map::from_tensor(upsample2x(x.clone()));
+        let tracked = x.require_grad();
+        let shifted = upsample2x(tracked.clone());
+        assert!(shifted.is_tracked());
+        assert_eq!(shifted.dims(), [2, 3, 10, 14]);
+        assert!(interpolated.max_abs_diff(shifted) < 1e-6);
     }
 }
