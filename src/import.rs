@@ -129,27 +129,24 @@ impl TfjsWeights {
     }
 
     /// The next `Conv2D`: filter `[kh, kw, in, out]` → `[out, in, kh, kw]`, and its bias.
-    fn convolution(&mut self, mut conv: Conv2d) -> Result<Conv2d, String> {
+    fn convolution(&mut self, conv: Conv2d) -> Result<Conv2d, String> {
         let index = self.next_convolution;
         self.next_convolution += 1;
-        let (filter, bias) = match index {
+        let names = match index {
             0 => ("Conv2D/filter".to_string(), "conv2d_1/y".to_string()),
             i => (
                 format!("Conv2D_{}/filter", i + 1),
                 format!("conv2d_{i}_1/y"),
             ),
         };
-        let device = conv.weight.device();
-        conv.weight = self.tensor(&filter, [3, 2, 0, 1], conv.weight.dims(), &device)?;
-        conv.bias = Some(self.bias(&bias, &conv.bias, &device)?);
-        Ok(conv)
+        self.load(conv, names, [3, 2, 0, 1])
     }
 
     /// The next depthwise convolution: filter `[kh, kw, C, 1]` → `[C, 1, kh, kw]`, and its bias.
-    fn depthwise(&mut self, mut conv: Conv2d) -> Result<Conv2d, String> {
+    fn depthwise(&mut self, conv: Conv2d) -> Result<Conv2d, String> {
         let index = self.next_depthwise;
         self.next_depthwise += 1;
-        let (filter, bias) = match index {
+        let names = match index {
             0 => (
                 "depthwise/filter_in".to_string(),
                 "depthwise_conv2d/y".to_string(),
@@ -159,8 +156,18 @@ impl TfjsWeights {
                 format!("depthwise_conv2d_{i}/y"),
             ),
         };
+        self.load(conv, names, [2, 3, 0, 1])
+    }
+
+    /// Put the named filter, permuted to Burn's layout, and bias into a convolution.
+    fn load(
+        &mut self,
+        mut conv: Conv2d,
+        (filter, bias): (String, String),
+        permutation: [usize; 4],
+    ) -> Result<Conv2d, String> {
         let device = conv.weight.device();
-        conv.weight = self.tensor(&filter, [2, 3, 0, 1], conv.weight.dims(), &device)?;
+        conv.weight = self.tensor(&filter, permutation, conv.weight.dims(), &device)?;
         conv.bias = Some(self.bias(&bias, &conv.bias, &device)?);
         Ok(conv)
     }
