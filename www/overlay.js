@@ -81,7 +81,7 @@ export class Overlay {
     this.mask = null;
     this.view = 'overlay';
     this.opacity = 0.55;
-    this.colour = '#2f6fed';
+    this.colour = '#00c878'; // the CLI's overlay colour; the page sets its picker's value at start
     this.grey = null;
     this.tint = null;
     // Scale the canvas (up or down) to fit its box, keeping the photo's aspect ratio.
