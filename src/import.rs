@@ -249,3 +249,74 @@ fn is_constant(name: &str) -> bool {
             .iter()
             .any(|prefix| op == *prefix || op.starts_with(&format!("{prefix}_")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest of an int32 tensor, a float16 one and a float32 one, and their bytes.
+    fn graph() -> (Vec<u8>, Vec<u8>) {
+        let json = br#"{"weightsManifest": [{"paths": ["w.bin"], "weights": [
+            {"name": "sizes", "shape": [2], "dtype": "int32"},
+            {"name": "half", "shape": [2, 2], "dtype": "float32",
+             "quantization": {"dtype": "float16", "original_dtype": "float32"}},
+            {"name": "full", "shape": [3], "dtype": "float32"}
+        ]}]}"#;
+        let mut bin = Vec::new();
+        for v in [32i32, 64] {
+            bin.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [1.0f32, -2.5, 0.1, 65504.0] {
+            bin.extend_from_slice(&f16::from_f32(v).to_le_bytes());
+        }
+        for v in [0.25f32, -1e-7, 3.0] {
+            bin.extend_from_slice(&v.to_le_bytes());
+        }
+        (json.to_vec(), bin)
+    }
+
+    #[test]
+    fn float16_and_float32_weights_are_read_in_manifest_order() {
+        let (json, bin) = graph();
+        let mut weights = TfjsWeights::read(&json, &bin).unwrap();
+        assert_eq!(
+            weights.take("half").unwrap(),
+            (
+                vec![2, 2],
+                vec![1.0, -2.5, f16::from_f32(0.1).to_f32(), 65504.0]
+            )
+        );
+        assert_eq!(
+            weights.take("full").unwrap(),
+            (vec![3], vec![0.25, -1e-7, 3.0])
+        );
+        assert!(
+            weights.take("sizes").is_err(),
+            "int32 tensors are not weights"
+        );
+    }
+
+    #[test]
+    fn a_weight_file_of_the_wrong_length_is_refused() {
+        let (json, bin) = graph();
+        let short = TfjsWeights::read(&json, &bin[..bin.len() - 1])
+            .err()
+            .unwrap();
+        assert!(short.contains("ends early"), "{short}");
+        let mut long = bin.clone();
+        long.push(0);
+        let long = TfjsWeights::read(&json, &long).err().unwrap();
+        assert!(long.contains("the manifest covers"), "{long}");
+    }
+
+    /// The tensors 3 and 1/6 of hard-swish are the only ones the network may leave unused.
+    #[test]
+    fn only_hard_swish_constants_count_as_constants() {
+        assert!(is_constant("add/y") && is_constant("add_9/y") && is_constant("mul_21/y"));
+        assert!(
+            !is_constant("conv2d_1/y")
+                && !is_constant("segment_add/y")
+                && !is_constant("addition/y")
+        );
+    }
+}
