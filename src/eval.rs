@@ -115,31 +115,19 @@ pub fn boundary_f_score(predicted: &GrayImage, reference: &GrayImage) -> f64 {
     let (w, h) = predicted.dimensions();
     let radius = ((0.0075 * ((w * w + h * h) as f64).sqrt()).round() as usize).max(1);
     let (ours, theirs) = (boundary(predicted), boundary(reference));
-    let (ours_count, theirs_count) = (
-        ours.iter().filter(|&&b| b).count(),
-        theirs.iter().filter(|&&b| b).count(),
-    );
-    match (ours_count, theirs_count) {
+    let count = |pixels: &[bool]| pixels.iter().filter(|&&b| b).count();
+    match (count(&ours), count(&theirs)) {
         (0, 0) => return 1.0,
         (0, _) | (_, 0) => return 0.0,
         _ => {}
     }
-    let (ours_near, theirs_near) = (
-        dilate(&ours, w as usize, h as usize, radius),
-        dilate(&theirs, w as usize, h as usize, radius),
-    );
-    let precision = ours
-        .iter()
-        .zip(&theirs_near)
-        .filter(|&(&b, &n)| b && n)
-        .count() as f64
-        / ours_count as f64;
-    let recall = theirs
-        .iter()
-        .zip(&ours_near)
-        .filter(|&(&b, &n)| b && n)
-        .count() as f64
-        / theirs_count as f64;
+    // The share of one boundary's pixels that lie within the radius of the other boundary.
+    let matched = |pixels: &[bool], other: &[bool]| {
+        let near = dilate(other, w as usize, h as usize, radius);
+        let hits = pixels.iter().zip(&near).filter(|&(&b, &n)| b && n).count();
+        hits as f64 / count(pixels) as f64
+    };
+    let (precision, recall) = (matched(&ours, &theirs), matched(&theirs, &ours));
     if precision + recall == 0.0 {
         0.0
     } else {

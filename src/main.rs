@@ -283,20 +283,24 @@ fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
         data.photos.clone().unwrap_or_else(default_photos),
     );
     let device = Backend::Cpu.device()?;
-    let heldout = dataset::load(&data.manifest, &photos, Split::Heldout)?;
+    let (names, images): (Vec<String>, Vec<_>) =
+        dataset::load(&data.manifest, &photos, Split::Heldout)?
+            .into_iter()
+            .unzip();
     let networks = AttentionMode::ALL
         .into_iter()
         .map(|mode| weights::load(models, mode, &device))
         .collect::<Result<Vec<_>, _>>()?;
-    let reference = weights::load(models, AttentionMode::None, &device)?;
-    let names: Vec<&str> = heldout.iter().map(|(name, _)| name.as_str()).collect();
+    let reference = networks
+        .iter()
+        .find(|net| net.mode() == AttentionMode::None)
+        .expect("AttentionMode::ALL holds none");
     println!("{} held-out photos: {}", names.len(), names.join(", "));
     println!(
         "{:<12} {:>5} {:>7} {:>11} {:>12}",
         "mode", "size", "IoU", "boundary F", "ms / photo"
     );
-    let images: Vec<_> = heldout.iter().map(|(_, image)| image.clone()).collect();
-    let scores = eval::evaluate(&networks, &reference, &images, sizes, &device, |s| {
+    let scores = eval::evaluate(&networks, reference, &images, sizes, &device, |s| {
         println!(
             "{:<12} {:>5} {:>7.4} {:>11.4} {:>12.1}",
             s.mode, s.size, s.iou, s.boundary_f, s.ms_per_photo
