@@ -5,6 +5,7 @@
 //! - [`model`]: the Selfie Segmentation network with the context block inside.
 //! - [`weights`]: each mode's weights, as burnpack records.
 //! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
+//! - [`refine`]: above the trained size, a global pass and a detail pass, fused.
 //! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
 //!   [`dataset`]; browser only: `web`.
 
@@ -14,6 +15,7 @@ pub mod attention;
 pub mod model;
 pub mod photo;
 pub mod preprocess;
+pub mod refine;
 pub mod weights;
 
 #[cfg(feature = "native")]

@@ -69,9 +69,12 @@ pub fn to_input(photo: &RgbaImage, letterbox: &Letterbox, device: &Device) -> Te
     )
 }
 
-/// The mask for the photo from the network's probabilities over its input (row-major
-/// `H_in × W_in`): cropped to the scaled photo, resized to the photo, 0–255.
-pub fn to_mask(probabilities: &[f32], letterbox: &Letterbox) -> GrayImage {
+/// Probabilities of a person, one `f32` per pixel.
+pub type ProbabilityMap = ImageBuffer<Luma<f32>, Vec<f32>>;
+
+/// The network's probabilities over its input (row-major `H_in × W_in`) cropped to the scaled
+/// photo: `[W, H] = letterbox.scaled`.
+pub fn crop(probabilities: &[f32], letterbox: &Letterbox) -> ProbabilityMap {
     let [input_w, input_h] = letterbox.input;
     assert_eq!(
         probabilities.len(),
@@ -79,19 +82,33 @@ pub fn to_mask(probabilities: &[f32], letterbox: &Letterbox) -> GrayImage {
         "probabilities do not fit the input"
     );
     let [scaled_w, scaled_h] = letterbox.scaled;
-    let cropped: ImageBuffer<Luma<f32>, Vec<f32>> =
-        ImageBuffer::from_fn(scaled_w, scaled_h, |x, y| {
-            Luma([probabilities[(y * input_w + x) as usize]])
-        });
-    let [photo_w, photo_h] = letterbox.photo;
-    let resized = if letterbox.scaled == letterbox.photo {
-        cropped
-    } else {
-        imageops::resize(&cropped, photo_w, photo_h, FilterType::Triangle)
-    };
-    GrayImage::from_fn(photo_w, photo_h, |x, y| {
-        Luma([(resized.get_pixel(x, y)[0].clamp(0.0, 1.0) * 255.0).round() as u8])
+    ImageBuffer::from_fn(scaled_w, scaled_h, |x, y| {
+        Luma([probabilities[(y * input_w + x) as usize]])
     })
+}
+
+/// A probability map scaled to `width × height` (bilinear); unchanged when it already is.
+pub fn resize(map: ProbabilityMap, width: u32, height: u32) -> ProbabilityMap {
+    if map.dimensions() == (width, height) {
+        map
+    } else {
+        imageops::resize(&map, width, height, FilterType::Triangle)
+    }
+}
+
+/// A probability map as a `width × height` mask, 0–255.
+pub fn quantize(map: ProbabilityMap, width: u32, height: u32) -> GrayImage {
+    let map = resize(map, width, height);
+    GrayImage::from_fn(width, height, |x, y| {
+        Luma([(map.get_pixel(x, y)[0].clamp(0.0, 1.0) * 255.0).round() as u8])
+    })
+}
+
+/// The mask for the photo from the network's probabilities over its input (row-major
+/// `H_in × W_in`): cropped to the scaled photo, resized to the photo, 0–255.
+pub fn to_mask(probabilities: &[f32], letterbox: &Letterbox) -> GrayImage {
+    let [photo_w, photo_h] = letterbox.photo;
+    quantize(crop(probabilities, letterbox), photo_w, photo_h)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use image::{GrayImage, Rgba, RgbaImage};
 use crate::model::SelfieNet;
 use crate::photo::{self, PhotoError};
 use crate::preprocess::{self, Letterbox};
+use crate::refine::Plan;
 
 /// The colour persons are tinted with in overlays.
 pub const OVERLAY_COLOUR: [u8; 3] = [0, 200, 120];
@@ -19,7 +20,7 @@ pub struct Timings {
     pub decode: Duration,
     /// RGBA to the input tensor.
     pub preprocess: Duration,
-    /// The network, until its output is read back.
+    /// The network, until its output is read back (both passes above the trained size).
     pub inference: Duration,
     /// Probabilities to the mask at the photo's size.
     pub postprocess: Duration,
@@ -55,30 +56,63 @@ pub fn segment_bytes(
     })
 }
 
-/// Segment a decoded photo at processing size `size`.
+/// Segment a decoded photo at processing size `size`: in one pass up to the trained size, in a
+/// global and a detail pass above it (see [`crate::refine`]).
 pub fn segment_photo(
     net: &SelfieNet,
     photo: &RgbaImage,
     size: u32,
     device: &Device,
 ) -> (GrayImage, Timings) {
-    let start = Instant::now();
-    let letterbox = Letterbox::new(photo.width(), photo.height(), size);
-    let input = preprocess::to_input(photo, &letterbox, device);
-    let prepared = Instant::now();
-    let probabilities = net
-        .forward(input)
-        .into_data()
-        .try_into_vec::<f32>()
-        .expect("f32 output");
-    let inferred = Instant::now();
-    let mask = preprocess::to_mask(&probabilities, &letterbox);
-    let timings = Timings {
-        decode: Duration::ZERO,
-        preprocess: prepared - start,
-        inference: inferred - prepared,
-        postprocess: inferred.elapsed(),
+    run_plan(
+        net,
+        photo,
+        &Plan::new(photo.width(), photo.height(), size),
+        device,
+    )
+}
+
+/// The network alone at processing size `size`, one pass whatever the size: what it makes of
+/// the photo without the global pass.
+pub fn segment_single_pass(
+    net: &SelfieNet,
+    photo: &RgbaImage,
+    size: u32,
+    device: &Device,
+) -> GrayImage {
+    let plan = Plan {
+        detail: Letterbox::new(photo.width(), photo.height(), size),
+        global: None,
     };
+    run_plan(net, photo, &plan, device).0
+}
+
+/// Run each pass of `plan` and combine them into the photo's mask.
+fn run_plan(
+    net: &SelfieNet,
+    photo: &RgbaImage,
+    plan: &Plan,
+    device: &Device,
+) -> (GrayImage, Timings) {
+    let mut timings = Timings::default();
+    let mut pass = |letterbox: &Letterbox| {
+        let start = Instant::now();
+        let input = preprocess::to_input(photo, letterbox, device);
+        let prepared = Instant::now();
+        let probabilities = net
+            .forward(input)
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("f32 output");
+        timings.preprocess += prepared - start;
+        timings.inference += prepared.elapsed();
+        probabilities
+    };
+    let global = plan.global.map(|letterbox| pass(&letterbox));
+    let detail = pass(&plan.detail);
+    let start = Instant::now();
+    let mask = plan.mask(&detail, global.as_deref());
+    timings.postprocess = start.elapsed();
     (mask, timings)
 }
 

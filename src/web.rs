@@ -7,8 +7,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use burn::tensor::Device;
 use burn::tensor::wgpu::WgpuInitError;
+use burn::tensor::{Device, Tensor};
 use image::RgbaImage;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -17,6 +17,7 @@ use crate::attention::AttentionMode;
 use crate::model::{STRIDE, SelfieNet, SelfieNetConfig};
 use crate::photo;
 use crate::preprocess::{self, Letterbox};
+use crate::refine::Plan;
 use crate::weights;
 
 #[wasm_bindgen]
@@ -187,11 +188,12 @@ pub fn block_cost(mode: &str, width: u32, height: u32, size: u32) -> Result<JsVa
     ]))
 }
 
-/// Segment an RGBA photo with a mode's network at processing size `size`.
+/// Segment an RGBA photo with a mode's network at processing size `size`: one pass up to the
+/// trained size, a global and a detail pass above it (see [`crate::refine`]).
 ///
 /// Returns `{ mask, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs }`, `mask`
-/// being `width × height` bytes, 0–255. Inference lasts until the device has finished (one
-/// value read back); readback is the copy of the whole output.
+/// being `width × height` bytes, 0–255. Inference lasts until the device has finished every
+/// pass (one value of each read back); readback is the copy of the whole outputs.
 #[wasm_bindgen]
 pub async fn segment(
     rgba: Vec<u8>,
@@ -219,25 +221,36 @@ pub async fn segment(
             width * height * 4
         ))
     })?;
-    let letterbox = Letterbox::new(width, height, size);
-    let input = preprocess::to_input(&photo, &letterbox, &device);
+    let plan = Plan::new(width, height, size);
+    let inputs = [plan.global, Some(plan.detail)]
+        .into_iter()
+        .flatten()
+        .map(|letterbox| preprocess::to_input(&photo, &letterbox, &device))
+        .collect::<Vec<_>>();
     let prepared = now();
 
-    let output = net.forward(input); // [1, 1, H_in, W_in]
+    let outputs: Vec<Tensor<4>> = inputs.into_iter().map(|input| net.forward(input)).collect(); // [1, 1, H_in, W_in] each
     let device_error = |err| JsError::new(&format!("the device failed: {err:?}"));
-    output
-        .clone()
-        .slice([0..1, 0..1, 0..1, 0..1])
-        .into_data_async()
-        .await
-        .map_err(device_error)?;
+    for output in &outputs {
+        output
+            .clone()
+            .slice([0..1, 0..1, 0..1, 0..1])
+            .into_data_async()
+            .await
+            .map_err(device_error)?;
+    }
     let inferred = now();
-    let data = output.into_data_async().await.map_err(device_error)?;
-    let probabilities = data
-        .try_into_vec::<f32>()
-        .map_err(|err| JsError::new(&format!("{err:?}")))?;
+    let mut probabilities = Vec::with_capacity(outputs.len());
+    for output in outputs {
+        let data = output.into_data_async().await.map_err(device_error)?;
+        probabilities.push(
+            data.try_into_vec::<f32>()
+                .map_err(|err| JsError::new(&format!("{err:?}")))?,
+        );
+    }
     let read = now();
-    let mask = preprocess::to_mask(&probabilities, &letterbox);
+    let detail = probabilities.pop().expect("the detail pass ran");
+    let mask = plan.mask(&detail, probabilities.first().map(Vec::as_slice));
     let finished = now();
     Ok(object(&[
         ("mask", Uint8Array::from(mask.as_raw().as_slice()).into()),

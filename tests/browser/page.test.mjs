@@ -6,7 +6,7 @@
 // on the CPU fallback asked for (?backend=cpu), and in a browser without WebGPU, where the page
 // must fall back to the CPU by itself. Each suite uploads a person photo, waits for its
 // mask, downloads it and compares it with the native CLI's mask for the same photo, mode and
-// size (IoU at 128 >= 0.98), switches through every mode, uploads bad files, and checks that
+// size (IoU at 128 >= 0.98), again at 512 px where two passes are fused, switches through every mode, uploads bad files, and checks that
 // no request left the page's origin and that nothing was logged as an error.
 //
 // Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
@@ -43,6 +43,8 @@ const FLAGS = [
 const MODES = ['none', 'dot', 'linear', 'efficient', 'criss-cross'];
 const MODE = 'linear';
 const SIZE = 256;
+// Above the trained 256 px the page runs a global and a detail pass (src/refine.rs).
+const TWO_PASS_SIZE = 512;
 const MIN_IOU = 0.98;
 
 // SwiftShader runs WebGPU on the CPU: warm-up and each mode's first run compile shaders.
@@ -99,25 +101,46 @@ function maskIou(a, b) {
   return { iou: union === 0 ? 1 : intersection / union, union };
 }
 
-/** The CLI's mask for the photo (computed once, shared by both suites). */
-let cliMaskPromise = null;
-function cliMask() {
-  cliMaskPromise ??= Promise.resolve().then(() => {
-    const bin = linsegBin();
-    assert.ok(existsSync(bin), `the linseg CLI is not at ${bin}; build it (cargo build --release) or set LINSEG_BIN`);
-    const out = join(WORK, 'cli');
-    mkdirSync(out, { recursive: true });
-    const run = spawnSync(bin, ['segment', PHOTO, '--mode', MODE, '--size', String(SIZE), '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 10 * MINUTE,
-    });
-    assert.equal(run.status, 0, `linseg segment failed (${run.status ?? run.signal}):\n${run.stderr}`);
-    const path = join(out, `${PHOTO_STEM}.mask.png`);
-    assert.ok(existsSync(path), `linseg segment did not write ${path}`);
-    return readPng(path);
-  });
-  return cliMaskPromise;
+/** The CLI's mask for the photo at a size (computed once per size, shared by the suites). */
+const cliMasks = new Map();
+function cliMask(size) {
+  if (!cliMasks.has(size)) {
+    cliMasks.set(
+      size,
+      Promise.resolve().then(() => {
+        const bin = linsegBin();
+        assert.ok(existsSync(bin), `the linseg CLI is not at ${bin}; build it (cargo build --release) or set LINSEG_BIN`);
+        const out = join(WORK, `cli-${size}`);
+        mkdirSync(out, { recursive: true });
+        const run = spawnSync(bin, ['segment', PHOTO, '--mode', MODE, '--size', String(size), '--out', out], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 10 * MINUTE,
+        });
+        assert.equal(run.status, 0, `linseg segment failed (${run.status ?? run.signal}):\n${run.stderr}`);
+        const path = join(out, `${PHOTO_STEM}.mask.png`);
+        assert.ok(existsSync(path), `linseg segment did not write ${path}`);
+        return readPng(path);
+      }),
+    );
+  }
+  return cliMasks.get(size);
+}
+
+/** Downloads the shown photo's mask through the page's button and reads it. */
+async function downloadMask(page, saveAs) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-mask')]);
+  assert.equal(download.suggestedFilename(), `${PHOTO_STEM}.mask.png`);
+  await download.saveAs(saveAs);
+  return readPng(saveAs);
+}
+
+/** Asserts that the page's mask matches the CLI's at `size`. */
+async function assertLikeCli(t, mask, size) {
+  const { iou, union } = maskIou(mask, await cliMask(size));
+  t.diagnostic(`${PHOTO_NAME} at ${size} px: IoU with the CLI's mask ${iou.toFixed(4)}`);
+  assert.ok(union > 0, 'neither mask finds a person');
+  assert.ok(iou >= MIN_IOU, `IoU with the CLI's mask at ${size} px is ${iou.toFixed(4)}, below ${MIN_IOU}`);
 }
 
 /** Starts scripts/serve.mjs on a free port; resolves { url, stop }. */
@@ -186,7 +209,13 @@ async function nextRun(page, name, mode, after, timeout) {
     ([photoName, wanted, previous]) => {
       const t = document.getElementById('timings');
       if (t.dataset.mode === wanted && Number(t.dataset.run) > previous) {
-        return { ok: true, mode: t.dataset.mode, run: Number(t.dataset.run), totalMs: Number(t.dataset.totalMs) };
+        return {
+          ok: true,
+          mode: t.dataset.mode,
+          size: t.dataset.size,
+          run: Number(t.dataset.run),
+          totalMs: Number(t.dataset.totalMs),
+        };
       }
       const li = [...document.querySelectorAll('[data-testid="photo"]')].find((el) => el.dataset.name === photoName);
       if (!li) return { ok: false, state: 'missing', status: `no photo named ${photoName} on the page` };
@@ -285,20 +314,25 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
       assert.equal(await timings.getAttribute('data-backend'), backend);
       assert.ok(Number(await timings.getAttribute('data-total-ms')) > 0, 'no total time');
 
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-mask')]);
-      assert.equal(download.suggestedFilename(), `${PHOTO_STEM}.mask.png`);
-      const saved = join(WORK, `${name}.mask.png`);
-      await download.saveAs(saved);
-      const mask = readPng(saved);
+      const mask = await downloadMask(page, join(WORK, `${name}.mask.png`));
       const photo = await page.locator('#view').evaluate((canvas) => [canvas.width, canvas.height]);
       assert.deepEqual([mask.width, mask.height], photo, 'the mask is not the photo’s size');
       await page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
+      await assertLikeCli(t, mask, SIZE);
+    });
 
-      const expected = await cliMask();
-      const { iou, union } = maskIou(mask, expected);
-      t.diagnostic(`${PHOTO_NAME}: IoU with the CLI's mask ${iou.toFixed(4)}`);
-      assert.ok(union > 0, 'neither mask finds a person');
-      assert.ok(iou >= MIN_IOU, `IoU with the CLI's mask is ${iou.toFixed(4)}, below ${MIN_IOU}`);
+    test('segments above the trained size in two passes like the CLI does', { timeout: TEST_TIMEOUT }, async (t) => {
+      requireStarted();
+      for (const size of [TWO_PASS_SIZE, SIZE]) {
+        const previous = Number(await page.locator('#timings').getAttribute('data-run'));
+        await page.selectOption('#size', String(size));
+        const run = await nextRun(page, PHOTO_NAME, MODE, previous, RUN_TIMEOUT);
+        assert.ok(run.ok, `${size} px did not run: ${run.state}: ${run.status}`);
+        assert.equal(run.size, String(size));
+        if (size === TWO_PASS_SIZE) {
+          await assertLikeCli(t, await downloadMask(page, join(WORK, `${name}-${size}.mask.png`)), size);
+        }
+      }
     });
 
     test('re-runs at once for every mode', { timeout: TEST_TIMEOUT }, async () => {
