@@ -17,12 +17,18 @@ pub enum Split {
     Heldout,
 }
 
-/// The photos of one split, decoded, with their names.
-pub fn load(
-    manifest: &Path,
-    folder: &Path,
-    split: Split,
-) -> Result<Vec<(String, RgbaImage)>, String> {
+/// One photo of the list, decoded.
+pub struct Photo {
+    /// Its file name.
+    pub name: String,
+    /// Whether people are in it.
+    pub people: bool,
+    /// The pixels, upright.
+    pub image: RgbaImage,
+}
+
+/// The photos of one split, decoded.
+pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, String> {
     let text = std::fs::read_to_string(manifest)
         .map_err(|err| format!("{}: {err}", manifest.display()))?;
     let json: serde_json::Value =
@@ -42,7 +48,11 @@ pub fn load(
             .map_err(|err| format!("{}: {err} (run scripts/fetch-photos.sh)", path.display()))?;
         let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
             .map_err(|err| format!("{}: {err}", path.display()))?;
-        photos.push((name.to_string(), image));
+        photos.push(Photo {
+            name: name.to_string(),
+            people: entry["people"] == true,
+            image,
+        });
     }
     if photos.is_empty() {
         return Err(format!("{}: no {wanted} photos", manifest.display()));

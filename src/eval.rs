@@ -1,6 +1,10 @@
 //! `linseg eval`: how well each mode keeps, at 512 and 1024 px, the masks the network gives at
 //! the 256 px it was trained at — on held-out photos that never entered training.
 //!
+//! Each size is scored twice: as `linseg segment` and the page segment (above 256 px a global
+//! and a detail pass, see [`crate::refine`]), and the network alone in a single pass, which is
+//! what the attention blocks were trained to improve.
+//!
 //! The reference for a photo is the pretrained network's mask at 256 px, scaled to the photo
 //! (there are no human labels for these photos). The scores: IoU of the masks at 0.5, and the
 //! boundary F-score of Perazzi et al. (DAVIS 2016): boundary pixels count as matched within
@@ -9,8 +13,9 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use image::{GrayImage, RgbaImage};
+use image::GrayImage;
 
+use crate::dataset::Photo;
 use crate::model::{SelfieNet, TRAINED_SIZE};
 use crate::segment;
 
@@ -21,12 +26,38 @@ pub struct Score {
     pub mode: String,
     /// The processing size (longer side, px).
     pub size: u32,
-    /// Mean IoU against the reference.
+    /// Which photos the means are over: every held-out photo, or those with people.
+    pub photos: Subset,
+    /// Mean IoU against the reference, as segmented.
     pub iou: f64,
-    /// Mean boundary F-score against the reference.
+    /// Mean boundary F-score against the reference, as segmented.
     pub boundary_f: f64,
-    /// Mean milliseconds per photo: preprocessing, network and postprocessing.
+    /// Mean IoU of the network alone, in a single pass at this size.
+    pub single_pass_iou: f64,
+    /// Mean boundary F-score of the network alone, in a single pass at this size.
+    pub single_pass_boundary_f: f64,
+    /// Mean milliseconds per photo as segmented: preprocessing, every pass and postprocessing.
     pub ms_per_photo: f64,
+}
+
+/// The photos a [`Score`] averages over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Subset {
+    /// Every held-out photo.
+    All,
+    /// The held-out photos with people; on the others the reference itself is rarely empty
+    /// (the network finds "persons" in cats and coffee cups), so a few pixels move the IoU a lot.
+    WithPeople,
+}
+
+impl std::fmt::Display for Subset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Subset::All => "all",
+            Subset::WithPeople => "with people",
+        })
+    }
 }
 
 /// `|A ∩ B| / |A ∪ B|` of two masks thresholded at 128 (1 when both are empty).
@@ -135,40 +166,67 @@ pub fn boundary_f_score(predicted: &GrayImage, reference: &GrayImage) -> f64 {
     }
 }
 
-/// Score each network at each size on the photos, against `reference` at 256 px.
+/// Score each network at each size on the photos, against `reference` at 256 px: one
+/// [`Score`] per mode, size and [`Subset`].
 pub fn evaluate(
     networks: &[SelfieNet],
     reference: &SelfieNet,
-    photos: &[RgbaImage],
+    photos: &[Photo],
     sizes: &[u32],
     device: &Device,
     mut report: impl FnMut(&Score),
 ) -> Vec<Score> {
     let references: Vec<GrayImage> = photos
         .iter()
-        .map(|photo| segment::segment_photo(reference, photo, TRAINED_SIZE as u32, device).0)
+        .map(|photo| segment::segment_photo(reference, &photo.image, TRAINED_SIZE as u32, device).0)
         .collect();
     let mut scores = Vec::new();
     for net in networks {
         for &size in sizes {
-            let (mut iou_sum, mut f_sum, mut ms_sum) = (0.0, 0.0, 0.0);
-            for (photo, reference) in photos.iter().zip(&references) {
-                let started = Instant::now();
-                let (mask, _) = segment::segment_photo(net, photo, size, device);
-                ms_sum += started.elapsed().as_secs_f64() * 1e3;
-                iou_sum += iou(&mask, reference);
-                f_sum += boundary_f_score(&mask, reference);
+            // Per photo: IoU, boundary F, single-pass IoU, single-pass boundary F, ms.
+            let per_photo: Vec<[f64; 5]> = photos
+                .iter()
+                .zip(&references)
+                .map(|(photo, reference)| {
+                    let started = Instant::now();
+                    let (mask, _) = segment::segment_photo(net, &photo.image, size, device);
+                    let ms = started.elapsed().as_secs_f64() * 1e3;
+                    let single = segment::segment_single_pass(net, &photo.image, size, device);
+                    [
+                        iou(&mask, reference),
+                        boundary_f_score(&mask, reference),
+                        iou(&single, reference),
+                        boundary_f_score(&single, reference),
+                        ms,
+                    ]
+                })
+                .collect();
+            for subset in [Subset::All, Subset::WithPeople] {
+                let chosen: Vec<&[f64; 5]> = per_photo
+                    .iter()
+                    .zip(photos)
+                    .filter(|(_, photo)| subset == Subset::All || photo.people)
+                    .map(|(values, _)| values)
+                    .collect();
+                if chosen.is_empty() {
+                    continue;
+                }
+                let mean = |i: usize| {
+                    chosen.iter().map(|values| values[i]).sum::<f64>() / chosen.len() as f64
+                };
+                let score = Score {
+                    mode: net.mode().to_string(),
+                    size,
+                    photos: subset,
+                    iou: mean(0),
+                    boundary_f: mean(1),
+                    single_pass_iou: mean(2),
+                    single_pass_boundary_f: mean(3),
+                    ms_per_photo: mean(4),
+                };
+                report(&score);
+                scores.push(score);
             }
-            let n = photos.len() as f64;
-            let score = Score {
-                mode: net.mode().to_string(),
-                size,
-                iou: iou_sum / n,
-                boundary_f: f_sum / n,
-                ms_per_photo: ms_sum / n,
-            };
-            report(&score);
-            scores.push(score);
         }
     }
     scores

@@ -237,7 +237,7 @@ fn run_train(
     let teacher = weights::load(models, AttentionMode::None, &plain)?;
     let photos: Vec<TrainingPhoto> = dataset::load(&data.manifest, &photos, Split::Train)?
         .into_iter()
-        .map(|(_, image)| TrainingPhoto::new(image, &teacher, &plain))
+        .map(|photo| TrainingPhoto::new(photo.image, &teacher, &plain))
         .collect();
     let student = weights::pretrained_with_new_block(
         models,
@@ -283,10 +283,8 @@ fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
         data.photos.clone().unwrap_or_else(default_photos),
     );
     let device = Backend::Cpu.device()?;
-    let (names, images): (Vec<String>, Vec<_>) =
-        dataset::load(&data.manifest, &photos, Split::Heldout)?
-            .into_iter()
-            .unzip();
+    let photos = dataset::load(&data.manifest, &photos, Split::Heldout)?;
+    let names: Vec<&str> = photos.iter().map(|photo| photo.name.as_str()).collect();
     let networks = AttentionMode::ALL
         .into_iter()
         .map(|mode| weights::load(models, mode, &device))
@@ -297,13 +295,20 @@ fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
         .expect("AttentionMode::ALL holds none");
     println!("{} held-out photos: {}", names.len(), names.join(", "));
     println!(
-        "{:<12} {:>5} {:>7} {:>11} {:>12}",
-        "mode", "size", "IoU", "boundary F", "ms / photo"
+        "{:<12} {:>5} {:<14} {:>7} {:>11} {:>11}   single pass: {:>7} {:>11}",
+        "mode", "size", "photos", "IoU", "boundary F", "ms / photo", "IoU", "boundary F"
     );
-    let scores = eval::evaluate(&networks, reference, &images, sizes, &device, |s| {
+    let scores = eval::evaluate(&networks, reference, &photos, sizes, &device, |s| {
         println!(
-            "{:<12} {:>5} {:>7.4} {:>11.4} {:>12.1}",
-            s.mode, s.size, s.iou, s.boundary_f, s.ms_per_photo
+            "{:<12} {:>5} {:<14} {:>7.4} {:>11.4} {:>11.1}                {:>7.4} {:>11.4}",
+            s.mode,
+            s.size,
+            s.photos,
+            s.iou,
+            s.boundary_f,
+            s.ms_per_photo,
+            s.single_pass_iou,
+            s.single_pass_boundary_f
         );
     });
     let metrics = serde_json::json!({
