@@ -3,7 +3,7 @@
 // first, analysis batches last and cancellable). The model itself runs in the worker, behind
 // engine.js; nothing here blocks the page for long.
 
-import { DEFAULT_MODE, DEFAULT_SIZE, MODES, SWEEP_SIZES } from './config.js';
+import { DEFAULT_MODE, DEFAULT_SIZE, MODES, SWEEP_SIZES, TRAINED_SIZE } from './config.js';
 import { Engine } from './engine.js';
 import { attachFileSources, readFile } from './files.js';
 import { downloadBlob, Overlay, rgbaCanvas, thumbnailCanvas } from './overlay.js';
@@ -135,12 +135,16 @@ function showTimings(result) {
 
   const head = document.createElement('span');
   head.className = 'timings-head';
-  head.textContent = `${result.mode} at ${result.size} px on ${result.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
+  const twoPasses = result.size > TRAINED_SIZE;
+  head.textContent =
+    `${result.mode} at ${result.size} px` +
+    (twoPasses ? ` with a ${TRAINED_SIZE} px global pass` : '') +
+    ` on ${result.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
   const list = document.createElement('dl');
   list.className = 'timings-list';
   for (const [label, ms] of [
     ['preprocess', result.preprocessMs],
-    ['inference', result.inferenceMs],
+    [twoPasses ? 'inference, both passes' : 'inference', result.inferenceMs],
     ['readback', result.readbackMs],
     ['postprocess', result.postprocessMs],
     ['total', result.totalMs],

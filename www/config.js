@@ -7,6 +7,10 @@ export const MODES = ['none', 'dot', 'linear', 'efficient', 'criss-cross'];
 /** Processing resolutions (the longer side the network sees). */
 export const SIZES = [256, 512, 1024, 2048];
 
+/** The size the network was trained at. Above it a photo runs twice (src/refine.rs): at this
+ *  size, which finds the people, and at the chosen size, which draws their edges. */
+export const TRAINED_SIZE = 256;
+
 /** The defaults the page opens with: the project's namesake mode at the model's native size. */
 export const DEFAULT_MODE = 'linear';
 export const DEFAULT_SIZE = 256;
