@@ -6,8 +6,9 @@
 // on the CPU fallback asked for (?backend=cpu), and in a browser without WebGPU, where the page
 // must fall back to the CPU by itself. Each suite uploads a person photo, waits for its
 // mask, downloads it and compares it with the native CLI's mask for the same photo, mode and
-// size (IoU at 128 >= 0.98), again at 512 px where two passes are fused, switches through every mode, uploads bad files, and checks that
-// no request left the page's origin and that nothing was logged as an error.
+// size (IoU at 128 >= 0.98), again at 512 px where two passes are fused, switches through
+// every mode, uploads bad files, and checks that no request left the page's origin and that
+// nothing was logged as an error. Server and browser come from scripts/browser.mjs.
 //
 // Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
 // models/, and the CLI (LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else
@@ -15,30 +16,16 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, extname, join, resolve } from 'node:path';
 
-import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, startServer, waitForModel } from '../../scripts/browser.mjs';
+
 const OUTPUT = join(ROOT, 'tests/browser/output');
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-angle=swiftshader',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const MODES = ['none', 'dot', 'linear', 'efficient', 'criss-cross'];
 const MODE = 'linear';
@@ -143,43 +130,6 @@ async function assertLikeCli(t, mask, size) {
   assert.ok(iou >= MIN_IOU, `IoU with the CLI's mask at ${size} px is ${iou.toFixed(4)}, below ${MIN_IOU}`);
 }
 
-/** Starts scripts/serve.mjs on a free port; resolves { url, stop }. */
-function startServer() {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs'), '--port', '0'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const onData = (chunk) => {
-      output += chunk;
-      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
-      if (match) {
-        child.stdout.off('data', onData);
-        resolvePromise({
-          url: match[0],
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              const force = setTimeout(() => child.kill('SIGKILL'), 3000);
-              child.once('exit', () => {
-                clearTimeout(force);
-                done();
-              });
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`serve.mjs exited (${code}) before listening:\n${output}`)));
-  });
-}
-
 /** The origin a request URL belongs to (blob: URLs belong to the origin inside them). */
 function originOf(url) {
   const parsed = new URL(url);
@@ -249,7 +199,7 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
   describe(`page on ${name}`, () => {
     let context;
     let page;
-    let profile;
+    let close;
     const foreign = [];
     const pageErrors = [];
     const consoleErrors = [];
@@ -258,15 +208,7 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
     const requireStarted = () => assert.ok(started, 'the model did not start (see the first test)');
 
     before(async () => {
-      assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN)`);
-      profile = mkdtempSync(join(tmpdir(), `linseg-chromium-${name}-`));
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: flags,
-        acceptDownloads: true,
-        viewport: { width: 1280, height: 900 },
-      });
+      ({ context, page, close } = await launchChromium(name, flags));
       context.setDefaultTimeout(RUN_TIMEOUT);
       const origin = new URL(server.url).origin;
       context.on('request', (request) => {
@@ -274,7 +216,6 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
         if (url.startsWith('data:')) return;
         if (originOf(url) !== origin) foreign.push(url);
       });
-      page = context.pages()[0] ?? (await context.newPage());
       page.on('pageerror', (err) => pageErrors.push(err.message));
       page.on('console', (message) => {
         if (message.type() === 'error') consoleErrors.push(message.text());
@@ -283,20 +224,15 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
     });
 
     after(async () => {
-      await context?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
+      await close?.();
     });
 
     test('names the backend it runs on and warms up', { timeout: TEST_TIMEOUT }, async () => {
-      await page.waitForSelector('#backend[data-state="ready"], #backend[data-state="failed"]', {
-        timeout: START_TIMEOUT,
-      });
-      const backendLabel = page.locator('#backend');
+      const model = await waitForModel(page, START_TIMEOUT);
       const errors = await page.locator('#errors').innerText();
-      assert.equal(await backendLabel.getAttribute('data-state'), 'ready', `the model did not start:\n${errors}`);
-      assert.equal(await backendLabel.getAttribute('data-backend'), backend);
-      const text = (await backendLabel.innerText()).trim();
-      assert.match(text, label);
+      assert.equal(model.state, 'ready', `the model did not start:\n${errors}`);
+      assert.equal(model.backend, backend);
+      assert.match(model.label, label);
       assert.equal(await page.locator('#errors li').count(), 0, `warm-up reported:\n${errors}`);
       started = true;
     });
@@ -404,6 +340,6 @@ pageSuite('cpu', { query: 'index.html?backend=cpu', backend: 'cpu', label: /^CPU
 pageSuite('no-webgpu', {
   query: 'index.html',
   backend: 'cpu',
-  flags: [...FLAGS.filter((flag) => flag !== '--enable-unsafe-webgpu'), '--disable-features=WebGPU'],
+  flags: FLAGS_WITHOUT_WEBGPU,
   label: /^CPU · .*WebGPU/,
 });

@@ -1,0 +1,108 @@
+// What the browser tests and the page benchmark share: the page's static server on a free
+// loopback port, and headless Debian Chromium with WebGPU on SwiftShader (a software Vulkan).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+/** Headless Chromium with WebGPU: unsafe-webgpu is what enables it without a display. */
+export const FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The same browser with WebGPU switched off (navigator.gpu missing). */
+export const FLAGS_WITHOUT_WEBGPU = [
+  ...FLAGS.filter((flag) => flag !== '--enable-unsafe-webgpu'),
+  '--disable-features=WebGPU',
+];
+
+/** Starts scripts/serve.mjs on a free port; resolves { url, stop }. */
+export function startServer() {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs'), '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
+      if (match) {
+        child.stdout.off('data', onData);
+        resolvePromise({
+          url: match[0],
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+              child.once('exit', () => {
+                clearTimeout(force);
+                done();
+              });
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`serve.mjs exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+/**
+ * Launches Chromium with a fresh profile; resolves { context, page, close }, `close` also
+ * removing the profile.
+ */
+export async function launchChromium(name, flags = FLAGS) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN)`);
+  }
+  const profile = mkdtempSync(join(tmpdir(), `linseg-chromium-${name}-`));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: flags,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the page's model has started; returns the backend label's state. */
+export async function waitForModel(page, timeout) {
+  await page.waitForSelector('#backend[data-state="ready"], #backend[data-state="failed"]', { timeout });
+  const backend = page.locator('#backend');
+  return {
+    state: await backend.getAttribute('data-state'),
+    backend: await backend.getAttribute('data-backend'),
+    label: (await backend.innerText()).trim(),
+  };
+}
