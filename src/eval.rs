@@ -166,8 +166,38 @@ pub fn boundary_f_score(predicted: &GrayImage, reference: &GrayImage) -> f64 {
     }
 }
 
-/// Score each network at each size on the photos, against `reference` at 256 px: one
-/// [`Score`] per mode, size and [`Subset`].
+/// One mode at one size on one photo.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PhotoScore {
+    /// The attention mode's name.
+    pub mode: String,
+    /// The processing size (longer side, px).
+    pub size: u32,
+    /// The photo's file name.
+    pub photo: String,
+    /// IoU against the reference, as segmented.
+    pub iou: f64,
+    /// Boundary F-score against the reference, as segmented.
+    pub boundary_f: f64,
+    /// IoU of the network alone, in a single pass.
+    pub single_pass_iou: f64,
+    /// Boundary F-score of the network alone, in a single pass.
+    pub single_pass_boundary_f: f64,
+    /// Milliseconds as segmented.
+    pub ms: f64,
+}
+
+/// What [`evaluate`] measured: the means and every photo's own scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// One per mode, size and [`Subset`].
+    pub scores: Vec<Score>,
+    /// One per mode, size and photo.
+    pub photos: Vec<PhotoScore>,
+}
+
+/// Score each network at each size on the photos, against `reference` at 256 px;
+/// `report` is called with each [`Score`] as soon as it is known.
 pub fn evaluate(
     networks: &[SelfieNet],
     reference: &SelfieNet,
@@ -175,16 +205,18 @@ pub fn evaluate(
     sizes: &[u32],
     device: &Device,
     mut report: impl FnMut(&Score),
-) -> Vec<Score> {
+) -> Evaluation {
     let references: Vec<GrayImage> = photos
         .iter()
         .map(|photo| segment::segment_photo(reference, &photo.image, TRAINED_SIZE as u32, device).0)
         .collect();
-    let mut scores = Vec::new();
+    let mut evaluation = Evaluation {
+        scores: Vec::new(),
+        photos: Vec::new(),
+    };
     for net in networks {
         for &size in sizes {
-            // Per photo: IoU, boundary F, single-pass IoU, single-pass boundary F, ms.
-            let per_photo: Vec<[f64; 5]> = photos
+            let per_photo: Vec<PhotoScore> = photos
                 .iter()
                 .zip(&references)
                 .map(|(photo, reference)| {
@@ -192,44 +224,48 @@ pub fn evaluate(
                     let (mask, _) = segment::segment_photo(net, &photo.image, size, device);
                     let ms = started.elapsed().as_secs_f64() * 1e3;
                     let single = segment::segment_single_pass(net, &photo.image, size, device);
-                    [
-                        iou(&mask, reference),
-                        boundary_f_score(&mask, reference),
-                        iou(&single, reference),
-                        boundary_f_score(&single, reference),
+                    PhotoScore {
+                        mode: net.mode().to_string(),
+                        size,
+                        photo: photo.name.clone(),
+                        iou: iou(&mask, reference),
+                        boundary_f: boundary_f_score(&mask, reference),
+                        single_pass_iou: iou(&single, reference),
+                        single_pass_boundary_f: boundary_f_score(&single, reference),
                         ms,
-                    ]
+                    }
                 })
                 .collect();
             for subset in [Subset::All, Subset::WithPeople] {
-                let chosen: Vec<&[f64; 5]> = per_photo
+                let chosen: Vec<&PhotoScore> = per_photo
                     .iter()
                     .zip(photos)
                     .filter(|(_, photo)| subset == Subset::All || photo.people)
-                    .map(|(values, _)| values)
+                    .map(|(score, _)| score)
                     .collect();
                 if chosen.is_empty() {
                     continue;
                 }
-                let mean = |i: usize| {
-                    chosen.iter().map(|values| values[i]).sum::<f64>() / chosen.len() as f64
+                let mean = |value: fn(&PhotoScore) -> f64| {
+                    chosen.iter().map(|score| value(score)).sum::<f64>() / chosen.len() as f64
                 };
                 let score = Score {
                     mode: net.mode().to_string(),
                     size,
                     photos: subset,
-                    iou: mean(0),
-                    boundary_f: mean(1),
-                    single_pass_iou: mean(2),
-                    single_pass_boundary_f: mean(3),
-                    ms_per_photo: mean(4),
+                    iou: mean(|s| s.iou),
+                    boundary_f: mean(|s| s.boundary_f),
+                    single_pass_iou: mean(|s| s.single_pass_iou),
+                    single_pass_boundary_f: mean(|s| s.single_pass_boundary_f),
+                    ms_per_photo: mean(|s| s.ms),
                 };
                 report(&score);
-                scores.push(score);
+                evaluation.scores.push(score);
             }
+            evaluation.photos.extend(per_photo);
         }
     }
-    scores
+    evaluation
 }
 
 #[cfg(test)]

@@ -298,7 +298,7 @@ fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
         "{:<12} {:>5} {:<14} {:>7} {:>11} {:>11}   single pass: {:>7} {:>11}",
         "mode", "size", "photos", "IoU", "boundary F", "ms / photo", "IoU", "boundary F"
     );
-    let scores = eval::evaluate(&networks, reference, &photos, sizes, &device, |s| {
+    let evaluation = eval::evaluate(&networks, reference, &photos, sizes, &device, |s| {
         println!(
             "{:<12} {:>5} {:<14} {:>7.4} {:>11.4} {:>11.1}                {:>7.4} {:>11.4}",
             s.mode,
@@ -316,7 +316,8 @@ fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
         "boundary_tolerance": "0.75 % of the photo diagonal",
         "heldout": names,
         "backend": "cpu (Burn Flex)",
-        "scores": scores,
+        "scores": evaluation.scores,
+        "per_photo": evaluation.photos,
     });
     let text = serde_json::to_string_pretty(&metrics).map_err(|err| err.to_string())?;
     std::fs::write(out, text + "\n").map_err(|err| format!("{}: {err}", out.display()))?;
