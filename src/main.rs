@@ -46,7 +46,8 @@ enum Command {
         /// Attention mode: none, dot, linear, efficient or criss-cross.
         #[arg(long, default_value = "linear")]
         mode: AttentionMode,
-        /// Processing size: the longer side of the network's input, in pixels.
+        /// Processing size: the longer side of the network's input, in pixels. Above 256 the
+        /// network also runs at 256 and the two masks are fused (see src/refine.rs).
         #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(32..=2048))]
         size: u32,
         /// Output folder.
