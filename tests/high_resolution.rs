@@ -1,0 +1,33 @@
+//! A portrait at 1024 px, the way `linseg segment` and the page see it: with the 256-px global
+//! pass (src/refine.rs) every mode keeps the person the pretrained network finds at 256 px,
+//! while the network alone in one pass at 1024 px loses most of it.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use linseg::attention::AttentionMode;
+use linseg::{eval, photo, segment, weights};
+
+#[test]
+fn every_mode_keeps_the_person_at_1024_px() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(root.join("tests/fixtures/photos/grace_hopper.jpg")).unwrap();
+    let portrait = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS).unwrap();
+    let device = Device::flex();
+    let models = root.join("models");
+    let pretrained = weights::load(&models, AttentionMode::None, &device).unwrap();
+    let (reference, _) = segment::segment_photo(&pretrained, &portrait, 256, &device);
+
+    let alone = segment::segment_single_pass(&pretrained, &portrait, 1024, &device);
+    let alone_iou = eval::iou(&alone, &reference);
+    println!("none alone, one pass at 1024 px: IoU {alone_iou:.3}");
+    assert!(alone_iou < 0.5, "the network alone at 1024 px: {alone_iou:.3}");
+
+    for mode in AttentionMode::ALL {
+        let net = weights::load(&models, mode, &device).unwrap();
+        let (mask, _) = segment::segment_photo(&net, &portrait, 1024, &device);
+        let iou = eval::iou(&mask, &reference);
+        println!("{mode} at 1024 px, two passes: IoU {iou:.3}");
+        assert!(iou >= 0.9, "{mode} at 1024 px: IoU {iou:.3} against the 256-px mask");
+    }
+}
