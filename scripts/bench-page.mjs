@@ -52,7 +52,7 @@ try {
   for (const backend of backends) {
     const { page, close } = await launchChromium(`bench-${backend}`);
     try {
-      await page.goto(new URL(backend === 'cpu' ? 'index.html?backend=cpu' : 'index.html', server.url).href);
+      await page.goto(new URL(`index.html?backend=${backend}`, server.url).href);
       const model = await waitForModel(page, 15 * MINUTE);
       if (model.state !== 'ready') throw new Error(`the model did not start: ${model.label}`);
       console.log(`\n## ${model.label}\n`);

@@ -50,10 +50,12 @@ const ui = {
 // State.
 
 const params = new URLSearchParams(location.search);
-const forceCpu = params.get('backend') === 'cpu';
+// ?backend=cpu: the CPU backend; ?backend=webgpu: WebGPU even on a software adapter.
+const backendParam = params.get('backend');
 const engine = new Engine({
-  preferGpu: !forceCpu,
-  forcedReason: forceCpu ? 'forced by ?backend=cpu' : null,
+  preferGpu: backendParam !== 'cpu',
+  acceptSoftwareGpu: backendParam === 'webgpu',
+  forcedReason: backendParam === 'cpu' ? 'forced by ?backend=cpu' : null,
 });
 
 const settings = {

@@ -25,12 +25,14 @@ const RESTART_WINDOW_MS = 60_000;
 
 export class Engine extends EventTarget {
   /**
-   * @param {{ preferGpu: boolean, forcedReason?: string|null }} options
+   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null }} options
    *   preferGpu false starts on the CPU; forcedReason says why (shown as the fallback reason).
+   *   A software WebGPU adapter is passed over for the CPU unless acceptSoftwareGpu.
    */
-  constructor({ preferGpu = true, forcedReason = null } = {}) {
+  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null } = {}) {
     super();
     this.preferGpu = preferGpu;
+    this.acceptSoftwareGpu = acceptSoftwareGpu;
     this.forcedReason = forcedReason;
     /** The last backend info the worker reported, or null before start. */
     this.info = null;
@@ -103,7 +105,11 @@ export class Engine extends EventTarget {
     worker.addEventListener('messageerror', () => {
       this.#onCrash(worker, 'a message from the worker could not be read');
     });
-    return this.#call('start', { preferGpu: this.preferGpu, forcedReason: this.forcedReason });
+    return this.#call('start', {
+      preferGpu: this.preferGpu,
+      acceptSoftwareGpu: this.acceptSoftwareGpu,
+      forcedReason: this.forcedReason,
+    });
   }
 
   #call(op, args) {

@@ -235,6 +235,23 @@ async function nameAdapter(info) {
   return info;
 }
 
+/**
+ * The name of the browser's WebGPU adapter when it is a software fallback (SwiftShader, in
+ * Chromium without a usable GPU), else null. Such an adapter runs WebGPU on the CPU, 13–40×
+ * slower than the wasm CPU backend on the development machine.
+ */
+async function softwareAdapter() {
+  try {
+    const adapter = await self.navigator.gpu?.requestAdapter();
+    const info = adapter?.info;
+    if (!(info?.isFallbackAdapter ?? adapter?.isFallbackAdapter)) return null;
+    const words = [info?.vendor, info?.architecture].filter((word) => word && typeof word === 'string');
+    return words.length ? words.join(' ') : 'the browser’s fallback adapter';
+  } catch {
+    return null;
+  }
+}
+
 /** WebGPU failed: restart on the CPU, reload the weights, tell the page. */
 async function fallBackToCpu(err) {
   const cause = messageOf(err);
@@ -288,10 +305,16 @@ function shapeKey(mode, cost) {
 // Operations.
 
 const OPS = {
-  /** args: { preferGpu, forcedReason } -> { ...backend info, warmupMs, warmupError } */
-  async start({ preferGpu = true, forcedReason = null }) {
+  /** args: { preferGpu, acceptSoftwareGpu, forcedReason } -> { ...backend info, warmupMs, warmupError } */
+  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null }) {
     progress('module', 'Loading the WebAssembly module…', 0.1);
     await loadModule();
+
+    const software = preferGpu && !acceptSoftwareGpu ? await softwareAdapter() : null;
+    if (software) {
+      preferGpu = false;
+      forcedReason = `WebGPU here is software (${software}), slower than the CPU`;
+    }
 
     progress('backend', preferGpu ? 'Requesting a WebGPU adapter…' : 'Starting the CPU backend…', 0.3);
     try {

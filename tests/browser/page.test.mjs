@@ -1,10 +1,11 @@
 // Browser tests of the page (index.html + www/), run with `node --test tests/browser/`.
 //
 // They start scripts/serve.mjs on a free loopback port and drive Debian's Chromium through
-// playwright-core, headless, three times: on WebGPU (SwiftShader, a software Vulkan; slow: the
-// first run compiles shaders for minutes, so timeouts are generous and no time is asserted),
-// on the CPU fallback asked for (?backend=cpu), and in a browser without WebGPU, where the page
-// must fall back to the CPU by itself. Each suite uploads a person photo, waits for its
+// playwright-core, headless, four times: on WebGPU asked for (?backend=webgpu: SwiftShader, a
+// software Vulkan; slow: the first run compiles shaders for minutes, so timeouts are generous
+// and no time is asserted), on the CPU asked for (?backend=cpu), with no backend asked for,
+// where the page must pass over the software adapter for the CPU and say why, and in a browser
+// without WebGPU, where the page must fall back to the CPU by itself. Each suite uploads a person photo, waits for its
 // mask, downloads it and compares it with the native CLI's mask for the same photo, mode and
 // size (IoU at 128 >= 0.98), again at 512 px where two passes are fused, switches through
 // every mode, uploads bad files, and checks that no request left the page's origin and that
@@ -12,7 +13,7 @@
 //
 // Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
 // models/, and the CLI (LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else
-// target/release/linseg). Screenshots go to tests/browser/output/{webgpu,cpu,no-webgpu}.png.
+// target/release/linseg). Screenshots go to tests/browser/output/<suite>.png.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -334,7 +335,14 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
   });
 }
 
-pageSuite('webgpu', { query: 'index.html', backend: 'webgpu', label: /^WebGPU on \S/ });
+// SwiftShader is a software adapter: WebGPU on it only when asked for.
+pageSuite('webgpu', { query: 'index.html?backend=webgpu', backend: 'webgpu', label: /^WebGPU on \S/ });
+// Left to choose, the page passes over the software adapter for the faster CPU backend and says so.
+pageSuite('software-webgpu', {
+  query: 'index.html',
+  backend: 'cpu',
+  label: /^CPU · WebGPU here is software \(google swiftshader\), slower than the CPU$/,
+});
 pageSuite('cpu', { query: 'index.html?backend=cpu', backend: 'cpu', label: /^CPU · forced by \?backend=cpu/ });
 // A browser without WebGPU (navigator.gpu missing): the page falls back to the CPU by itself.
 pageSuite('no-webgpu', {
