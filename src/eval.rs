@@ -17,6 +17,8 @@ use image::GrayImage;
 
 use crate::dataset::Photo;
 use crate::model::{SelfieNet, TRAINED_SIZE};
+use crate::preprocess;
+use crate::refine::Plan;
 use crate::segment;
 
 /// One mode at one size, averaged over the photos.
@@ -221,9 +223,12 @@ pub fn evaluate(
                 .zip(&references)
                 .map(|(photo, reference)| {
                     let started = Instant::now();
-                    let (mask, _) = segment::segment_photo(net, &photo.image, size, device);
+                    let plan = Plan::new(photo.image.width(), photo.image.height(), size);
+                    let passes = segment::run_passes(net, &photo.image, &plan, device);
+                    let mask = plan.mask(&passes.detail, passes.global.as_deref());
                     let ms = started.elapsed().as_secs_f64() * 1e3;
-                    let single = segment::segment_single_pass(net, &photo.image, size, device);
+                    // The detail pass alone is the network alone, in one pass at this size.
+                    let single = preprocess::to_mask(&passes.detail, &plan.detail);
                     PhotoScore {
                         mode: net.mode().to_string(),
                         size,

@@ -64,36 +64,29 @@ pub fn segment_photo(
     size: u32,
     device: &Device,
 ) -> (GrayImage, Timings) {
-    run_plan(
-        net,
-        photo,
-        &Plan::new(photo.width(), photo.height(), size),
-        device,
-    )
-}
-
-/// The network alone at processing size `size`, one pass whatever the size: what it makes of
-/// the photo without the global pass.
-pub fn segment_single_pass(
-    net: &SelfieNet,
-    photo: &RgbaImage,
-    size: u32,
-    device: &Device,
-) -> GrayImage {
-    let plan = Plan {
-        detail: Letterbox::new(photo.width(), photo.height(), size),
-        global: None,
+    let plan = Plan::new(photo.width(), photo.height(), size);
+    let passes = run_passes(net, photo, &plan, device);
+    let start = Instant::now();
+    let mask = plan.mask(&passes.detail, passes.global.as_deref());
+    let timings = Timings {
+        postprocess: start.elapsed(),
+        ..passes.timings
     };
-    run_plan(net, photo, &plan, device).0
+    (mask, timings)
 }
 
-/// Run each pass of `plan` and combine them into the photo's mask.
-fn run_plan(
-    net: &SelfieNet,
-    photo: &RgbaImage,
-    plan: &Plan,
-    device: &Device,
-) -> (GrayImage, Timings) {
+/// What the network gave in each pass of a [`Plan`].
+pub struct Passes {
+    /// The detail pass's probabilities over its input (row-major `H_in × W_in`).
+    pub detail: Vec<f32>,
+    /// The global pass's, when the plan has one.
+    pub global: Option<Vec<f32>>,
+    /// Preprocessing and inference of both passes (no decode or postprocessing).
+    pub timings: Timings,
+}
+
+/// Run the network for each pass of `plan`.
+pub fn run_passes(net: &SelfieNet, photo: &RgbaImage, plan: &Plan, device: &Device) -> Passes {
     let mut timings = Timings::default();
     let mut pass = |letterbox: &Letterbox| {
         let start = Instant::now();
@@ -110,10 +103,11 @@ fn run_plan(
     };
     let global = plan.global.map(|letterbox| pass(&letterbox));
     let detail = pass(&plan.detail);
-    let start = Instant::now();
-    let mask = plan.mask(&detail, global.as_deref());
-    timings.postprocess = start.elapsed();
-    (mask, timings)
+    Passes {
+        detail,
+        global,
+        timings,
+    }
 }
 
 /// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`.

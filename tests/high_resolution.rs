@@ -6,7 +6,8 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use linseg::attention::AttentionMode;
-use linseg::{eval, photo, segment, weights};
+use linseg::refine::Plan;
+use linseg::{eval, photo, preprocess, segment, weights};
 
 #[test]
 fn every_mode_keeps_the_person_at_1024_px() {
@@ -18,16 +19,25 @@ fn every_mode_keeps_the_person_at_1024_px() {
     let pretrained = weights::load(&models, AttentionMode::None, &device).unwrap();
     let (reference, _) = segment::segment_photo(&pretrained, &portrait, 256, &device);
 
-    let alone = segment::segment_single_pass(&pretrained, &portrait, 1024, &device);
+    // The network alone: the detail pass of the 1024-px plan, without the global one.
+    let plan = Plan::new(portrait.width(), portrait.height(), 1024);
+    let passes = segment::run_passes(&pretrained, &portrait, &plan, &device);
+    let alone = preprocess::to_mask(&passes.detail, &plan.detail);
     let alone_iou = eval::iou(&alone, &reference);
     println!("none alone, one pass at 1024 px: IoU {alone_iou:.3}");
-    assert!(alone_iou < 0.5, "the network alone at 1024 px: {alone_iou:.3}");
+    assert!(
+        alone_iou < 0.5,
+        "the network alone at 1024 px: {alone_iou:.3}"
+    );
 
     for mode in AttentionMode::ALL {
         let net = weights::load(&models, mode, &device).unwrap();
         let (mask, _) = segment::segment_photo(&net, &portrait, 1024, &device);
         let iou = eval::iou(&mask, &reference);
         println!("{mode} at 1024 px, two passes: IoU {iou:.3}");
-        assert!(iou >= 0.9, "{mode} at 1024 px: IoU {iou:.3} against the 256-px mask");
+        assert!(
+            iou >= 0.9,
+            "{mode} at 1024 px: IoU {iou:.3} against the 256-px mask"
+        );
     }
 }
