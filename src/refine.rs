@@ -53,7 +53,7 @@ impl Plan {
         let map = match (&self.global, global) {
             (None, None) => detail_map,
             (Some(letterbox), Some(global)) => {
-                fuse(&preprocess::crop(global, letterbox), &detail_map)
+                fuse(preprocess::crop(global, letterbox), &detail_map)
             }
             _ => panic!("the global pass's probabilities do not match the plan"),
         };
@@ -64,9 +64,9 @@ impl Plan {
 
 /// Fuse a global map with a detail map: `c · g + (1 − c) · d`, `c = |2g − 1|`, with `g` scaled
 /// to the detail map's size (see the [module documentation](self)).
-pub fn fuse(global: &ProbabilityMap, detail: &ProbabilityMap) -> ProbabilityMap {
+pub fn fuse(global: ProbabilityMap, detail: &ProbabilityMap) -> ProbabilityMap {
     let (width, height) = detail.dimensions();
-    let mut fused = preprocess::resize(global.clone(), width, height);
+    let mut fused = preprocess::resize(global, width, height);
     for (g, d) in fused.pixels_mut().zip(detail.pixels()) {
         let confidence = (2.0 * g[0] - 1.0).abs();
         g[0] = confidence * g[0] + (1.0 - confidence) * d[0];
@@ -95,7 +95,7 @@ mod tests {
     fn where_the_global_pass_is_sure_it_decides() {
         let global = map(4, 4, |x, _| if x < 2 { 0.0 } else { 1.0 });
         let detail = map(4, 4, |x, _| if x < 2 { 0.9 } else { 0.1 });
-        let fused = fuse(&global, &detail);
+        let fused = fuse(global.clone(), &detail);
         assert_eq!(fused, global);
     }
 
@@ -103,14 +103,14 @@ mod tests {
     fn where_the_global_pass_is_unsure_the_detail_pass_decides() {
         let global = map(4, 4, |_, _| 0.5);
         let detail = map(4, 4, |x, y| (x + 4 * y) as f32 / 16.0);
-        assert_eq!(fuse(&global, &detail), detail);
+        assert_eq!(fuse(global, &detail), detail);
     }
 
     /// Across the band the fused value moves from the detail pass's towards the global one,
     /// and the 0.5 crossing stays between g = 0.19 and g = 0.81 whatever the detail says.
     #[test]
     fn the_edge_moves_only_within_the_global_transition_band() {
-        let fused_at = |g: f32, d: f32| fuse(&map(1, 1, |_, _| g), &map(1, 1, |_, _| d))[(0, 0)][0];
+        let fused_at = |g: f32, d: f32| fuse(map(1, 1, |_, _| g), &map(1, 1, |_, _| d))[(0, 0)][0];
         assert!((fused_at(0.75, 0.0) - 0.375).abs() < 1e-6);
         assert!(fused_at(0.82, 0.0) > 0.5 && fused_at(0.80, 0.0) < 0.5);
         assert!(fused_at(0.18, 1.0) < 0.5 && fused_at(0.20, 1.0) > 0.5);
@@ -120,7 +120,7 @@ mod tests {
     fn the_global_map_is_scaled_to_the_detail_one() {
         let global = map(2, 2, |_, _| 1.0);
         let detail = map(8, 8, |_, _| 0.0);
-        let fused = fuse(&global, &detail);
+        let fused = fuse(global, &detail);
         assert_eq!(fused.dimensions(), (8, 8));
         assert!(fused.pixels().all(|p| p[0] == 1.0));
     }
