@@ -12,11 +12,11 @@
 
 use std::time::Instant;
 
-use burn::tensor::Device;
 use image::GrayImage;
 
 use crate::dataset::Photo;
-use crate::model::{SelfieNet, TRAINED_SIZE};
+use crate::model::TRAINED_SIZE;
+use crate::network::Network;
 use crate::preprocess;
 use crate::refine::Plan;
 use crate::segment;
@@ -201,16 +201,15 @@ pub struct Evaluation {
 /// Score each network at each size on the photos, against `reference` at 256 px;
 /// `report` is called with each [`Score`] as soon as it is known.
 pub fn evaluate(
-    networks: &[SelfieNet],
-    reference: &SelfieNet,
+    networks: &[Network],
+    reference: &Network,
     photos: &[Photo],
     sizes: &[u32],
-    device: &Device,
     mut report: impl FnMut(&Score),
 ) -> Evaluation {
     let references: Vec<GrayImage> = photos
         .iter()
-        .map(|photo| segment::segment_photo(reference, &photo.image, TRAINED_SIZE as u32, device).0)
+        .map(|photo| segment::segment_photo(reference, &photo.image, TRAINED_SIZE as u32).0)
         .collect();
     let mut evaluation = Evaluation {
         scores: Vec::new(),
@@ -224,7 +223,7 @@ pub fn evaluate(
                 .map(|(photo, reference)| {
                     let started = Instant::now();
                     let plan = Plan::new(photo.image.width(), photo.image.height(), size);
-                    let passes = segment::run_passes(net, &photo.image, &plan, device);
+                    let passes = segment::run_passes(net, &photo.image, &plan);
                     let mask = plan.mask(&passes.detail, passes.global.as_deref());
                     let ms = started.elapsed().as_secs_f64() * 1e3;
                     // The detail pass alone is the network alone, in one pass at this size.

@@ -3,16 +3,20 @@
 //!
 //! - [`attention`]: the five context-attention modes and their costs.
 //! - [`model`]: the Selfie Segmentation network with the context block inside.
+//! - [`cpu`]: the same network for inference on the CPU, as fused, vectorised kernels;
+//!   [`network`] picks it or Burn's tensor ops by device.
 //! - [`weights`]: each mode's weights, as burnpack records.
 //! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
 //! - [`refine`]: above the trained size, a global pass and a detail pass, fused.
-//! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
+//! - native only: [`backend`], [`bench`], [`network_bench`], [`import`], [`segment`], [`train`], [`eval`],
 //!   [`dataset`]; browser only: `web`.
 
 #![warn(missing_docs)]
 
 pub mod attention;
+pub mod cpu;
 pub mod model;
+pub mod network;
 pub mod photo;
 pub mod preprocess;
 pub mod refine;
@@ -28,6 +32,8 @@ pub mod dataset;
 pub mod eval;
 #[cfg(feature = "native")]
 pub mod import;
+#[cfg(feature = "native")]
+pub mod network_bench;
 #[cfg(feature = "native")]
 pub mod segment;
 #[cfg(feature = "native")]

@@ -11,6 +11,8 @@ use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
 use linseg::bench::{self, BenchOptions};
 use linseg::dataset::{self, Split};
+use linseg::network::Network;
+use linseg::network_bench::{self, NetworkBenchOptions};
 use linseg::train::{self, TrainOptions, TrainingPhoto};
 use linseg::{eval, import, photo, segment, weights};
 
@@ -137,6 +139,31 @@ enum BenchTarget {
         #[arg(long)]
         json: bool,
     },
+    /// The whole network on the CPU: time per kind of layer on the CPU kernels, and the same
+    /// weights and input through Burn's generic path. Set RAYON_NUM_THREADS for Burn's pool.
+    Network {
+        /// The photo, stretched to a square of --size (as MediaPipe feeds this network).
+        #[arg(long, default_value = "tests/fixtures/golden/astronaut.input.png")]
+        photo: PathBuf,
+        /// The side of the square input, a multiple of 16.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=2048))]
+        size: u32,
+        /// Attention mode: none, dot, linear, efficient or criss-cross.
+        #[arg(long, default_value = "none")]
+        mode: AttentionMode,
+        /// The folder holding the weight records.
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
+        /// Timed runs of each path.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Untimed runs first.
+        #[arg(long, default_value_t = 5)]
+        warmup: usize,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -159,6 +186,29 @@ fn main() -> ExitCode {
                 json,
             };
             bench::run(&options, &mut std::io::stdout().lock())
+        }
+        Command::Bench {
+            target:
+                BenchTarget::Network {
+                    photo,
+                    size,
+                    mode,
+                    models,
+                    runs,
+                    warmup,
+                    json,
+                },
+        } => {
+            let options = NetworkBenchOptions {
+                photo,
+                size,
+                mode,
+                models,
+                runs: runs.max(1),
+                warmup,
+                json,
+            };
+            network_bench::run(&options, &mut std::io::stdout().lock())
         }
         Command::Import { from, out } => run_import(&from, &out),
         Command::Segment {
@@ -236,9 +286,10 @@ fn run_train(
     );
     let plain = Backend::Cpu.device()?;
     let teacher = weights::load(models, AttentionMode::None, &plain)?;
+    let teacher_network = Network::new(teacher.clone(), &plain);
     let photos: Vec<TrainingPhoto> = dataset::load(&data.manifest, &photos, Split::Train)?
         .into_iter()
-        .map(|photo| TrainingPhoto::new(photo.image, &teacher, &plain))
+        .map(|photo| TrainingPhoto::new(photo.image, &teacher_network))
         .collect();
     let student = weights::pretrained_with_new_block(
         models,
@@ -288,7 +339,7 @@ fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
     let names: Vec<&str> = photos.iter().map(|photo| photo.name.as_str()).collect();
     let networks = AttentionMode::ALL
         .into_iter()
-        .map(|mode| weights::load(models, mode, &device))
+        .map(|mode| weights::load(models, mode, &device).map(|net| Network::new(net, &device)))
         .collect::<Result<Vec<_>, _>>()?;
     let reference = networks
         .iter()
@@ -299,7 +350,7 @@ fn run_eval(data: &DataArgs, sizes: &[u32], out: &Path) -> Result<(), String> {
         "{:<12} {:>5} {:<14} {:>7} {:>11} {:>11}   single pass: {:>7} {:>11}",
         "mode", "size", "photos", "IoU", "boundary F", "ms / photo", "IoU", "boundary F"
     );
-    let evaluation = eval::evaluate(&networks, reference, &photos, sizes, &device, |s| {
+    let evaluation = eval::evaluate(&networks, reference, &photos, sizes, |s| {
         println!(
             "{:<12} {:>5} {:<14} {:>7.4} {:>11.4} {:>11.1}                {:>7.4} {:>11.4}",
             s.mode,
@@ -336,13 +387,13 @@ fn run_segment(
     max_pixels: u64,
 ) -> Result<(), String> {
     let device = backend.device()?;
-    let net = weights::load(models, mode, &device)?;
+    let net = Network::new(weights::load(models, mode, &device)?, &device);
     std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
     let progress = Progress::new(photos.len());
     let mut failed = 0;
     for (done, path) in photos.iter().enumerate() {
         progress.show(done, path);
-        match segment_file(&net, path, size, out, max_pixels, &device) {
+        match segment_file(&net, path, size, out, max_pixels) {
             Ok(line) => progress.println(&line),
             Err(message) => {
                 failed += 1;
@@ -358,16 +409,15 @@ fn run_segment(
 }
 
 fn segment_file(
-    net: &linseg::model::SelfieNet,
+    net: &Network,
     path: &Path,
     size: u32,
     out: &Path,
     max_pixels: u64,
-    device: &burn::tensor::Device,
 ) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
-    let result = segment::segment_bytes(net, &bytes, size, max_pixels, device)
-        .map_err(|err| err.to_string())?;
+    let result =
+        segment::segment_bytes(net, &bytes, size, max_pixels).map_err(|err| err.to_string())?;
     let stem = path
         .file_stem()
         .map_or("photo".into(), |s| s.to_string_lossy());

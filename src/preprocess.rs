@@ -5,10 +5,15 @@
 //! right and bottom (repeating the edge pixels) to a multiple of the network's stride. The mask
 //! is cropped to the scaled photo and scaled back to the photo's own size.
 
+use std::borrow::Cow;
+
 use burn::tensor::{Device, Tensor, TensorData};
-use image::imageops::{self, FilterType};
+use fast_image_resize::images::{Image, ImageRef, TypedImage, TypedImageRef};
+use fast_image_resize::pixels::F32;
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{GrayImage, ImageBuffer, Luma, RgbaImage};
 
+use crate::cpu::FeatureMap;
 use crate::model::STRIDE;
 
 /// The processing sizes offered (the longer side of the network's input, in pixels).
@@ -40,33 +45,36 @@ impl Letterbox {
     }
 }
 
-/// The network's input for a photo: RGB in `[0, 1]` (alpha dropped).
+/// The network's input for a photo, channels last: RGB in `[0, 1]` (alpha dropped).
 ///
 /// # Shapes
-/// - output: `[1, 3, H_in, W_in]`, with `[W_in, H_in] = letterbox.input`
-pub fn to_input(photo: &RgbaImage, letterbox: &Letterbox, device: &Device) -> Tensor<4> {
+/// - output: `[H_in, W_in, 3]`, with `[W_in, H_in] = letterbox.input`
+pub fn to_pixels(photo: &RgbaImage, letterbox: &Letterbox) -> FeatureMap {
     let [scaled_w, scaled_h] = letterbox.scaled;
     let [input_w, input_h] = letterbox.input;
     let scaled = if letterbox.scaled == letterbox.photo {
-        photo.clone()
+        Cow::Borrowed(photo)
     } else {
-        imageops::resize(photo, scaled_w, scaled_h, FilterType::Triangle)
+        Cow::Owned(scale_rgba(photo, scaled_w, scaled_h))
     };
-    let plane = (input_w * input_h) as usize;
-    let mut values = vec![0.0f32; 3 * plane];
+    let mut values = Vec::with_capacity((3 * input_w * input_h) as usize);
     for y in 0..input_h {
         for x in 0..input_w {
             let pixel = scaled.get_pixel(x.min(scaled_w - 1), y.min(scaled_h - 1)); // edge padding
-            let at = (y * input_w + x) as usize;
-            for channel in 0..3 {
-                values[channel * plane + at] = pixel[channel] as f32 / 255.0;
-            }
+            values.extend(pixel.0[..3].iter().map(|&v| v as f32 / 255.0));
         }
     }
-    Tensor::from_data(
-        TensorData::new(values, [1, 3, input_h as usize, input_w as usize]),
-        device,
-    )
+    FeatureMap::new(input_h as usize, input_w as usize, 3, values)
+}
+
+/// The network's input as a tensor, from [`to_pixels`].
+///
+/// # Shapes
+/// - `pixels`: `[H_in, W_in, 3]`
+/// - output: `[1, 3, H_in, W_in]`
+pub fn to_input(pixels: FeatureMap, device: &Device) -> Tensor<4> {
+    let shape = [1, pixels.height, pixels.width, pixels.channels];
+    Tensor::<4>::from_data(TensorData::new(pixels.data, shape), device).permute([0, 3, 1, 2])
 }
 
 /// Probabilities of a person, one `f32` per pixel.
@@ -89,11 +97,42 @@ pub fn crop(probabilities: &[f32], letterbox: &Letterbox) -> ProbabilityMap {
 
 /// A probability map scaled to `width × height` (bilinear); unchanged when it already is.
 pub fn resize(map: ProbabilityMap, width: u32, height: u32) -> ProbabilityMap {
-    if map.dimensions() == (width, height) {
-        map
-    } else {
-        imageops::resize(&map, width, height, FilterType::Triangle)
+    let (from_w, from_h) = map.dimensions();
+    if (from_w, from_h) == (width, height) {
+        return map;
     }
+    let source: Vec<F32> = map.into_raw().into_iter().map(F32::new).collect();
+    let source = TypedImageRef::new(from_w, from_h, &source).expect("a whole map");
+    let mut scaled = TypedImage::<F32>::new(width, height);
+    Resizer::new()
+        .resize_typed(&source, &mut scaled, &triangle())
+        .expect("one pixel type");
+    let values = scaled.pixels().iter().map(|p| p.0).collect();
+    ImageBuffer::from_raw(width, height, values).expect("a whole map")
+}
+
+/// The triangle filter: bilinear when enlarging, widened to every covered pixel when shrinking
+/// (the `image` crate's `FilterType::Triangle`), with alpha treated as any other channel.
+fn triangle() -> ResizeOptions {
+    ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .use_alpha(false)
+}
+
+/// A photo scaled to `width × height` with the [`triangle`] filter, by SIMD kernels.
+fn scale_rgba(photo: &RgbaImage, width: u32, height: u32) -> RgbaImage {
+    let source = ImageRef::new(
+        photo.width(),
+        photo.height(),
+        photo.as_raw(),
+        PixelType::U8x4,
+    )
+    .expect("a whole RGBA photo");
+    let mut scaled = Image::new(width, height, PixelType::U8x4);
+    Resizer::new()
+        .resize(&source, &mut scaled, &triangle())
+        .expect("one pixel type");
+    RgbaImage::from_raw(width, height, scaled.into_vec()).expect("a whole RGBA photo")
 }
 
 /// A probability map as a `width × height` mask, 0–255.
@@ -134,7 +173,7 @@ mod tests {
             scaled: [20, 10],
             input: [32, 16],
         };
-        let input = to_input(&photo, &letterbox, &Device::flex());
+        let input = to_input(to_pixels(&photo, &letterbox), &Device::flex());
         assert_eq!(input.dims(), [1, 3, 16, 32]);
         let values = input.into_data().try_into_vec::<f32>().unwrap();
         let at = |c: usize, y: usize, x: usize| values[(c * 16 + y) * 32 + x];

@@ -2,12 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use burn::tensor::Device;
 use image::{GrayImage, Rgba, RgbaImage};
 
-use crate::model::SelfieNet;
+use crate::cpu::Profile;
+use crate::network::Network;
 use crate::photo::{self, PhotoError};
-use crate::preprocess::{self, Letterbox};
+use crate::preprocess::Letterbox;
 use crate::refine::Plan;
 
 /// The colour persons are tinted with in overlays.
@@ -24,6 +24,8 @@ pub struct Timings {
     pub inference: Duration,
     /// Probabilities to the mask at the photo's size.
     pub postprocess: Duration,
+    /// Inference per kind of layer, on the CPU kernels (both passes).
+    pub profile: Option<Profile>,
 }
 
 /// One segmented photo.
@@ -38,16 +40,15 @@ pub struct Segmentation {
 
 /// Decode a photo's bytes and segment it at processing size `size`.
 pub fn segment_bytes(
-    net: &SelfieNet,
+    net: &Network,
     bytes: &[u8],
     size: u32,
     max_pixels: u64,
-    device: &Device,
 ) -> Result<Segmentation, PhotoError> {
     let start = Instant::now();
     let photo = photo::decode(bytes, max_pixels)?;
     let decoded = Instant::now();
-    let (mask, mut timings) = segment_photo(net, &photo, size, device);
+    let (mask, mut timings) = segment_photo(net, &photo, size);
     timings.decode = decoded - start;
     Ok(Segmentation {
         photo,
@@ -58,14 +59,9 @@ pub fn segment_bytes(
 
 /// Segment a decoded photo at processing size `size`: in one pass up to the trained size, in a
 /// global and a detail pass above it (see [`crate::refine`]).
-pub fn segment_photo(
-    net: &SelfieNet,
-    photo: &RgbaImage,
-    size: u32,
-    device: &Device,
-) -> (GrayImage, Timings) {
+pub fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> (GrayImage, Timings) {
     let plan = Plan::new(photo.width(), photo.height(), size);
-    let passes = run_passes(net, photo, &plan, device);
+    let passes = run_passes(net, photo, &plan);
     let start = Instant::now();
     let mask = plan.mask(&passes.detail, passes.global.as_deref());
     let timings = Timings {
@@ -86,20 +82,16 @@ pub struct Passes {
 }
 
 /// Run the network for each pass of `plan`.
-pub fn run_passes(net: &SelfieNet, photo: &RgbaImage, plan: &Plan, device: &Device) -> Passes {
+pub fn run_passes(net: &Network, photo: &RgbaImage, plan: &Plan) -> Passes {
     let mut timings = Timings::default();
     let mut pass = |letterbox: &Letterbox| {
-        let start = Instant::now();
-        let input = preprocess::to_input(photo, letterbox, device);
-        let prepared = Instant::now();
-        let probabilities = net
-            .forward(input)
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("f32 output");
-        timings.preprocess += prepared - start;
-        timings.inference += prepared.elapsed();
-        probabilities
+        let inference = net.probabilities(photo, letterbox);
+        timings.preprocess += inference.preprocess;
+        timings.inference += inference.inference;
+        if let Some(profile) = &inference.profile {
+            timings.profile.get_or_insert_default().add(profile);
+        }
+        inference.probabilities
     };
     let global = plan.global.map(|letterbox| pass(&letterbox));
     let detail = pass(&plan.detail);

@@ -32,6 +32,7 @@ use image::imageops::{self, FilterType};
 use image::{GrayImage, Rgba, RgbaImage};
 
 use crate::model::{SelfieNet, TRAINED_SIZE};
+use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
 use crate::segment;
 
@@ -69,7 +70,7 @@ pub struct TrainingPhoto {
 
 impl TrainingPhoto {
     /// Prepare a photo: shrink it to at most 1024 px and take the teacher's mask.
-    pub fn new(image: RgbaImage, teacher: &SelfieNet, device: &Device) -> Self {
+    pub fn new(image: RgbaImage, teacher: &Network) -> Self {
         let longest = image.width().max(image.height());
         let image = if longest > 1024 {
             let fit = Letterbox::new(image.width(), image.height(), 1024).scaled;
@@ -77,7 +78,7 @@ impl TrainingPhoto {
         } else {
             image
         };
-        let (mask, _) = segment::segment_photo(teacher, &image, TRAINED_SIZE as u32, device);
+        let (mask, _) = segment::segment_photo(teacher, &image, TRAINED_SIZE as u32);
         TrainingPhoto { image, mask }
     }
 }
@@ -163,7 +164,10 @@ fn target(
     device: &Device,
 ) -> Tensor<4> {
     let small = Letterbox::new(image.width(), image.height(), TRAINED_SIZE as u32);
-    let probabilities = teacher.forward(preprocess::to_input(image, &small, teacher_device)); // [1, 1, 256, 256]
+    let probabilities = teacher.forward(preprocess::to_input(
+        preprocess::to_pixels(image, &small),
+        teacher_device,
+    )); // [1, 1, 256, 256]
     let options = InterpolateOptions::new(InterpolateMode::Bilinear)
         .with_align_corners(false)
         .with_output_size([image.height() as usize, image.width() as usize]);
@@ -202,7 +206,10 @@ pub fn train(
         let size = options.sizes[rng.below(options.sizes.len())];
         let image = augment(photos, &mut rng, size);
         let targets = target(teacher, &image, teacher_device, &device);
-        let input = preprocess::to_input(&image, &Letterbox::new(size, size, size), &device);
+        let input = preprocess::to_input(
+            preprocess::to_pixels(&image, &Letterbox::new(size, size, size)),
+            &device,
+        );
         let loss = binary_cross_entropy_with_logits(net.logits(input), targets);
         let value = loss.clone().into_scalar::<f32>() as f64;
         let grads = GradientsParams::from_grads(loss.backward(), &net);
@@ -255,7 +262,10 @@ mod tests {
         let device = Device::flex();
         let teacher = SelfieNetConfig::new(AttentionMode::None).init(&device);
         let image = RgbaImage::from_fn(80, 60, |x, y| Rgba([x as u8, y as u8, 3, 255]));
-        let photos = [TrainingPhoto::new(image, &teacher, &device)];
+        let photos = [TrainingPhoto::new(
+            image,
+            &Network::new(teacher.clone(), &device),
+        )];
         let (a, b) = (
             augment(&photos, &mut Rng::new(3), 32),
             augment(&photos, &mut Rng::new(3), 32),
@@ -279,7 +289,10 @@ mod tests {
         let teacher = SelfieNetConfig::new(AttentionMode::None).init(&plain);
         let image =
             RgbaImage::from_fn(64, 64, |x, y| Rgba([(x * 3) as u8, (y * 3) as u8, 40, 255]));
-        let photos = [TrainingPhoto::new(image, &teacher, &plain)];
+        let photos = [TrainingPhoto::new(
+            image,
+            &Network::new(teacher.clone(), &plain),
+        )];
         let student = SelfieNetConfig::new(AttentionMode::CrissCross).init(&device);
         let options = TrainOptions {
             steps: 2,
@@ -305,7 +318,10 @@ mod tests {
         let teacher = SelfieNetConfig::new(AttentionMode::None).init(&plain);
         let image =
             RgbaImage::from_fn(96, 96, |x, y| Rgba([(x * 2) as u8, (y * 2) as u8, 90, 255]));
-        let photos = [TrainingPhoto::new(image, &teacher, &plain)];
+        let photos = [TrainingPhoto::new(
+            image,
+            &Network::new(teacher.clone(), &plain),
+        )];
         let student = SelfieNetConfig::new(AttentionMode::Linear).init(&device);
         let stem_before = student.stem.weight.val().into_data();
         let options = TrainOptions {

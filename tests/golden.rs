@@ -1,12 +1,14 @@
 //! The Burn port of Selfie Segmentation against the original model: masks that MediaPipe's own
 //! `.tflite`, run by `ai-edge-litert`, gave for the same 256×256 inputs
-//! (`scripts/golden.py`, `tests/fixtures/golden/README.md`).
+//! (`scripts/golden.py`, `tests/fixtures/golden/README.md`), through Burn's tensor ops and
+//! through the CPU kernels.
 
 use std::path::Path;
 
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use linseg::attention::AttentionMode;
+use linseg::cpu::{CpuNet, FeatureMap};
 use linseg::model::SelfieNet;
 use linseg::{eval, weights};
 
@@ -63,29 +65,53 @@ fn iou(a: &[f32], b: &[f32]) -> f64 {
     eval::iou_of(a.iter().map(|p| *p > 0.5), b.iter().map(|p| *p > 0.5))
 }
 
+/// The port's probabilities both ways it runs on the CPU: Burn's tensor ops, and the fused
+/// CPU kernels (`linseg::cpu`, what `linseg segment` and the page's CPU backend use).
+fn both_paths(net: &SelfieNet, x: Tensor<4>, device: &Device) -> [(&'static str, Vec<f32>); 2] {
+    let [_, channels, height, width] = x.dims();
+    let pixels = FeatureMap::new(
+        height,
+        width,
+        channels,
+        x.clone()
+            .permute([0, 2, 3, 1])
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap(),
+    );
+    let (kernels, _) = CpuNet::new(net, device).forward(&pixels);
+    [("burn", probabilities(net, x)), ("cpu kernels", kernels)]
+}
+
 #[test]
 fn port_matches_mediapipe_on_every_golden_photo() {
     let device = Device::flex();
     let net = load(AttentionMode::None, &device);
     for name in PHOTOS {
-        let ours = probabilities(&net, input(name, &device));
         let theirs = reference(name);
-        assert_eq!(ours.len(), theirs.len(), "{name}");
-        let mean_abs = ours
-            .iter()
-            .zip(&theirs)
-            .map(|(a, b)| (a - b).abs() as f64)
-            .sum::<f64>()
-            / ours.len() as f64;
-        let max_abs = ours
-            .iter()
-            .zip(&theirs)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
-        let iou = iou(&ours, &theirs);
-        println!("{name}: mean abs {mean_abs:.2e}, max abs {max_abs:.2e}, IoU {iou:.5}");
-        assert!(mean_abs <= 0.01, "{name}: mean abs difference {mean_abs}");
-        assert!(iou >= 0.99, "{name}: IoU {iou}");
+        for (path, ours) in both_paths(&net, input(name, &device), &device) {
+            assert_eq!(ours.len(), theirs.len(), "{name}");
+            let mean_abs = ours
+                .iter()
+                .zip(&theirs)
+                .map(|(a, b)| (a - b).abs() as f64)
+                .sum::<f64>()
+                / ours.len() as f64;
+            let max_abs = ours
+                .iter()
+                .zip(&theirs)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            let iou = iou(&ours, &theirs);
+            println!(
+                "{name}, {path}: mean abs {mean_abs:.2e}, max abs {max_abs:.2e}, IoU {iou:.5}"
+            );
+            assert!(
+                mean_abs <= 0.01,
+                "{name}, {path}: mean abs difference {mean_abs}"
+            );
+            assert!(iou >= 0.99, "{name}, {path}: IoU {iou}");
+        }
     }
 }
 

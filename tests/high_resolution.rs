@@ -6,6 +6,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use linseg::attention::AttentionMode;
+use linseg::network::Network;
 use linseg::refine::Plan;
 use linseg::{eval, photo, preprocess, segment, weights};
 
@@ -16,12 +17,15 @@ fn every_mode_keeps_the_person_at_1024_px() {
     let portrait = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS).unwrap();
     let device = Device::flex();
     let models = root.join("models");
-    let pretrained = weights::load(&models, AttentionMode::None, &device).unwrap();
-    let (reference, _) = segment::segment_photo(&pretrained, &portrait, 256, &device);
+    let pretrained = Network::new(
+        weights::load(&models, AttentionMode::None, &device).unwrap(),
+        &device,
+    );
+    let (reference, _) = segment::segment_photo(&pretrained, &portrait, 256);
 
     // The network alone: the detail pass of the 1024-px plan, without the global one.
     let plan = Plan::new(portrait.width(), portrait.height(), 1024);
-    let passes = segment::run_passes(&pretrained, &portrait, &plan, &device);
+    let passes = segment::run_passes(&pretrained, &portrait, &plan);
     let alone = preprocess::to_mask(&passes.detail, &plan.detail);
     let alone_iou = eval::iou(&alone, &reference);
     println!("none alone, one pass at 1024 px: IoU {alone_iou:.3}");
@@ -31,8 +35,8 @@ fn every_mode_keeps_the_person_at_1024_px() {
     );
 
     for mode in AttentionMode::ALL {
-        let net = weights::load(&models, mode, &device).unwrap();
-        let (mask, _) = segment::segment_photo(&net, &portrait, 1024, &device);
+        let net = Network::new(weights::load(&models, mode, &device).unwrap(), &device);
+        let (mask, _) = segment::segment_photo(&net, &portrait, 1024);
         let iou = eval::iou(&mask, &reference);
         println!("{mode} at 1024 px, two passes: IoU {iou:.3}");
         assert!(

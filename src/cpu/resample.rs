@@ -1,0 +1,125 @@
+//! Changing resolution: bilinear ×2 upsampling, and the network's last layer, a 2×2 stride-2
+//! transposed convolution to one channel followed by the sigmoid.
+
+use super::activation::sigmoid;
+use super::feature_map::FeatureMap;
+use super::simd::{LANES, vectorised};
+
+/// The two source positions of output position `o` of a ×2 bilinear resize with half-pixel
+/// centres (edges repeated), with their weights: output `2i` lies a quarter pixel before input
+/// `i`, output `2i + 1` a quarter pixel after it.
+#[inline(always)]
+fn sources(o: usize, size: usize) -> [(usize, f32); 2] {
+    let i = o / 2;
+    if o % 2 == 0 {
+        [(i.saturating_sub(1), 0.25), (i, 0.75)]
+    } else {
+        [(i, 0.75), ((i + 1).min(size - 1), 0.25)]
+    }
+}
+
+/// Bilinear ×2 upsampling with half-pixel centres (TensorFlow's `ResizeBilinear` with
+/// `half_pixel_centers`, Burn's `interpolate` without `align_corners`). `C` is a multiple of
+/// [`LANES`].
+///
+/// # Shapes
+/// - `x`: `[H, W, C]`
+/// - output: `[2H, 2W, C]`
+pub fn upsample2x(x: &FeatureMap) -> FeatureMap {
+    let mut out = FeatureMap::zeros(2 * x.height, 2 * x.width, x.channels);
+    upsample(x, &mut out);
+    out
+}
+
+vectorised! {
+    /// Rows first (into one blended row), then columns; see [`upsample2x`].
+    fn upsample(x: &FeatureMap, out: &mut FeatureMap) {
+        let c = x.channels;
+        let row_len = x.width * c;
+        let mut blended = vec![0.0f32; row_len];
+        for oy in 0..out.height {
+            let [(y0, a), (y1, b)] = sources(oy, x.height);
+            let (r0, r1) = (&x.data[y0 * row_len..][..row_len], &x.data[y1 * row_len..][..row_len]);
+            for (g, t) in blended.chunks_exact_mut(LANES).enumerate() {
+                let at = g * LANES;
+                let v = S::mul(S::splat(b), S::load(&r1[at..]));
+                S::store(S::mul_add(S::splat(a), S::load(&r0[at..]), v), t);
+            }
+            let out_row = &mut out.data[oy * out.width * c..][..out.width * c];
+            for (ox, target) in out_row.chunks_exact_mut(c).enumerate() {
+                let [(x0, a), (x1, b)] = sources(ox, x.width);
+                let (p0, p1) = (&blended[x0 * c..][..c], &blended[x1 * c..][..c]);
+                for (g, t) in target.chunks_exact_mut(LANES).enumerate() {
+                    let at = g * LANES;
+                    let v = S::mul(S::splat(b), S::load(&p1[at..]));
+                    S::store(S::mul_add(S::splat(a), S::load(&p0[at..]), v), t);
+                }
+            }
+        }
+    }
+}
+
+/// A 2×2 stride-2 transposed convolution to one channel, then the sigmoid: each input pixel
+/// becomes a 2×2 block of probabilities.
+#[derive(Debug, Clone)]
+pub struct ToProbabilities {
+    channels_in: usize,
+    /// `[C_in][4]`: the weights of output offsets `(0,0), (0,1), (1,0), (1,1)`.
+    weights: Vec<[f32; 4]>,
+    bias: f32,
+}
+
+impl ToProbabilities {
+    /// Take Burn's transposed-convolution weights.
+    ///
+    /// # Shapes
+    /// - `weight`: `[C_in, 1, 2, 2]`, row-major
+    pub fn new(weight: &[f32], bias: f32) -> Self {
+        assert_eq!(weight.len() % 4, 0, "2×2 kernels");
+        let weights = weight
+            .chunks_exact(4)
+            .map(|k| [k[0], k[1], k[2], k[3]])
+            .collect::<Vec<_>>();
+        ToProbabilities {
+            channels_in: weights.len(),
+            weights,
+            bias,
+        }
+    }
+
+    /// The probabilities, row-major.
+    ///
+    /// # Shapes
+    /// - `x`: `[H, W, C_in]`
+    /// - output: `2H × 2W` values in `(0, 1)`
+    pub fn forward(&self, x: &FeatureMap) -> Vec<f32> {
+        assert_eq!(
+            x.channels, self.channels_in,
+            "transposed convolution input channels"
+        );
+        let mut out = vec![0.0; 4 * x.pixels()];
+        transposed(x, self, &mut out);
+        out.iter_mut().for_each(|p| *p = sigmoid(*p));
+        out
+    }
+}
+
+vectorised! {
+    /// The logits of [`ToProbabilities::forward`].
+    fn transposed(x: &FeatureMap, layer: &ToProbabilities, out: &mut [f32]) {
+        let out_width = 2 * x.width;
+        for y in 0..x.height {
+            for xx in 0..x.width {
+                let mut acc = [layer.bias; 4];
+                for (&value, w) in x.pixel(y, xx).iter().zip(&layer.weights) {
+                    for offset in 0..4 {
+                        acc[offset] += value * w[offset];
+                    }
+                }
+                let top = 2 * y * out_width + 2 * xx;
+                out[top..top + 2].copy_from_slice(&acc[..2]);
+                out[top + out_width..top + out_width + 2].copy_from_slice(&acc[2..]);
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Eight floats at a time, on whatever vector unit the machine has, and the choice of it.
+//!
+//! Every kernel works on groups of eight channels ([`LANES`]) and is written once, generic over
+//! [`Simd`]: AVX2 + FMA holds a group in one 256-bit register, WebAssembly SIMD128 in two
+//! 128-bit ones, and [`Scalar`] in eight floats (any other machine). [`vectorised!`] compiles a
+//! kernel for each and, on x86-64, picks AVX2 at run time when the CPU has it. WebAssembly has
+//! no run-time detection: the browser build enables SIMD128 for the whole module
+//! (`.cargo/config.toml`).
+
+/// Floats per group: one AVX2 register, two SIMD128 registers.
+pub const LANES: usize = 8;
+
+/// Operations on a group of [`LANES`] floats.
+pub trait Simd {
+    /// A group of eight floats, in registers.
+    type F8: Copy;
+
+    /// Eight copies of `v`.
+    fn splat(v: f32) -> Self::F8;
+    /// The first eight values of `v`.
+    fn load(v: &[f32]) -> Self::F8;
+    /// Write the group to the first eight values of `out`.
+    fn store(v: Self::F8, out: &mut [f32]);
+    /// `a · b + c`, fused where the machine can.
+    fn mul_add(a: Self::F8, b: Self::F8, c: Self::F8) -> Self::F8;
+    /// `a + b`.
+    fn add(a: Self::F8, b: Self::F8) -> Self::F8;
+    /// `a · b`.
+    fn mul(a: Self::F8, b: Self::F8) -> Self::F8;
+    /// Lane-wise maximum.
+    fn max(a: Self::F8, b: Self::F8) -> Self::F8;
+    /// Lane-wise minimum.
+    fn min(a: Self::F8, b: Self::F8) -> Self::F8;
+}
+
+/// Plain floats: any machine.
+pub struct Scalar;
+
+impl Simd for Scalar {
+    type F8 = [f32; LANES];
+
+    #[inline(always)]
+    fn splat(v: f32) -> Self::F8 {
+        [v; LANES]
+    }
+    #[inline(always)]
+    fn load(v: &[f32]) -> Self::F8 {
+        v[..LANES].try_into().expect("eight floats")
+    }
+    #[inline(always)]
+    fn store(v: Self::F8, out: &mut [f32]) {
+        out[..LANES].copy_from_slice(&v);
+    }
+    #[inline(always)]
+    fn mul_add(a: Self::F8, b: Self::F8, c: Self::F8) -> Self::F8 {
+        std::array::from_fn(|i| a[i] * b[i] + c[i])
+    }
+    #[inline(always)]
+    fn add(a: Self::F8, b: Self::F8) -> Self::F8 {
+        std::array::from_fn(|i| a[i] + b[i])
+    }
+    #[inline(always)]
+    fn mul(a: Self::F8, b: Self::F8) -> Self::F8 {
+        std::array::from_fn(|i| a[i] * b[i])
+    }
+    #[inline(always)]
+    fn max(a: Self::F8, b: Self::F8) -> Self::F8 {
+        std::array::from_fn(|i| a[i].max(b[i]))
+    }
+    #[inline(always)]
+    fn min(a: Self::F8, b: Self::F8) -> Self::F8 {
+        std::array::from_fn(|i| a[i].min(b[i]))
+    }
+}
+
+/// AVX2 with fused multiply-add (x86-64 since 2013–2015): one 256-bit register. Only called
+/// from code compiled with those features, after the CPU was checked to have them.
+#[cfg(target_arch = "x86_64")]
+pub struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{Avx2, LANES, Simd};
+
+    // SAFETY (every block below): `Avx2` is only used inside functions compiled with
+    // `avx2,fma`, which `vectorised!` calls after detecting both; loads and stores are of eight
+    // floats that the slicing has just checked to be there.
+    impl Simd for Avx2 {
+        type F8 = __m256;
+
+        #[inline(always)]
+        fn splat(v: f32) -> __m256 {
+            unsafe { _mm256_set1_ps(v) }
+        }
+        #[inline(always)]
+        fn load(v: &[f32]) -> __m256 {
+            let v = &v[..LANES];
+            unsafe { _mm256_loadu_ps(v.as_ptr()) }
+        }
+        #[inline(always)]
+        fn store(v: __m256, out: &mut [f32]) {
+            let out = &mut out[..LANES];
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
+        }
+        #[inline(always)]
+        fn mul_add(a: __m256, b: __m256, c: __m256) -> __m256 {
+            unsafe { _mm256_fmadd_ps(a, b, c) }
+        }
+        #[inline(always)]
+        fn add(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_add_ps(a, b) }
+        }
+        #[inline(always)]
+        fn mul(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_mul_ps(a, b) }
+        }
+        #[inline(always)]
+        fn max(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_max_ps(a, b) }
+        }
+        #[inline(always)]
+        fn min(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_min_ps(a, b) }
+        }
+    }
+}
+
+/// WebAssembly SIMD128: two 128-bit registers (no fused multiply-add without relaxed SIMD).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub struct Wasm128;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm128 {
+    use std::arch::wasm32::*;
+
+    use super::{LANES, Simd, Wasm128};
+
+    impl Simd for Wasm128 {
+        type F8 = (v128, v128);
+
+        #[inline(always)]
+        fn splat(v: f32) -> Self::F8 {
+            (f32x4_splat(v), f32x4_splat(v))
+        }
+        #[inline(always)]
+        fn load(v: &[f32]) -> Self::F8 {
+            let v = &v[..LANES];
+            // SAFETY: eight floats are there (just sliced); v128 loads need no alignment.
+            unsafe {
+                (
+                    v128_load(v.as_ptr() as *const v128),
+                    v128_load(v.as_ptr().add(4) as *const v128),
+                )
+            }
+        }
+        #[inline(always)]
+        fn store(v: Self::F8, out: &mut [f32]) {
+            let out = &mut out[..LANES];
+            // SAFETY: eight floats are there (just sliced); v128 stores need no alignment.
+            unsafe {
+                v128_store(out.as_mut_ptr() as *mut v128, v.0);
+                v128_store(out.as_mut_ptr().add(4) as *mut v128, v.1);
+            }
+        }
+        #[inline(always)]
+        fn mul_add(a: Self::F8, b: Self::F8, c: Self::F8) -> Self::F8 {
+            (
+                f32x4_add(f32x4_mul(a.0, b.0), c.0),
+                f32x4_add(f32x4_mul(a.1, b.1), c.1),
+            )
+        }
+        #[inline(always)]
+        fn add(a: Self::F8, b: Self::F8) -> Self::F8 {
+            (f32x4_add(a.0, b.0), f32x4_add(a.1, b.1))
+        }
+        #[inline(always)]
+        fn mul(a: Self::F8, b: Self::F8) -> Self::F8 {
+            (f32x4_mul(a.0, b.0), f32x4_mul(a.1, b.1))
+        }
+        #[inline(always)]
+        fn max(a: Self::F8, b: Self::F8) -> Self::F8 {
+            (f32x4_pmax(a.0, b.0), f32x4_pmax(a.1, b.1))
+        }
+        #[inline(always)]
+        fn min(a: Self::F8, b: Self::F8) -> Self::F8 {
+            (f32x4_pmin(a.0, b.0), f32x4_pmin(a.1, b.1))
+        }
+    }
+}
+
+/// The vector unit of a browser build: SIMD128.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub type Baseline = Wasm128;
+
+/// The vector unit every machine of the target has: plain floats, which the compiler
+/// vectorises as far as it can (SSE2 on x86-64).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub type Baseline = Scalar;
+
+/// Define `fn name(args) body` so that its body, generic over `S: Simd`, is compiled for the
+/// machine's [`Baseline`] and, on x86-64, a second time for [`Avx2`], called when the CPU has
+/// AVX2 and FMA. Everything the body calls must be `#[inline(always)]`, so that it is
+/// compiled with the body's instruction set.
+macro_rules! vectorised {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            fn body<S: $crate::cpu::simd::Simd>($($arg: $ty),*) $(-> $ret)? $body
+
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    body::<$crate::cpu::simd::Avx2>($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has the features `avx2` was compiled for.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body::<$crate::cpu::simd::Baseline>($($arg),*)
+        }
+    };
+}
+
+pub(crate) use vectorised;

@@ -1,0 +1,175 @@
+//! `linseg bench network`: the whole network's inference on the CPU, per kind of layer, and the
+//! same weights and input through Burn's generic path, measured in one run.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use burn::tensor::Device;
+use image::imageops::{self, FilterType};
+
+use crate::attention::AttentionMode;
+use crate::cpu::{CpuNet, FeatureMap, Profile, Step};
+use crate::model::{STRIDE, SelfieNet};
+use crate::{photo, preprocess, weights};
+
+/// What `linseg bench network` runs.
+#[derive(Debug, Clone)]
+pub struct NetworkBenchOptions {
+    /// The photo, stretched to `size × size` (as MediaPipe feeds this network).
+    pub photo: std::path::PathBuf,
+    /// The side of the square input, a multiple of [`STRIDE`].
+    pub size: u32,
+    /// The attention mode.
+    pub mode: AttentionMode,
+    /// The weights' folder.
+    pub models: std::path::PathBuf,
+    /// Timed runs of each path.
+    pub runs: usize,
+    /// Untimed runs first.
+    pub warmup: usize,
+    /// One JSON object instead of a table.
+    pub json: bool,
+}
+
+/// The median and 90th percentile of some durations, in milliseconds.
+fn percentiles(mut times: Vec<Duration>) -> (f64, f64) {
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+    (at(0.5), at(0.9))
+}
+
+/// The photo stretched to `size × size`, RGB in `[0, 1]`, channels last.
+fn square_input(path: &Path, size: u32) -> Result<FeatureMap, String> {
+    let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
+        .map_err(|err| format!("{}: {err}", path.display()))?;
+    let square = imageops::resize(&image, size, size, FilterType::Triangle);
+    let letterbox = preprocess::Letterbox::new(size, size, size);
+    Ok(preprocess::to_pixels(&square, &letterbox))
+}
+
+/// Run the benchmark and write its report to `out`.
+pub fn run(options: &NetworkBenchOptions, out: &mut impl Write) -> Result<(), String> {
+    if options.size == 0 || options.size as usize % STRIDE != 0 {
+        return Err(format!("--size must be a multiple of {STRIDE}"));
+    }
+    let device = Device::flex();
+    let net: SelfieNet = weights::load(&options.models, options.mode, &device)?;
+    let kernels = CpuNet::new(&net, &device);
+    let pixels = square_input(&options.photo, options.size)?;
+
+    let mut profile = Profile::default();
+    let mut kernel_times = Vec::with_capacity(options.runs);
+    let mut reference = Vec::new();
+    for run in 0..options.warmup + options.runs {
+        let start = Instant::now();
+        let (probabilities, run_profile) = kernels.forward(&pixels);
+        let elapsed = start.elapsed();
+        if run >= options.warmup {
+            kernel_times.push(elapsed);
+            profile.add(&run_profile);
+        }
+        reference = probabilities;
+    }
+
+    let mut burn_times = Vec::with_capacity(options.runs);
+    let mut generic = Vec::new();
+    for run in 0..options.warmup + options.runs {
+        let input = preprocess::to_input(pixels.clone(), &device);
+        let start = Instant::now();
+        generic = net
+            .forward(input)
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|err| format!("{err:?}"))?;
+        if run >= options.warmup {
+            burn_times.push(start.elapsed());
+        }
+    }
+    let max_diff = reference
+        .iter()
+        .zip(&generic)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (median, p90) = percentiles(kernel_times);
+    let (burn_median, burn_p90) = percentiles(burn_times);
+    let runs = options.runs as f64;
+    let step_ms = |step: Step| profile.total(step).as_secs_f64() * 1e3 / runs;
+    let write_err = |err: io::Error| err.to_string();
+
+    if options.json {
+        let steps: Vec<serde_json::Value> = Step::ALL
+            .iter()
+            .filter(|&&step| profile.layers(step) > 0)
+            .map(|&step| {
+                serde_json::json!({
+                    "step": step.name(),
+                    "layers": profile.layers(step) as usize / options.runs,
+                    "ms": step_ms(step),
+                })
+            })
+            .collect();
+        let report = serde_json::json!({
+            "size": options.size,
+            "height": pixels.height,
+            "width": pixels.width,
+            "mode": options.mode.to_string(),
+            "threads": threads,
+            "runs": options.runs,
+            "median_ms": median,
+            "p90_ms": p90,
+            "burn_median_ms": burn_median,
+            "burn_p90_ms": burn_p90,
+            "max_abs_difference": max_diff,
+            "steps": steps,
+        });
+        writeln!(out, "{report}").map_err(write_err)?;
+        return Ok(());
+    }
+
+    writeln!(
+        out,
+        "{} network, {}×{} input ({}), CPU, Burn's pool {threads} thread(s), CPU kernels 1 thread; {} runs after {} warm-ups\n",
+        options.mode,
+        pixels.width,
+        pixels.height,
+        options.photo.display(),
+        options.runs,
+        options.warmup
+    )
+    .map_err(write_err)?;
+    writeln!(
+        out,
+        "| layer kind | layers | ms per run | share |\n|---|---|---|---|"
+    )
+    .map_err(write_err)?;
+    let total = profile.sum().as_secs_f64() * 1e3 / runs;
+    for step in Step::ALL {
+        if profile.layers(step) == 0 {
+            continue;
+        }
+        writeln!(
+            out,
+            "| {} | {} | {:.3} | {:.0} % |",
+            step.name(),
+            profile.layers(step) as usize / options.runs,
+            step_ms(step),
+            100.0 * step_ms(step) / total
+        )
+        .map_err(write_err)?;
+    }
+    writeln!(out, "| sum of layers | | {total:.3} | |\n").map_err(write_err)?;
+    writeln!(
+        out,
+        "CPU kernels: median {median:.2} ms, p90 {p90:.2} ms\nBurn generic path (same weights, same input): median {burn_median:.2} ms, p90 {burn_p90:.2} ms\nmax |difference| of the probabilities: {max_diff:.1e}\nCPU kernels ÷ Burn generic path: {:.2}×",
+        median / burn_median
+    )
+    .map_err(write_err)?;
+    Ok(())
+}
