@@ -1,37 +1,275 @@
 #!/usr/bin/env node
-// The page's own figures, measured in headless Chromium: for each backend, the page's
-// "Resolution sweep" (total time per run of every mode at 256, 512 and 1024 px; a mode and size
-// whose shaders were not compiled yet runs once untimed first) and its "Compare modes" at 1024 px
-// (the attention block's memory). Prints both tables as Markdown.
+// The page's own figures, measured in headless Chromium, and TF.js beside them. For each
+// backend, in one browser:
 //
-//   node scripts/bench-page.mjs [--backend webgpu|cpu|both] [--photo PATH]
-//   npm run bench:page
+// 1. the anchor comparison: linseg's page (index.html) at 256 px in mode none, the plain
+//    MediaPipe network, run `--runs` times after `--warmup` runs (the page's #timings fields:
+//    preprocess, inference, readback, postprocess, total); then TensorFlow.js 4.22 running
+//    MediaPipe's own TF.js graph of that network (the graph `linseg import` reads, from
+//    scripts/fetch-selfie.sh's cache) on the same letterboxed input, in bench/tfjs.html: wasm
+//    (SIMD, one thread) beside linseg's CPU backend, WebGPU beside its WebGPU; inference
+//    (execute + readback) and end to end (decoded pixels to the photo-sized mask), and the
+//    masks' agreement (IoU at 128 with the page's mask, and with the CLI's where one is built);
+// 2. unless --skip-analyses, the page's "Resolution sweep" (total time per run of every mode
+//    at 256, 512 and 1024 px; a mode and size whose shaders were not compiled yet runs once
+//    untimed first) and its "Compare modes" at 1024 px (the attention block's memory).
 //
-// Needs what the browser tests need: Chromium, `npm ci`, the wasm in www/pkg/ (npm run build).
-// On a machine without a GPU, WebGPU is SwiftShader, a software Vulkan: slow, and its times vary.
+// Prints each analysis table, then the anchor tables and the linseg ÷ TF.js lines, as Markdown.
+//
+//   node scripts/bench-page.mjs [--backend webgpu|cpu|both] [--photo PATH] [--runs N]
+//                               [--warmup N] [--skip-analyses]
+//   npm run bench:page [-- --skip-analyses]
+//
+// Needs what the browser tests need: Chromium, `npm ci`, the wasm in www/pkg/ (npm run build);
+// the TF.js graph is fetched once by scripts/fetch-selfie.sh (npm pack). The CLI's mask comes
+// from LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else target/release/linseg, when it
+// exists. On a machine without a GPU, WebGPU is SwiftShader, a software Vulkan: slow, and its
+// times vary.
 
-import { resolve } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+
+import { PNG } from 'pngjs';
 
 import { ROOT, launchChromium, startServer, waitForModel } from './browser.mjs';
 
 const MINUTE = 60_000;
+/** The anchor comparison's processing size: the size the network was trained at, one pass. */
+const SIZE = 256;
+/** The URL folder at which the server mounts the TF.js graph's cache folder. */
+const MODEL_MOUNT = 'tfjs-model';
+/** TF.js's backend beside each of linseg's, and how the lines name the pair. */
+const PAIRS = {
+  cpu: { tfjs: 'wasm', title: 'CPU (wasm, 1 thread)' },
+  webgpu: { tfjs: 'webgpu', title: 'WebGPU' },
+};
+
 const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'both' },
     photo: { type: 'string', default: 'tests/fixtures/photos/grace_hopper.jpg' },
+    runs: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    'skip-analyses': { type: 'boolean', default: false },
   },
 });
 const backends = args.backend === 'both' ? ['webgpu', 'cpu'] : [args.backend];
+if (!backends.every((backend) => backend in PAIRS)) throw new Error(`--backend: webgpu, cpu or both, not ${args.backend}`);
 const photo = resolve(ROOT, args.photo);
+const runs = Number(args.runs);
+const warmup = Number(args.warmup);
+if (!(Number.isInteger(runs) && runs > 0 && Number.isInteger(warmup) && warmup >= 0)) {
+  throw new Error('--runs wants a positive whole number, --warmup a whole number');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers.
+
+/** The median of a list of numbers. */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The 90th percentile (nearest rank). */
+function p90(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.9 * sorted.length) - 1];
+}
+
+/** 1234.56 -> "1,234.6 ms". */
+function ms(value) {
+  return `${value.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ms`;
+}
+
+/** A ratio as "0.93×" or "12.4×". */
+function times(ratio) {
+  return `${ratio.toFixed(ratio < 10 ? 2 : 1)}×`;
+}
+
+/** Rows of cells as a Markdown table, the first row its head. */
+function markdown([head, ...body]) {
+  return [head, head.map(() => '---'), ...body].map((row) => `| ${row.join(' | ')} |`).join('\n');
+}
+
+/** IoU of two masks of one size (one byte per pixel), each thresholded at 128. */
+function iou(a, b) {
+  if (a.length !== b.length) throw new Error(`masks of ${a.length} and ${b.length} pixels`);
+  let intersection = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] >= 128;
+    const y = b[i] >= 128;
+    if (x && y) intersection += 1;
+    if (x || y) union += 1;
+  }
+  return union === 0 ? 1 : intersection / union;
+}
+
+/** A mask PNG's first channel (pngjs gives every PNG as RGBA). */
+function readMask(path) {
+  const { data, width, height } = PNG.sync.read(readFileSync(path));
+  const mask = new Uint8Array(width * height);
+  for (let i = 0; i < mask.length; i++) mask[i] = data[i * 4];
+  return mask;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The masks TF.js's is compared with.
+
+/** The linseg CLI: LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else target/release/linseg. */
+function linsegBin() {
+  if (process.env.LINSEG_BIN) return resolve(ROOT, process.env.LINSEG_BIN);
+  const target = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
+  return join(target, 'release', 'linseg');
+}
+
+/** The CLI's mask of the photo in mode none at SIZE as { mask }, or { note } saying why there is none. */
+function cliMask(work) {
+  const bin = linsegBin();
+  if (!existsSync(bin)) return { note: `no linseg CLI at ${bin} (build it, or set LINSEG_BIN)` };
+  const out = join(work, 'cli');
+  const run = spawnSync(bin, ['segment', photo, '--mode', 'none', '--size', String(SIZE), '--out', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 10 * MINUTE,
+  });
+  if (run.status !== 0) return { note: `${bin} segment failed (${run.status ?? run.signal}): ${run.stderr.trim()}` };
+  return { mask: readMask(join(out, `${basename(photo, extname(photo))}.mask.png`)) };
+}
+
+/** The shown photo's mask, through the page's download button. */
+async function pageMask(page, work) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-mask')]);
+  const path = join(work, `page-${Date.now()}.mask.png`);
+  await download.saveAs(path);
+  return readMask(path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// linseg's page.
+
+/** The page's #timings: which run it shows and its fields in ms (total exact, the rest as shown). */
+async function readTimings(page) {
+  const shown = await page.locator('#timings').evaluate((timings) => ({
+    ...timings.dataset,
+    fields: [...timings.querySelectorAll('.timings-list > div')].map((item) => [
+      item.querySelector('dt').textContent,
+      item.querySelector('dd').textContent,
+    ]),
+  }));
+  const field = (prefix) => {
+    const text = shown.fields.find(([label]) => label.startsWith(prefix))?.[1] ?? '';
+    const digits = text.replace(/[^0-9.]/g, ''); // "1,235 ms" -> "1235"
+    if (!digits) throw new Error(`the timings show no ${prefix} time`);
+    return Number(digits);
+  };
+  return {
+    mode: shown.mode,
+    size: Number(shown.size),
+    backend: shown.backend,
+    preprocessMs: field('preprocess'),
+    inferenceMs: field('inference'),
+    readbackMs: field('readback'),
+    postprocessMs: field('postprocess'),
+    totalMs: Number(shown.totalMs),
+  };
+}
+
+/**
+ * Selects `value` in the page's `menu` ('mode' or 'size'), which runs the shown photo again;
+ * waits for that run's timings.
+ */
+async function choose(page, menu, value) {
+  const run = Number(await page.locator('#timings').getAttribute('data-run'));
+  await page.selectOption(`#${menu}`, value);
+  await page.waitForFunction(
+    ([previous, key, wanted]) => {
+      const timings = document.getElementById('timings');
+      return Number(timings.dataset.run) > previous && timings.dataset[key] === wanted;
+    },
+    [run, menu, value],
+    { timeout: 15 * MINUTE },
+  );
+}
+
+/**
+ * linseg's page at SIZE in mode none on the photo: `warmup + runs` runs, the first `warmup`
+ * dropped. The page runs a photo again when its settings change, so each further run is asked
+ * for by switching the mode to linear and back (linear's runs are not counted).
+ */
+async function measureLinseg(page) {
+  await page.selectOption('#size', String(SIZE));
+  await page.selectOption('#mode', 'none');
+  await page.setInputFiles('#file-input', photo);
+  await page.waitForSelector('[data-testid="photo"][data-state="done"]', { timeout: 15 * MINUTE });
+  const timed = [];
+  for (let i = 0; timed.length < runs; i++) {
+    if (i > 0) {
+      await choose(page, 'mode', 'linear');
+      await choose(page, 'mode', 'none');
+    }
+    const timings = await readTimings(page);
+    if (timings.mode !== 'none' || timings.size !== SIZE) {
+      throw new Error(`the page shows ${timings.mode} at ${timings.size} px, not none at ${SIZE}`);
+    }
+    if (i >= warmup) timed.push(timings);
+  }
+  const series = (key) => timed.map((run) => run[key]);
+  return {
+    preprocessMs: series('preprocessMs'),
+    inferenceMs: timed.map((run) => run.inferenceMs + run.readbackMs),
+    postprocessMs: series('postprocessMs'),
+    totalMs: series('totalMs'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// TF.js.
+
+/**
+ * TF.js on bench/tfjs.html, in a new tab of the page's browser (see bench/tfjs.mjs); fails if
+ * that tab fetched anything from another origin.
+ */
+async function measureTfjs(context, server, backend) {
+  const page = await context.newPage();
+  const origin = new URL(server.url).origin;
+  const offOrigin = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (/^(https?|wss?):$/.test(url.protocol) && url.origin !== origin) offOrigin.push(url.href);
+  });
+  try {
+    await page.goto(new URL('bench/tfjs.html', server.url).href);
+    await page.waitForSelector('#state[data-state="ready"]', { timeout: 5 * MINUTE });
+    const result = await page.evaluate((options) => window.tfjsBench.run(options), {
+      backend,
+      photo: readFileSync(photo).toString('base64'),
+      modelUrl: new URL(`${MODEL_MOUNT}/`, server.url).href,
+      size: SIZE,
+      warmup,
+      runs,
+    });
+    if (offOrigin.length) throw new Error(`bench/tfjs.html fetched from another origin: ${offOrigin.join(', ')}`);
+    return { ...result, mask: new Uint8Array(Buffer.from(result.mask, 'base64')) };
+  } finally {
+    await page.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page's analyses.
 
 /** The analysis panel's table as Markdown. */
 async function analysisTable(page) {
   const rows = await page.locator('#analysis-table tr').evaluateAll((trs) =>
     trs.map((tr) => [...tr.children].map((cell) => cell.textContent.trim())),
   );
-  const [head, ...body] = rows;
-  return [head, head.map(() => '---'), ...body].map((row) => `| ${row.join(' | ')} |`).join('\n');
+  return markdown(rows);
 }
 
 /** Clicks an analysis button and waits for the analysis to finish. */
@@ -47,35 +285,100 @@ async function analyse(page, button) {
   };
 }
 
-const server = await startServer();
+/** The page's resolution sweep and its modes compared at 1024 px, printed. */
+async function runAnalyses(page) {
+  for (const button of ['#resolution-sweep', '#compare-modes']) {
+    if (button === '#compare-modes') await choose(page, 'size', '1024');
+    const { title, status, table } = await analyse(page, button);
+    console.log(`### ${title}\n\n${table}\n\n${status}\n`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report.
+
+/** The anchor tables, the ratio lines and the masks' agreement, as printed after every backend. */
+function report(results, cli) {
+  const stages = [['runtime', 'backend', 'preprocess', 'inference + readback', 'postprocess', 'end to end']];
+  const spread = [['runtime', 'backend', 'inference median', 'inference p90', 'end-to-end median', 'end-to-end p90']];
+  const ratios = [];
+  const agreement = [];
+  for (const { pair, label, linseg, tfjs, pageIou } of results) {
+    const tfjsBackend =
+      tfjs.backend === 'wasm' ? `wasm (${tfjs.binary}, ${tfjs.threads} thread)` : `WebGPU on ${tfjs.adapter}`;
+    const e2e = tfjs.endToEnd;
+    stages.push(
+      ['linseg', label, ...[linseg.preprocessMs, linseg.inferenceMs, linseg.postprocessMs, linseg.totalMs].map((v) => ms(median(v)))],
+      [`TF.js ${tfjs.tfjs}`, tfjsBackend, ...[e2e.preprocessMs, e2e.inferenceMs, e2e.postprocessMs, e2e.totalMs].map((v) => ms(median(v)))],
+    );
+    spread.push(
+      ['linseg', label, ...[linseg.inferenceMs, linseg.totalMs].flatMap((v) => [ms(median(v)), ms(p90(v))])],
+      [`TF.js ${tfjs.tfjs}`, tfjsBackend, ...[tfjs.inferenceMs, e2e.totalMs].flatMap((v) => [ms(median(v)), ms(p90(v))])],
+    );
+    ratios.push(
+      `linseg ÷ TF.js, ${pair.title}: inference ${times(median(linseg.inferenceMs) / median(tfjs.inferenceMs))}, ` +
+        `end-to-end ${times(median(linseg.totalMs) / median(e2e.totalMs))}`,
+    );
+    const cliIou = cli.mask ? `, with the linseg CLI's ${iou(tfjs.mask, cli.mask).toFixed(4)}` : '';
+    agreement.push(
+      `TF.js ${tfjs.backend}'s mask (mean ${tfjs.meanProbability.toFixed(3)}): IoU at 128 with linseg's page ` +
+        `on ${pair.title} ${pageIou.toFixed(4)}${cliIou}`,
+    );
+  }
+  const photoName = basename(photo);
+  const [width, height] = results[0].tfjs.photo;
+  const [inputW, inputH] = results[0].tfjs.input;
+  console.log(`## linseg and TF.js on the same network: ${photoName} (${width}×${height}), ${SIZE} px (input ${inputW}×${inputH}), mode none\n`);
+  console.log(`Medians of ${runs} runs after ${warmup} warm-up runs.\n`);
+  console.log(`${markdown(stages)}\n`);
+  console.log(`${markdown(spread)}\n`);
+  console.log(
+    "linseg's inference is the page's inference + readback; TF.js's is `execute` + `data()` on the\n" +
+      'prepared input tensor. End to end: decoded pixels to the photo-sized mask.\n',
+  );
+  console.log(ratios.join('\n'));
+  console.log(agreement.join('\n'));
+  if (cli.note) console.log(`No IoU with the CLI: ${cli.note}.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const work = mkdtempSync(join(tmpdir(), 'linseg-bench-'));
+const modelDir = execFileSync('bash', [join(ROOT, 'scripts/fetch-selfie.sh')], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+}).trim();
+const cli = cliMask(work);
+const server = await startServer(['--mount', `${MODEL_MOUNT}=${modelDir}`]);
+const results = [];
 try {
   for (const backend of backends) {
-    const { page, close } = await launchChromium(`bench-${backend}`);
+    const { context, page, close } = await launchChromium(`bench-${backend}`);
     try {
       await page.goto(new URL(`index.html?backend=${backend}`, server.url).href);
       const model = await waitForModel(page, 15 * MINUTE);
       if (model.state !== 'ready') throw new Error(`the model did not start: ${model.label}`);
+      if (model.backend !== backend) throw new Error(`asked for ${backend}, the page runs ${model.label}`);
       console.log(`\n## ${model.label}\n`);
 
-      await page.setInputFiles('#file-input', photo);
-      await page.waitForSelector('[data-testid="photo"][data-state="done"]', { timeout: 15 * MINUTE });
-      for (const button of ['#resolution-sweep', '#compare-modes']) {
-        if (button === '#compare-modes') {
-          const run = Number(await page.locator('#timings').getAttribute('data-run'));
-          await page.selectOption('#size', '1024');
-          await page.waitForFunction(
-            (previous) => Number(document.getElementById('timings').dataset.run) > previous,
-            run,
-            { timeout: 15 * MINUTE },
-          );
-        }
-        const { title, status, table } = await analyse(page, button);
-        console.log(`### ${title}\n\n${table}\n\n${status}\n`);
-      }
+      const linseg = await measureLinseg(page);
+      const shown = await pageMask(page, work);
+      const tfjs = await measureTfjs(context, server, PAIRS[backend].tfjs);
+      const label = backend === 'webgpu' ? model.label : PAIRS.cpu.title;
+      results.push({ pair: PAIRS[backend], label, linseg, tfjs, pageIou: iou(tfjs.mask, shown) });
+      console.log(
+        `Anchor measured: linseg ${ms(median(linseg.totalMs))}, TF.js ${tfjs.backend} ${ms(median(tfjs.endToEnd.totalMs))} ` +
+          `end to end (medians of ${runs}).\n`,
+      );
+
+      if (!args['skip-analyses']) await runAnalyses(page);
     } finally {
       await close();
     }
   }
 } finally {
   await server.stop();
+  rmSync(work, { recursive: true, force: true });
 }
+console.log();
+report(results, cli);

@@ -32,10 +32,13 @@ export const FLAGS_WITHOUT_WEBGPU = [
   '--disable-features=WebGPU',
 ];
 
-/** Starts scripts/serve.mjs on a free port; resolves { url, stop }. */
-export function startServer() {
+/**
+ * Starts scripts/serve.mjs on a free port, with `args` added to its command line (e.g.
+ * `['--mount', 'NAME=DIR']`); resolves { url, stop }.
+ */
+export function startServer(args = []) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs'), '--port', '0'], {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs'), '--port', '0', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // A tiny static server for the linseg page: serves the repository root on loopback only.
 //
-//   node scripts/serve.mjs [--port N]      (or PORT=N; default 8080; 0 picks a free port)
+//   node scripts/serve.mjs [--port N] [--mount NAME=DIR ...]
+//                                        (or PORT=N; default 8080; 0 picks a free port)
 //
 // No dependencies, no directory listings, nothing outside the repository and no dotfiles
-// (.git, .env, ...). It prints the page's URL once it listens. The page is static; the server
-// only adds the headers that make the WebAssembly and module-worker loads work:
-// `application/wasm`, `text/javascript`, and cross-origin isolation (COOP/COEP) so that the
-// page may use SharedArrayBuffer and precise timers.
+// (.git, .env, ...), except each folder given as `--mount NAME=DIR`, served at /NAME/ by the
+// same rules (the page benchmark serves the TF.js model from its download cache so). It prints
+// the page's URL once it listens. The page is static; the server only adds the headers that
+// make the WebAssembly and module-worker loads work: `application/wasm`, `text/javascript`, and
+// cross-origin isolation (COOP/COEP) so that the page may use SharedArrayBuffer and precise
+// timers.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -39,14 +42,25 @@ const MIME = {
   '.bin': 'application/octet-stream',
 };
 
-/** The port from `--port N` / `--port=N`, else $PORT, else 8080. */
-function parsePort(argv, env) {
+/**
+ * The port from `--port N` / `--port=N`, else $PORT, else 8080; and the mounts from each
+ * `--mount NAME=DIR` (NAME one path segment, not a dotfile), as { port, mounts: [[NAME, DIR]] }.
+ */
+function parseArgs(argv, env) {
   let value = env.PORT ?? '8080';
+  const mounts = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--port') value = argv[++i];
     else if (argv[i].startsWith('--port=')) value = argv[i].slice('--port='.length);
-    else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: node scripts/serve.mjs [--port N]   (PORT=N also works; 0 = any free port)');
+    else if (argv[i] === '--mount') {
+      const match = /^([A-Za-z0-9_-][A-Za-z0-9._-]*)=(.+)$/.exec(argv[++i] ?? '');
+      if (!match) {
+        console.error(`serve: --mount wants NAME=DIR, got ${JSON.stringify(argv[i])}`);
+        process.exit(2);
+      }
+      mounts.push([match[1], resolve(match[2])]);
+    } else if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log('usage: node scripts/serve.mjs [--port N] [--mount NAME=DIR ...]   (PORT=N also works; 0 = any free port)');
       process.exit(0);
     } else {
       console.error(`serve: unknown argument ${JSON.stringify(argv[i])}`);
@@ -58,7 +72,7 @@ function parsePort(argv, env) {
     console.error(`serve: invalid port ${JSON.stringify(value)}`);
     process.exit(2);
   }
-  return port;
+  return { port, mounts };
 }
 
 /** True when `child` is `root` itself or lies inside it. */
@@ -67,8 +81,11 @@ function inside(root, child) {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/** Maps a request path to a file under ROOT, or null (-> 404). */
-async function resolveFile(urlPath, realRoot) {
+/**
+ * Maps a request path to a file, or null (-> 404): under a mount's folder when the path's first
+ * segment names one, else under ROOT. `roots` maps a mount's name to { dir, real }, '' to ROOT's.
+ */
+async function resolveFile(urlPath, roots) {
   let decoded;
   try {
     decoded = decodeURIComponent(urlPath);
@@ -79,8 +96,10 @@ async function resolveFile(urlPath, realRoot) {
   const parts = decoded.split('/').filter((p) => p !== '');
   // No dotfiles or dot-directories (.git, .env, ..): also rules out any `..` traversal.
   if (parts.some((p) => p.startsWith('.') || p.includes('\\'))) return null;
-  let file = join(ROOT, ...parts);
-  if (!inside(ROOT, file)) return null;
+  const mounted = parts.length > 1 && roots.has(parts[0]);
+  const { dir, real: realRoot } = roots.get(mounted ? parts[0] : '');
+  let file = join(dir, ...(mounted ? parts.slice(1) : parts));
+  if (!inside(dir, file)) return null;
   try {
     let info = await stat(file);
     if (info.isDirectory()) {
@@ -89,7 +108,7 @@ async function resolveFile(urlPath, realRoot) {
       info = await stat(file);
     }
     if (!info.isFile()) return null;
-    // Symlinks must not lead out of the repository.
+    // Symlinks must not lead out of the repository (or the mounted folder).
     const real = await realpath(file);
     if (!inside(realRoot, real)) return null;
     return { file, size: info.size };
@@ -117,8 +136,16 @@ const COMMON_HEADERS = {
 };
 
 async function main() {
-  const port = parsePort(process.argv.slice(2), process.env);
-  const realRoot = await realpath(ROOT);
+  const { port, mounts } = parseArgs(process.argv.slice(2), process.env);
+  const roots = new Map([['', { dir: ROOT, real: await realpath(ROOT) }]]);
+  for (const [name, dir] of mounts) {
+    try {
+      roots.set(name, { dir, real: await realpath(dir) });
+    } catch (err) {
+      console.error(`serve: cannot mount ${dir}: ${err.message}`);
+      process.exit(2);
+    }
+  }
 
   const server = createServer(async (req, res) => {
     try {
@@ -127,7 +154,7 @@ async function main() {
         return;
       }
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const found = await resolveFile(path, realRoot);
+      const found = await resolveFile(path, roots);
       if (!found) {
         send(res, 404, 'Not Found', COMMON_HEADERS);
         return;
@@ -159,6 +186,7 @@ async function main() {
   server.listen(port, HOST, () => {
     const { port: bound } = server.address();
     console.log(`linseg: serving ${ROOT} at http://${HOST}:${bound}/`);
+    for (const [name, dir] of mounts) console.log(`linseg: serving ${dir} at /${name}/`);
   });
 
   const stop = () => {
