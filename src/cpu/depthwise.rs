@@ -109,6 +109,32 @@ impl Depthwise {
     }
 }
 
+/// Output columns `start..end` whose every tap falls inside the input row.
+fn interior(kernel: usize, stride: usize, before: usize, size: usize, out: usize) -> (usize, usize) {
+    let start = before.div_ceil(stride).min(out);
+    let end = if size + before >= kernel {
+        ((size + before - kernel) / stride + 1).min(out)
+    } else {
+        0
+    };
+    (start, end.max(start))
+}
+
+/// Output columns in runs: [`PIXELS`] at a time inside the interior, one at a time near the
+/// edges, where some taps fall outside.
+fn column_runs(kernel: usize, stride: usize, before: usize, size: usize, out: usize) -> Vec<(usize, usize)> {
+    let (start, end) = interior(kernel, stride, before, size, out);
+    let mut runs: Vec<(usize, usize)> = (0..start).map(|ox| (ox, 1)).collect();
+    let tiles = (end - start) / PIXELS;
+    runs.extend((0..tiles).map(|t| (start + t * PIXELS, PIXELS)));
+    runs.extend((start + tiles * PIXELS..out).map(|ox| (ox, 1)));
+    runs
+}
+
+/// Output pixels computed together, for independent accumulators that hide the latency of
+/// the multiply-adds and share each weight load.
+const PIXELS: usize = 4;
+
 vectorised! {
     /// The depthwise loop; see [`Depthwise::forward`].
     fn depthwise(
@@ -118,29 +144,63 @@ vectorised! {
         residual: Option<&[f32]>,
         out: &mut FeatureMap,
     ) {
-        let (k, s, c) = (dw.kernel, dw.stride, dw.channels);
+        let (k, s) = (dw.kernel, dw.stride);
         let (top, _) = same_padding(k, s, x.height);
         let (left, _) = same_padding(k, s, x.width);
-        let width = out.width;
+        let runs = column_runs(k, s, left, x.width, out.width);
         for oy in 0..out.height {
             let (y0, rows) = taps(oy, s, top, k, x.height);
-            for ox in 0..width {
-                let (x0, columns) = taps(ox, s, left, k, x.width);
-                let at = (oy * width + ox) * c;
-                for group in (0..c).step_by(LANES) {
-                    let mut acc = S::load(&dw.bias[group..]);
-                    for i in rows.clone() {
-                        let iy = (y0 + i as isize) as usize;
-                        for j in columns.clone() {
-                            let ix = (x0 + j as isize) as usize;
-                            let src = S::load(&x.data[(iy * x.width + ix) * c + group..]);
-                            let w = S::load(&dw.weights[(i * k + j) * c + group..]);
-                            acc = S::mul_add(src, w, acc);
-                        }
-                    }
-                    store::<S>(acc, activation, residual, &mut out.data, at + group);
+            for &(ox, count) in &runs {
+                let place = Place { oy, ox, y0, rows: rows.clone(), left };
+                if count == PIXELS {
+                    depthwise_tile::<S, PIXELS>(x, dw, activation, residual, out, &place);
+                } else {
+                    depthwise_tile::<S, 1>(x, dw, activation, residual, out, &place);
                 }
             }
+        }
+    }
+}
+
+/// Where a run of output pixels sits: its row and first column, the input row of tap 0 and
+/// the taps that fall inside the image vertically, and the padding before the first column.
+struct Place {
+    oy: usize,
+    ox: usize,
+    y0: isize,
+    rows: std::ops::Range<usize>,
+    left: usize,
+}
+
+/// `X` output pixels from `place`, every channel group. With `X > 1` every column tap is
+/// inside the image (the interior); with `X = 1` the taps outside are skipped.
+#[inline(always)]
+fn depthwise_tile<S: Simd, const X: usize>(
+    x: &FeatureMap,
+    dw: &Depthwise,
+    activation: Activation,
+    residual: Option<&[f32]>,
+    out: &mut FeatureMap,
+    place: &Place,
+) {
+    let (k, s, c) = (dw.kernel, dw.stride, dw.channels);
+    let (x0, columns) = taps(place.ox, s, place.left, k, x.width);
+    let width = out.width;
+    for group in (0..c).step_by(LANES) {
+        let mut acc = [S::load(&dw.bias[group..]); X];
+        for i in place.rows.clone() {
+            let row = (place.y0 + i as isize) as usize * x.width;
+            for j in columns.clone() {
+                let w = S::load(&dw.weights[(i * k + j) * c + group..]);
+                for (p, acc) in acc.iter_mut().enumerate() {
+                    let ix = (x0 + (p * s + j) as isize) as usize;
+                    *acc = S::mul_add(S::load(&x.data[(row + ix) * c + group..]), w, *acc);
+                }
+            }
+        }
+        for (p, &acc) in acc.iter().enumerate() {
+            let at = (place.oy * width + place.ox + p) * c + group;
+            store::<S>(acc, activation, residual, &mut out.data, at);
         }
     }
 }
@@ -239,30 +299,53 @@ impl Convolution {
 vectorised! {
     /// The convolution loop; see [`Convolution::forward`].
     fn convolution(x: &FeatureMap, conv: &Convolution, activation: Activation, out: &mut FeatureMap) {
-        let (k, s, cin, cout) = (conv.kernel, conv.stride, conv.channels_in, conv.channels_out);
+        let (k, s) = (conv.kernel, conv.stride);
         let (top, _) = same_padding(k, s, x.height);
         let (left, _) = same_padding(k, s, x.width);
-        let width = out.width;
+        let runs = column_runs(k, s, left, x.width, out.width);
         for oy in 0..out.height {
             let (y0, rows) = taps(oy, s, top, k, x.height);
-            for ox in 0..width {
-                let (x0, columns) = taps(ox, s, left, k, x.width);
-                let at = (oy * width + ox) * cout;
-                for group in (0..cout).step_by(LANES) {
-                    let mut acc = S::load(&conv.bias[group..]);
-                    for i in rows.clone() {
-                        let iy = (y0 + i as isize) as usize;
-                        for j in columns.clone() {
-                            let ix = (x0 + j as isize) as usize;
-                            for (ci, &value) in x.pixel(iy, ix).iter().enumerate() {
-                                let w = S::load(&conv.weights[((i * k + j) * cin + ci) * cout + group..]);
-                                acc = S::mul_add(S::splat(value), w, acc);
-                            }
-                        }
-                    }
-                    store::<S>(acc, activation, None, &mut out.data, at + group);
+            for &(ox, count) in &runs {
+                let place = Place { oy, ox, y0, rows: rows.clone(), left };
+                if count == PIXELS {
+                    convolution_tile::<S, PIXELS>(x, conv, activation, out, &place);
+                } else {
+                    convolution_tile::<S, 1>(x, conv, activation, out, &place);
                 }
             }
+        }
+    }
+}
+
+/// `X` output pixels from `place`, every output group; as [`depthwise_tile`].
+#[inline(always)]
+fn convolution_tile<S: Simd, const X: usize>(
+    x: &FeatureMap,
+    conv: &Convolution,
+    activation: Activation,
+    out: &mut FeatureMap,
+    place: &Place,
+) {
+    let (k, s, cin, cout) = (conv.kernel, conv.stride, conv.channels_in, conv.channels_out);
+    let (x0, columns) = taps(place.ox, s, place.left, k, x.width);
+    let width = out.width;
+    for group in (0..cout).step_by(LANES) {
+        let mut acc = [S::load(&conv.bias[group..]); X];
+        for i in place.rows.clone() {
+            let row = (place.y0 + i as isize) as usize * x.width;
+            for j in columns.clone() {
+                for ci in 0..cin {
+                    let w = S::load(&conv.weights[((i * k + j) * cin + ci) * cout + group..]);
+                    for (p, acc) in acc.iter_mut().enumerate() {
+                        let ix = (x0 + (p * s + j) as isize) as usize;
+                        *acc = S::mul_add(S::splat(x.data[(row + ix) * cin + ci]), w, *acc);
+                    }
+                }
+            }
+        }
+        for (p, &acc) in acc.iter().enumerate() {
+            let at = (place.oy * width + place.ox + p) * cout + group;
+            store::<S>(acc, activation, None, &mut out.data, at);
         }
     }
 }

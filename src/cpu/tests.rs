@@ -130,6 +130,7 @@ fn folding_a_channel_gate_into_the_weights_equals_gating_the_input() {
     assert!(max_abs_diff(&folded.data, &direct.data) < 1e-5);
 }
 
+/// Sizes with edges only, and with runs of four interior pixels between the edges.
 #[test]
 fn depthwise_matches_burn_with_same_padding_at_both_strides() {
     for (kernel, stride, height, width) in [
@@ -138,6 +139,8 @@ fn depthwise_matches_burn_with_same_padding_at_both_strides() {
         (5, 1, 6, 5),
         (5, 2, 9, 7),
         (3, 2, 7, 7),
+        (3, 1, 5, 17),
+        (5, 2, 6, 21),
     ] {
         let x = random_map(height, width, 16);
         let layer = conv([16, 16], kernel, stride, 16);
@@ -169,7 +172,7 @@ fn depthwise_adds_the_residual_after_the_activation() {
 
 #[test]
 fn the_stem_convolution_matches_burn() {
-    for (height, width) in [(16, 16), (9, 14)] {
+    for (height, width) in [(16, 16), (9, 14), (6, 26)] {
         let x = random_map(height, width, 3);
         let layer = conv([3, 16], 3, 2, 1);
         let (weight, bias) = weights(&layer);
