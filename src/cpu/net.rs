@@ -158,11 +158,11 @@ impl Stage {
     }
 
     /// `[H, W, C]` twice -> `[H, W, C]`.
-    fn forward(&self, skip: &FeatureMap, up: &FeatureMap, profile: &mut Profile) -> FeatureMap {
+    fn forward(&self, skip: &FeatureMap, up: FeatureMap, profile: &mut Profile) -> FeatureMap {
         let gate = profile.time(Step::Gates, || {
             let pooled: Vec<f32> = channel_means(skip)
                 .iter()
-                .zip(channel_means(up))
+                .zip(channel_means(&up))
                 .map(|(s, u)| s + u)
                 .collect();
             channel_gate(&self.gate_reduce, &self.gate_expand, &pooled)
@@ -258,9 +258,9 @@ impl CpuNet {
         }
         let e16 = p.time(Step::Attention, || self.attend(e16));
 
-        let d8 = self.decode8.forward(&s8, &self.head.forward(&e16, p), p); // [H/8, W/8, 24]
-        let d4 = self.decode4.forward(&s4, &upsample(&self.up4, &d8, p), p); // [H/4, W/4, 16]
-        let d2 = self.decode2.forward(&s2, &upsample(&self.up2, &d4, p), p); // [H/2, W/2, 16]
+        let d8 = self.decode8.forward(&s8, self.head.forward(&e16, p), p); // [H/8, W/8, 24]
+        let d4 = self.decode4.forward(&s4, upsample(&self.up4, &d8, p), p); // [H/4, W/4, 16]
+        let d2 = self.decode2.forward(&s2, upsample(&self.up2, &d4, p), p); // [H/2, W/2, 16]
         let probabilities = p.time(Step::Output, || self.output.forward(&d2)); // H × W
         (probabilities, profile)
     }

@@ -60,15 +60,16 @@ pub fn channel_gate(reduce: &Dense, expand: &Dense, pooled: &[f32]) -> Vec<f32> 
 }
 
 vectorised! {
-    /// `skip · gate + up`, the gate per channel; `C` is a multiple of [`LANES`].
+    /// `skip · gate + up`, the gate per channel, written over `up`; `C` is a multiple of
+    /// [`LANES`].
     ///
     /// # Shapes
     /// - `skip`, `up`: `[H, W, C]`
     /// - `gate`: `[C]`
     /// - output: `[H, W, C]`
-    pub fn gated_sum(skip: &FeatureMap, gate: &[f32], up: &FeatureMap) -> FeatureMap {
+    pub fn gated_sum(skip: &FeatureMap, gate: &[f32], up: FeatureMap) -> FeatureMap {
         assert_eq!(skip.data.len(), up.data.len(), "gated sum shapes");
-        let mut out = up.clone();
+        let mut out = up;
         for (o, s) in out.data.chunks_exact_mut(skip.channels).zip(skip.data.chunks_exact(skip.channels)) {
             for (g, o) in o.chunks_exact_mut(LANES).enumerate() {
                 let at = g * LANES;

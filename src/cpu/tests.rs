@@ -231,7 +231,7 @@ fn gates_and_means_match_burn() {
     let up = random_map(6, 5, 16);
     let gate_tensor = Tensor::<1>::from_floats(ours.as_slice(), &device()).reshape([1, 16, 1, 1]);
     let theirs = from_tensor(to_tensor(&x) * gate_tensor + to_tensor(&up));
-    assert!(max_abs_diff(&gated_sum(&x, &ours, &up).data, &theirs.data) < 1e-5);
+    assert!(max_abs_diff(&gated_sum(&x, &ours, up.clone()).data, &theirs.data) < 1e-5);
 }
 
 /// The whole network, every mode, with γ = 0.5 so that the attention block counts, on a
