@@ -161,6 +161,10 @@ async function readTimings(page) {
       item.querySelector('dt').textContent,
       item.querySelector('dd').textContent,
     ]),
+    profile: [...timings.querySelectorAll('[data-testid="profile"] tr')].map((row) => [
+      row.dataset.step,
+      Number(row.dataset.ms),
+    ]),
   }));
   const field = (prefix) => {
     const text = shown.fields.find(([label]) => label.startsWith(prefix))?.[1] ?? '';
@@ -177,6 +181,7 @@ async function readTimings(page) {
     readbackMs: field('readback'),
     postprocessMs: field('postprocess'),
     totalMs: Number(shown.totalMs),
+    profile: shown.profile,
   };
 }
 
@@ -220,7 +225,12 @@ async function measureLinseg(page) {
     if (i >= warmup) timed.push(timings);
   }
   const series = (key) => timed.map((run) => run[key]);
+  const profile = new Map();
+  for (const run of timed) {
+    for (const [step, stepMs] of run.profile) profile.set(step, (profile.get(step) ?? 0) + stepMs / timed.length);
+  }
   return {
+    profile,
     preprocessMs: series('preprocessMs'),
     inferenceMs: timed.map((run) => run.inferenceMs + run.readbackMs),
     postprocessMs: series('postprocessMs'),
@@ -370,6 +380,12 @@ try {
         `Anchor measured: linseg ${ms(median(linseg.totalMs))}, TF.js ${tfjs.backend} ${ms(median(tfjs.endToEnd.totalMs))} ` +
           `end to end (medians of ${runs}).\n`,
       );
+
+      if (linseg.profile.size > 0) {
+        const rows = [...linseg.profile].map(([step, stepMs]) => [step, `${stepMs.toFixed(2)} ms`]);
+        console.log(`linseg's inference per kind of layer on the CPU kernels (mean of ${runs} runs):\n`);
+        console.log(`${markdown([['layer kind', 'ms per run'], ...rows])}\n`);
+      }
 
       if (!args['skip-analyses']) await runAnalyses(page);
     } finally {

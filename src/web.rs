@@ -14,7 +14,9 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::attention::AttentionMode;
+use crate::cpu::{Profile, Step};
 use crate::model::{STRIDE, SelfieNet, SelfieNetConfig};
+use crate::network::Network;
 use crate::photo;
 use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
@@ -30,7 +32,7 @@ extern "C" {
 /// The device and the networks loaded on it.
 struct Engine {
     device: Device,
-    networks: HashMap<AttentionMode, SelfieNet>,
+    networks: HashMap<AttentionMode, Network>,
 }
 
 thread_local! {
@@ -107,7 +109,10 @@ pub async fn start(prefer_gpu: bool) -> Result<JsValue, JsError> {
             };
             let info = object(&[
                 ("backend", "cpu".into()),
-                ("adapter", "Burn Flex (WebAssembly, one thread)".into()),
+                (
+                    "adapter",
+                    "linseg CPU kernels (WebAssembly SIMD, one thread)".into(),
+                ),
                 ("fallbackReason", reason.into()),
                 ("maxBufferBytes", JsValue::NULL),
             ]);
@@ -134,7 +139,9 @@ pub fn load_weights(mode: &str, bytes: Vec<u8>) -> Result<(), JsError> {
             .ok_or_else(|| JsError::new("start() has not been called"))?;
         let net =
             weights::from_bytes(bytes, mode, &engine.device).map_err(|err| JsError::new(&err))?;
-        engine.networks.insert(mode, net);
+        engine
+            .networks
+            .insert(mode, Network::new(net, &engine.device));
         Ok(())
     })
 }
@@ -191,9 +198,11 @@ pub fn block_cost(mode: &str, width: u32, height: u32, size: u32) -> Result<JsVa
 /// Segment an RGBA photo with a mode's network at processing size `size`: one pass up to the
 /// trained size, a global and a detail pass above it (see [`crate::refine`]).
 ///
-/// Returns `{ mask, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs }`, `mask`
-/// being `width × height` bytes, 0–255. Inference lasts until the device has finished every
-/// pass (one value of each read back); readback is the copy of the whole outputs.
+/// Returns `{ mask, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs, profile }`,
+/// `mask` being `width × height` bytes, 0–255. Inference lasts until the device has finished
+/// every pass (one value of each read back); readback is the copy of the whole outputs (none on
+/// the CPU). `profile` is `[{ step, layers, ms }]`, the inference time per kind of layer on the
+/// CPU kernels, or `null` on WebGPU.
 #[wasm_bindgen]
 pub async fn segment(
     rgba: Vec<u8>,
@@ -204,7 +213,14 @@ pub async fn segment(
 ) -> Result<JsValue, JsError> {
     let started = now();
     let mode = parse_mode(&mode)?;
-    let (net, device) = ENGINE.with(|engine| {
+    let photo = RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
+        JsError::new(&format!(
+            "{width}×{height} RGBA needs {} bytes",
+            width * height * 4
+        ))
+    })?;
+    let plan = Plan::new(width, height, size);
+    let passes = ENGINE.with(|engine| {
         let engine = engine.borrow();
         let engine = engine
             .as_ref()
@@ -213,22 +229,90 @@ pub async fn segment(
             .networks
             .get(&mode)
             .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))?;
-        Ok::<_, JsError>((net.clone(), engine.device.clone()))
+        Ok::<_, JsError>(match net {
+            Network::Cpu(_) => Passes::Done(cpu_passes(net, &photo, &plan, started)),
+            Network::Burn { net, device } => Passes::Pending(net.clone(), device.clone()),
+        })
     })?;
-    let photo = RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
-        JsError::new(&format!(
-            "{width}×{height} RGBA needs {} bytes",
-            width * height * 4
-        ))
-    })?;
-    let plan = Plan::new(width, height, size);
+    let (mut probabilities, times) = match passes {
+        Passes::Done(done) => done,
+        Passes::Pending(net, device) => gpu_passes(&net, &device, &photo, &plan, started).await?,
+    };
+    let detail = probabilities.pop().expect("the detail pass ran");
+    let mask = plan.mask(&detail, probabilities.first().map(Vec::as_slice));
+    let finished = now();
+    Ok(object(&[
+        ("mask", Uint8Array::from(mask.as_raw().as_slice()).into()),
+        ("preprocessMs", (times.prepared - started).into()),
+        ("inferenceMs", (times.inferred - times.prepared).into()),
+        ("readbackMs", (times.read - times.inferred).into()),
+        ("postprocessMs", (finished - times.read).into()),
+        ("totalMs", (finished - started).into()),
+        ("profile", profile_entries(times.profile.as_ref())),
+    ]))
+}
+
+/// Where a run of [`segment`] stands once the engine has been looked at: done on the CPU, or a
+/// GPU network to run outside the engine's borrow (its reads are awaited).
+enum Passes {
+    Done((Vec<Vec<f32>>, PassTimes)),
+    Pending(SelfieNet, Device),
+}
+
+/// The instants (`performance.now()`) between the steps of [`segment`].
+struct PassTimes {
+    prepared: f64,
+    inferred: f64,
+    read: f64,
+    /// Inference per kind of layer, on the CPU kernels.
+    profile: Option<Profile>,
+}
+
+/// Every pass of `plan` on the CPU kernels, global pass first. Preprocessing of each pass is
+/// added to the preprocessing time, the rest to inference; there is nothing to read back.
+fn cpu_passes(
+    net: &Network,
+    photo: &RgbaImage,
+    plan: &Plan,
+    started: f64,
+) -> (Vec<Vec<f32>>, PassTimes) {
+    let mut preprocess = 0.0;
+    let mut profile = Profile::default();
+    let probabilities = [plan.global, Some(plan.detail)]
+        .into_iter()
+        .flatten()
+        .map(|letterbox| {
+            let inference = net.probabilities(photo, &letterbox);
+            preprocess += inference.preprocess.as_secs_f64() * 1e3;
+            profile.add(&inference.profile.expect("the CPU kernels keep a profile"));
+            inference.probabilities
+        })
+        .collect();
+    let read = now();
+    let times = PassTimes {
+        prepared: started + preprocess,
+        inferred: read,
+        read,
+        profile: Some(profile),
+    };
+    (probabilities, times)
+}
+
+/// Every pass of `plan` through Burn on the GPU, global pass first: both inputs prepared, both
+/// networks queued, then waited for (one value each) and read back.
+async fn gpu_passes(
+    net: &SelfieNet,
+    device: &Device,
+    photo: &RgbaImage,
+    plan: &Plan,
+    started: f64,
+) -> Result<(Vec<Vec<f32>>, PassTimes), JsError> {
     let inputs = [plan.global, Some(plan.detail)]
         .into_iter()
         .flatten()
-        .map(|letterbox| preprocess::to_input(&photo, &letterbox, &device))
+        .map(|letterbox| preprocess::to_input(preprocess::to_pixels(photo, &letterbox), device))
         .collect::<Vec<_>>();
     let prepared = now();
-
     let outputs: Vec<Tensor<4>> = inputs.into_iter().map(|input| net.forward(input)).collect(); // [1, 1, H_in, W_in] each
     let device_error = |err| JsError::new(&format!("the device failed: {err:?}"));
     for output in &outputs {
@@ -248,16 +332,30 @@ pub async fn segment(
                 .map_err(|err| JsError::new(&format!("{err:?}")))?,
         );
     }
-    let read = now();
-    let detail = probabilities.pop().expect("the detail pass ran");
-    let mask = plan.mask(&detail, probabilities.first().map(Vec::as_slice));
-    let finished = now();
-    Ok(object(&[
-        ("mask", Uint8Array::from(mask.as_raw().as_slice()).into()),
-        ("preprocessMs", (prepared - started).into()),
-        ("inferenceMs", (inferred - prepared).into()),
-        ("readbackMs", (read - inferred).into()),
-        ("postprocessMs", (finished - read).into()),
-        ("totalMs", (finished - started).into()),
-    ]))
+    let times = PassTimes {
+        prepared,
+        inferred,
+        read: now(),
+        profile: None,
+    };
+    Ok((probabilities, times))
+}
+
+/// A profile as `[{ step, layers, ms }]`, the kinds of layer that ran; `null` without one.
+fn profile_entries(profile: Option<&Profile>) -> JsValue {
+    let Some(profile) = profile else {
+        return JsValue::NULL;
+    };
+    Step::ALL
+        .into_iter()
+        .filter(|&step| profile.layers(step) > 0)
+        .map(|step| {
+            object(&[
+                ("step", step.name().into()),
+                ("layers", profile.layers(step).into()),
+                ("ms", (profile.total(step).as_secs_f64() * 1e3).into()),
+            ])
+        })
+        .collect::<js_sys::Array>()
+        .into()
 }

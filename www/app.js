@@ -167,10 +167,31 @@ function showTimings(result) {
       textContent: 'first run: includes shader compilation',
     }));
   }
+  if (result.profile) parts.push(profileDetails(result.profile, result.inferenceMs));
   if (result.fellBack) {
     parts.push(Object.assign(document.createElement('span'), { className: 'badge badge-warn', textContent: 'ran on the CPU after WebGPU failed' }));
   }
   t.replaceChildren(...parts);
+}
+
+/** The inference time per kind of layer on the CPU kernels, folded under the timings. */
+function profileDetails(profile, inferenceMs) {
+  const details = document.createElement('details');
+  details.className = 'profile';
+  details.dataset.testid = 'profile';
+  details.append(Object.assign(document.createElement('summary'), { textContent: 'inference by kind of layer' }));
+  const table = document.createElement('table');
+  for (const { step, layers, ms } of profile) {
+    const row = table.insertRow();
+    row.dataset.step = step;
+    row.dataset.ms = String(ms);
+    const share = inferenceMs > 0 ? `${Math.round((100 * ms) / inferenceMs)} %` : '';
+    for (const [text, className] of [[step, ''], [`${layers}×`, 'num'], [formatMs(ms), 'num'], [share, 'num']]) {
+      Object.assign(row.insertCell(), { textContent: text, className });
+    }
+  }
+  details.append(table);
+  return details;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -139,6 +139,16 @@ function costInfo(raw) {
   };
 }
 
+/** The CPU kernels' inference per kind of layer: [{ step, layers, ms }], or null on WebGPU. */
+function profileOf(raw) {
+  if (raw == null) return null;
+  return Array.from(raw, (entry) => ({
+    step: String(field(entry, 'step')),
+    layers: num(field(entry, 'layers')),
+    ms: num(field(entry, 'ms')),
+  }));
+}
+
 /** A Uint8Array that owns its whole buffer, so it can be transferred to the page. */
 function owned(bytes) {
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
@@ -394,7 +404,8 @@ const OPS = {
   /**
    * args: { imageId, mode, size }
    * -> { mask, width, height, mode, size, backend, first, fellBack, cost,
-   *      preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs }
+   *      preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs, profile }
+   *   profile: [{ step, layers, ms }] on the CPU kernels (inference per kind of layer), or null
    */
   async segment({ imageId, mode, size }) {
     requireModule();
@@ -448,6 +459,7 @@ const OPS = {
         readbackMs: num(field(raw, 'readbackMs')),
         postprocessMs: num(field(raw, 'postprocessMs')),
         totalMs: num(field(raw, 'totalMs')),
+        profile: profileOf(field(raw, 'profile')),
       },
       [out.buffer],
     ];

@@ -250,6 +250,19 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
       assert.equal(await timings.getAttribute('data-size'), String(SIZE));
       assert.equal(await timings.getAttribute('data-backend'), backend);
       assert.ok(Number(await timings.getAttribute('data-total-ms')) > 0, 'no total time');
+      // The CPU kernels say where their inference time went, per kind of layer; WebGPU does not.
+      const profile = await timings.locator('[data-testid="profile"] tr').evaluateAll((rows) =>
+        rows.map((row) => [row.dataset.step, Number(row.dataset.ms)]),
+      );
+      if (backend === 'cpu') {
+        const steps = profile.map(([step]) => step);
+        for (const step of ['1×1 convolutions', 'depthwise convolutions', 'attention block']) {
+          assert.ok(steps.includes(step), `the profile has no ${step}: ${steps.join(', ')}`);
+        }
+        assert.ok(profile.every(([, ms]) => ms >= 0) && profile.some(([, ms]) => ms > 0), 'profile times');
+      } else {
+        assert.equal(profile.length, 0, 'a WebGPU run shows no CPU profile');
+      }
 
       const mask = await downloadMask(page, join(WORK, `${name}.mask.png`));
       const photo = await page.locator('#view').evaluate((canvas) => [canvas.width, canvas.height]);
