@@ -1,7 +1,7 @@
 //! Each CPU kernel against the Burn op it replaces (the generic path, on Burn's CPU device), on
 //! random weights and odd, non-square sizes; then the whole network against `SelfieNet`.
 
-use burn::module::Param;
+use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::tensor::activation::{hard_swish, relu, sigmoid};
@@ -255,5 +255,30 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
             8 + 3,
             "eight blocks, three decoder stages"
         );
+    }
+}
+
+/// The whole network on wgpu (with Burn's fusion and autotune) against the CPU kernels, every
+/// mode, on a non-square input; skipped without an adapter.
+#[test]
+fn the_cpu_kernels_match_the_network_on_wgpu() {
+    let gpu = match Device::wgpu_options().init() {
+        Ok(device) => device,
+        Err(err) => {
+            println!("SKIPPED the_cpu_kernels_match_the_network_on_wgpu: no wgpu adapter ({err})");
+            return;
+        }
+    };
+    let cpu = device();
+    let x = Tensor::<4>::random([1, 3, 48, 64], Distribution::Uniform(0.0, 1.0), &cpu);
+    let pixels = FeatureMap::new(48, 64, 3, values(x.clone().permute([0, 2, 3, 1])));
+    for mode in AttentionMode::ALL {
+        let mut net = SelfieNetConfig::new(mode).init(&cpu);
+        net.context
+            .set_gamma(Param::from_tensor(Tensor::<1>::from_floats([0.5], &cpu)));
+        let (ours, _) = CpuNet::new(&net, &cpu).forward(&pixels);
+        let on_gpu = values(net.to_device(&gpu).forward(x.clone().to_device(&gpu)));
+        let diff = max_abs_diff(&ours, &on_gpu);
+        assert!(diff <= 1e-3, "{mode}: max |difference| {diff}");
     }
 }
