@@ -7,6 +7,8 @@
 //! Taps outside the image are skipped rather than padded with zeros, so no padded copy of the
 //! input is made.
 
+use std::rc::Rc;
+
 use super::activation::Activation;
 use super::feature_map::FeatureMap;
 use super::simd::{LANES, Simd, vectorised};
@@ -110,7 +112,13 @@ impl Depthwise {
 }
 
 /// Output columns `start..end` whose every tap falls inside the input row.
-fn interior(kernel: usize, stride: usize, before: usize, size: usize, out: usize) -> (usize, usize) {
+fn interior(
+    kernel: usize,
+    stride: usize,
+    before: usize,
+    size: usize,
+    out: usize,
+) -> (usize, usize) {
     let start = before.div_ceil(stride).min(out);
     let end = if size + before >= kernel {
         ((size + before - kernel) / stride + 1).min(out)
@@ -122,13 +130,48 @@ fn interior(kernel: usize, stride: usize, before: usize, size: usize, out: usize
 
 /// Output columns in runs: [`PIXELS`] at a time inside the interior, one at a time near the
 /// edges, where some taps fall outside.
-fn column_runs(kernel: usize, stride: usize, before: usize, size: usize, out: usize) -> Vec<(usize, usize)> {
+fn column_runs(
+    kernel: usize,
+    stride: usize,
+    before: usize,
+    size: usize,
+    out: usize,
+) -> Vec<(usize, usize)> {
     let (start, end) = interior(kernel, stride, before, size, out);
     let mut runs: Vec<(usize, usize)> = (0..start).map(|ox| (ox, 1)).collect();
     let tiles = (end - start) / PIXELS;
     runs.extend((0..tiles).map(|t| (start + t * PIXELS, PIXELS)));
     runs.extend((start + tiles * PIXELS..out).map(|ox| (ox, 1)));
     runs
+}
+
+/// Every run of output pixels of a `kernel × kernel`, stride-`stride` 'SAME' convolution from
+/// `x` to `out`, row by row, with its length (1 or [`PIXELS`]).
+fn places(
+    kernel: usize,
+    stride: usize,
+    x: &FeatureMap,
+    out: &FeatureMap,
+) -> impl Iterator<Item = (Place, usize)> + use<> {
+    let (top, _) = same_padding(kernel, stride, x.height);
+    let (left, _) = same_padding(kernel, stride, x.width);
+    let runs: Rc<[(usize, usize)]> = column_runs(kernel, stride, left, x.width, out.width).into();
+    let height = x.height;
+    (0..out.height).flat_map(move |oy| {
+        let (y0, rows) = taps(oy, stride, top, kernel, height);
+        let runs = Rc::clone(&runs);
+        (0..runs.len()).map(move |i| {
+            let (ox, count) = runs[i];
+            let place = Place {
+                oy,
+                ox,
+                y0,
+                rows: rows.clone(),
+                left,
+            };
+            (place, count)
+        })
+    })
 }
 
 /// Output pixels computed together, for independent accumulators that hide the latency of
@@ -144,19 +187,11 @@ vectorised! {
         residual: Option<&[f32]>,
         out: &mut FeatureMap,
     ) {
-        let (k, s) = (dw.kernel, dw.stride);
-        let (top, _) = same_padding(k, s, x.height);
-        let (left, _) = same_padding(k, s, x.width);
-        let runs = column_runs(k, s, left, x.width, out.width);
-        for oy in 0..out.height {
-            let (y0, rows) = taps(oy, s, top, k, x.height);
-            for &(ox, count) in &runs {
-                let place = Place { oy, ox, y0, rows: rows.clone(), left };
-                if count == PIXELS {
-                    depthwise_tile::<S, PIXELS>(x, dw, activation, residual, out, &place);
-                } else {
-                    depthwise_tile::<S, 1>(x, dw, activation, residual, out, &place);
-                }
+        for (place, count) in places(dw.kernel, dw.stride, x, out) {
+            if count == PIXELS {
+                depthwise_tile::<S, PIXELS>(x, dw, activation, residual, out, &place);
+            } else {
+                depthwise_tile::<S, 1>(x, dw, activation, residual, out, &place);
             }
         }
     }
@@ -299,19 +334,11 @@ impl Convolution {
 vectorised! {
     /// The convolution loop; see [`Convolution::forward`].
     fn convolution(x: &FeatureMap, conv: &Convolution, activation: Activation, out: &mut FeatureMap) {
-        let (k, s) = (conv.kernel, conv.stride);
-        let (top, _) = same_padding(k, s, x.height);
-        let (left, _) = same_padding(k, s, x.width);
-        let runs = column_runs(k, s, left, x.width, out.width);
-        for oy in 0..out.height {
-            let (y0, rows) = taps(oy, s, top, k, x.height);
-            for &(ox, count) in &runs {
-                let place = Place { oy, ox, y0, rows: rows.clone(), left };
-                if count == PIXELS {
-                    convolution_tile::<S, PIXELS>(x, conv, activation, out, &place);
-                } else {
-                    convolution_tile::<S, 1>(x, conv, activation, out, &place);
-                }
+        for (place, count) in places(conv.kernel, conv.stride, x, out) {
+            if count == PIXELS {
+                convolution_tile::<S, PIXELS>(x, conv, activation, out, &place);
+            } else {
+                convolution_tile::<S, 1>(x, conv, activation, out, &place);
             }
         }
     }
@@ -326,7 +353,12 @@ fn convolution_tile<S: Simd, const X: usize>(
     out: &mut FeatureMap,
     place: &Place,
 ) {
-    let (k, s, cin, cout) = (conv.kernel, conv.stride, conv.channels_in, conv.channels_out);
+    let (k, s, cin, cout) = (
+        conv.kernel,
+        conv.stride,
+        conv.channels_in,
+        conv.channels_out,
+    );
     let (x0, columns) = taps(place.ox, s, place.left, k, x.width);
     let width = out.width;
     for group in (0..cout).step_by(LANES) {
