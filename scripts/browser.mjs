@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,16 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+/**
+ * The linseg CLI: LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, the target folder
+ * defaulting to ~/.cache/linseg-target as in scripts/test.sh.
+ */
+export function linsegBin() {
+  if (process.env.LINSEG_BIN) return resolve(ROOT, process.env.LINSEG_BIN);
+  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/linseg-target');
+  return join(resolve(ROOT, target), 'release', 'linseg');
+}
 
 /** Headless Chromium with WebGPU: unsafe-webgpu is what enables it without a display. */
 export const FLAGS = [

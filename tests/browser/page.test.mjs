@@ -12,8 +12,8 @@
 // nothing was logged as an error. Server and browser come from scripts/browser.mjs.
 //
 // Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
-// models/, and the CLI (LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, else
-// target/release/linseg). Screenshots go to tests/browser/output/<suite>.png.
+// models/, and the CLI (LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, the folder
+// ~/.cache/linseg-target by default). Screenshots go to tests/browser/output/<suite>.png.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ import { basename, extname, join, resolve } from 'node:path';
 
 import { PNG } from 'pngjs';
 
-import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, linsegBin, startServer, waitForModel } from '../../scripts/browser.mjs';
 
 const OUTPUT = join(ROOT, 'tests/browser/output');
 
@@ -54,12 +54,6 @@ function pickPhoto() {
     if (existsSync(path)) return path;
   }
   throw new Error(`no person photo found; looked for ${candidates.join(', ')}`);
-}
-
-function linsegBin() {
-  if (process.env.LINSEG_BIN) return resolve(ROOT, process.env.LINSEG_BIN);
-  const target = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
-  return join(target, 'release', 'linseg');
 }
 
 const PHOTO = pickPhoto();
