@@ -282,3 +282,17 @@ fn the_cpu_kernels_match_the_network_on_wgpu() {
         assert!(diff <= 1e-3, "{mode}: max |difference| {diff}");
     }
 }
+
+/// The polynomial `e^x` against the library's over the range it is exact for (clamped beyond).
+#[test]
+fn exp_is_within_a_few_ulp_of_the_library() {
+    for i in -2000..=2000 {
+        let x = i as f32 * 0.0436; // up to ±87.2
+        let (ours, theirs) = (activation::exp(x), x.exp());
+        assert!(
+            ((ours - theirs) / theirs).abs() < 1e-6,
+            "e^{x}: {ours} vs {theirs}"
+        );
+    }
+    assert!(activation::exp(-200.0) > 0.0 && activation::exp(200.0).is_finite());
+}
