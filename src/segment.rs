@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use image::{GrayImage, Rgba, RgbaImage};
 
-use crate::cpu::Profile;
 use crate::network::Network;
 use crate::photo::{self, PhotoError};
 use crate::preprocess::Letterbox;
@@ -24,8 +23,6 @@ pub struct Timings {
     pub inference: Duration,
     /// Probabilities to the mask at the photo's size.
     pub postprocess: Duration,
-    /// Inference per kind of layer, on the CPU kernels (both passes).
-    pub profile: Option<Profile>,
 }
 
 /// One segmented photo.
@@ -88,9 +85,6 @@ pub fn run_passes(net: &Network, photo: &RgbaImage, plan: &Plan) -> Passes {
         let inference = net.probabilities(photo, letterbox);
         timings.preprocess += inference.preprocess;
         timings.inference += inference.inference;
-        if let Some(profile) = &inference.profile {
-            timings.profile.get_or_insert_default().add(profile);
-        }
         inference.probabilities
     };
     let global = plan.global.map(|letterbox| pass(&letterbox));
