@@ -223,7 +223,7 @@ pub fn evaluate(
                 .map(|(photo, reference)| {
                     let started = Instant::now();
                     let plan = Plan::new(photo.image.width(), photo.image.height(), size);
-                    let passes = segment::run_passes(net, &photo.image, &plan);
+                    let passes = net.run_passes(&photo.image, &plan);
                     let mask = plan.mask(&passes.detail, passes.global.as_deref());
                     let ms = started.elapsed().as_secs_f64() * 1e3;
                     // The detail pass alone is the network alone, in one pass at this size.

@@ -8,6 +8,7 @@ use crate::attention::AttentionMode;
 use crate::cpu::{CpuNet, Profile};
 use crate::model::SelfieNet;
 use crate::preprocess::{self, Letterbox};
+use crate::refine::Plan;
 
 /// A loaded network and the device it runs on.
 pub enum Network {
@@ -69,6 +70,49 @@ impl Network {
             preprocess: prepared - start,
             inference: prepared.elapsed(),
             profile,
+        }
+    }
+}
+
+/// What the network gave in each pass of a [`Plan`], and how long it took.
+pub struct Passes {
+    /// The detail pass's probabilities over its input (row-major `H_in × W_in`).
+    pub detail: Vec<f32>,
+    /// The global pass's, when the plan has one.
+    pub global: Option<Vec<f32>>,
+    /// From the photo to the inputs, both passes.
+    pub preprocess: std::time::Duration,
+    /// The network, both passes, until their outputs are read back.
+    pub inference: std::time::Duration,
+    /// Where the CPU kernels' time went, both passes; `None` through Burn.
+    pub profile: Option<Profile>,
+}
+
+impl Network {
+    /// Run the network for each pass of `plan`, the global pass first, waiting for the device.
+    pub fn run_passes(&self, photo: &RgbaImage, plan: &Plan) -> Passes {
+        let mut passes = Passes {
+            detail: Vec::new(),
+            global: None,
+            preprocess: Default::default(),
+            inference: Default::default(),
+            profile: None,
+        };
+        let mut pass = |letterbox: &Letterbox| {
+            let inference = self.probabilities(photo, letterbox);
+            passes.preprocess += inference.preprocess;
+            passes.inference += inference.inference;
+            if let Some(profile) = &inference.profile {
+                passes.profile.get_or_insert_default().add(profile);
+            }
+            inference.probabilities
+        };
+        let global = plan.global.map(|letterbox| pass(&letterbox));
+        let detail = pass(&plan.detail);
+        Passes {
+            detail,
+            global,
+            ..passes
         }
     }
 }

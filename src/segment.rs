@@ -6,7 +6,6 @@ use image::{GrayImage, Rgba, RgbaImage};
 
 use crate::network::Network;
 use crate::photo::{self, PhotoError};
-use crate::preprocess::Letterbox;
 use crate::refine::Plan;
 
 /// The colour persons are tinted with in overlays.
@@ -58,42 +57,16 @@ pub fn segment_bytes(
 /// global and a detail pass above it (see [`crate::refine`]).
 pub fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> (GrayImage, Timings) {
     let plan = Plan::new(photo.width(), photo.height(), size);
-    let passes = run_passes(net, photo, &plan);
+    let passes = net.run_passes(photo, &plan);
     let start = Instant::now();
     let mask = plan.mask(&passes.detail, passes.global.as_deref());
     let timings = Timings {
+        preprocess: passes.preprocess,
+        inference: passes.inference,
         postprocess: start.elapsed(),
-        ..passes.timings
+        ..Timings::default()
     };
     (mask, timings)
-}
-
-/// What the network gave in each pass of a [`Plan`].
-pub struct Passes {
-    /// The detail pass's probabilities over its input (row-major `H_in × W_in`).
-    pub detail: Vec<f32>,
-    /// The global pass's, when the plan has one.
-    pub global: Option<Vec<f32>>,
-    /// Preprocessing and inference of both passes (no decode or postprocessing).
-    pub timings: Timings,
-}
-
-/// Run the network for each pass of `plan`.
-pub fn run_passes(net: &Network, photo: &RgbaImage, plan: &Plan) -> Passes {
-    let mut timings = Timings::default();
-    let mut pass = |letterbox: &Letterbox| {
-        let inference = net.probabilities(photo, letterbox);
-        timings.preprocess += inference.preprocess;
-        timings.inference += inference.inference;
-        inference.probabilities
-    };
-    let global = plan.global.map(|letterbox| pass(&letterbox));
-    let detail = pass(&plan.detail);
-    Passes {
-        detail,
-        global,
-        timings,
-    }
 }
 
 /// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`.

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::attention::AttentionMode;
 use crate::cpu::{Profile, Step};
 use crate::model::{STRIDE, SelfieNet, SelfieNetConfig};
-use crate::network::Network;
+use crate::network::{Network, Passes};
 use crate::photo;
 use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
@@ -220,7 +220,7 @@ pub async fn segment(
         ))
     })?;
     let plan = Plan::new(width, height, size);
-    let passes = ENGINE.with(|engine| {
+    let run = ENGINE.with(|engine| {
         let engine = engine.borrow();
         let engine = engine
             .as_ref()
@@ -230,16 +230,27 @@ pub async fn segment(
             .get(&mode)
             .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))?;
         Ok::<_, JsError>(match net {
-            Network::Cpu(_) => Passes::Done(cpu_passes(net, &photo, &plan, started)),
-            Network::Burn { net, device } => Passes::Pending(net.clone(), device.clone()),
+            Network::Cpu(_) => Run::Done(net.run_passes(&photo, &plan)),
+            Network::Burn { net, device } => Run::OnGpu(net.clone(), device.clone()),
         })
     })?;
-    let (mut probabilities, times) = match passes {
-        Passes::Done(done) => done,
-        Passes::Pending(net, device) => gpu_passes(&net, &device, &photo, &plan, started).await?,
+    let (passes, times) = match run {
+        Run::Done(passes) => {
+            // The CPU kernels' output is already in memory: there is nothing to read back.
+            let read = now();
+            let prepared = started + passes.preprocess.as_secs_f64() * 1e3;
+            (
+                passes,
+                PassTimes {
+                    prepared,
+                    inferred: read,
+                    read,
+                },
+            )
+        }
+        Run::OnGpu(net, device) => gpu_passes(&net, &device, &photo, &plan).await?,
     };
-    let detail = probabilities.pop().expect("the detail pass ran");
-    let mask = plan.mask(&detail, probabilities.first().map(Vec::as_slice));
+    let mask = plan.mask(&passes.detail, passes.global.as_deref());
     let finished = now();
     Ok(object(&[
         ("mask", Uint8Array::from(mask.as_raw().as_slice()).into()),
@@ -248,15 +259,15 @@ pub async fn segment(
         ("readbackMs", (times.read - times.inferred).into()),
         ("postprocessMs", (finished - times.read).into()),
         ("totalMs", (finished - started).into()),
-        ("profile", profile_entries(times.profile.as_ref())),
+        ("profile", profile_entries(passes.profile.as_ref())),
     ]))
 }
 
 /// Where a run of [`segment`] stands once the engine has been looked at: done on the CPU, or a
 /// GPU network to run outside the engine's borrow (its reads are awaited).
-enum Passes {
-    Done((Vec<Vec<f32>>, PassTimes)),
-    Pending(SelfieNet, Device),
+enum Run {
+    Done(Passes),
+    OnGpu(SelfieNet, Device),
 }
 
 /// The instants (`performance.now()`) between the steps of [`segment`].
@@ -264,58 +275,29 @@ struct PassTimes {
     prepared: f64,
     inferred: f64,
     read: f64,
-    /// Inference per kind of layer, on the CPU kernels.
-    profile: Option<Profile>,
 }
 
-/// Every pass of `plan` on the CPU kernels, global pass first. Preprocessing of each pass is
-/// added to the preprocessing time, the rest to inference; there is nothing to read back.
-fn cpu_passes(
-    net: &Network,
-    photo: &RgbaImage,
-    plan: &Plan,
-    started: f64,
-) -> (Vec<Vec<f32>>, PassTimes) {
-    let mut preprocess = 0.0;
-    let mut profile = Profile::default();
-    let probabilities = [plan.global, Some(plan.detail)]
-        .into_iter()
-        .flatten()
-        .map(|letterbox| {
-            let inference = net.probabilities(photo, &letterbox);
-            preprocess += inference.preprocess.as_secs_f64() * 1e3;
-            profile.add(&inference.profile.expect("the CPU kernels keep a profile"));
-            inference.probabilities
-        })
-        .collect();
-    let read = now();
-    let times = PassTimes {
-        prepared: started + preprocess,
-        inferred: read,
-        read,
-        profile: Some(profile),
-    };
-    (probabilities, times)
-}
-
-/// Every pass of `plan` through Burn on the GPU, global pass first: both inputs prepared, both
-/// networks queued, then waited for (one value each) and read back.
+/// Every pass of `plan` through Burn on the GPU: both inputs prepared, both networks queued,
+/// then waited for (one value each) and read back.
 async fn gpu_passes(
     net: &SelfieNet,
     device: &Device,
     photo: &RgbaImage,
     plan: &Plan,
-    started: f64,
-) -> Result<(Vec<Vec<f32>>, PassTimes), JsError> {
-    let inputs = [plan.global, Some(plan.detail)]
-        .into_iter()
-        .flatten()
-        .map(|letterbox| preprocess::to_input(preprocess::to_pixels(photo, &letterbox), device))
-        .collect::<Vec<_>>();
+) -> Result<(Passes, PassTimes), JsError> {
+    let started = now();
+    let input = |letterbox: &Letterbox| {
+        preprocess::to_input(preprocess::to_pixels(photo, letterbox), device)
+    };
+    let inputs = (
+        plan.global.map(|letterbox| input(&letterbox)),
+        input(&plan.detail),
+    );
     let prepared = now();
-    let outputs: Vec<Tensor<4>> = inputs.into_iter().map(|input| net.forward(input)).collect(); // [1, 1, H_in, W_in] each
+    let global = inputs.0.map(|x| net.forward(x)); // [1, 1, H_in, W_in]
+    let detail = net.forward(inputs.1);
     let device_error = |err| JsError::new(&format!("the device failed: {err:?}"));
-    for output in &outputs {
+    for output in global.iter().chain([&detail]) {
         output
             .clone()
             .slice([0..1, 0..1, 0..1, 0..1])
@@ -324,21 +306,30 @@ async fn gpu_passes(
             .map_err(device_error)?;
     }
     let inferred = now();
-    let mut probabilities = Vec::with_capacity(outputs.len());
-    for output in outputs {
+    let read = async |output: Tensor<4>| {
         let data = output.into_data_async().await.map_err(device_error)?;
-        probabilities.push(
-            data.try_into_vec::<f32>()
-                .map_err(|err| JsError::new(&format!("{err:?}")))?,
-        );
-    }
+        data.try_into_vec::<f32>()
+            .map_err(|err| JsError::new(&format!("{err:?}")))
+    };
+    let global = match global {
+        Some(output) => Some(read(output).await?),
+        None => None,
+    };
+    let detail = read(detail).await?;
+    let ms = |from: f64, to: f64| std::time::Duration::from_secs_f64((to - from).max(0.0) / 1e3);
+    let passes = Passes {
+        detail,
+        global,
+        preprocess: ms(started, prepared),
+        inference: ms(prepared, inferred),
+        profile: None,
+    };
     let times = PassTimes {
         prepared,
         inferred,
         read: now(),
-        profile: None,
     };
-    Ok((probabilities, times))
+    Ok((passes, times))
 }
 
 /// A profile as `[{ step, layers, ms }]`, the kinds of layer that ran; `null` without one.

@@ -25,7 +25,7 @@ fn every_mode_keeps_the_person_at_1024_px() {
 
     // The network alone: the detail pass of the 1024-px plan, without the global one.
     let plan = Plan::new(portrait.width(), portrait.height(), 1024);
-    let passes = segment::run_passes(&pretrained, &portrait, &plan);
+    let passes = pretrained.run_passes(&portrait, &plan);
     let alone = preprocess::to_mask(&passes.detail, &plan.detail);
     let alone_iou = eval::iou(&alone, &reference);
     println!("none alone, one pass at 1024 px: IoU {alone_iou:.3}");

@@ -33,9 +33,11 @@ pub trait Simd {
     fn min(a: Self::F8, b: Self::F8) -> Self::F8;
 }
 
-/// Plain floats: any machine.
+/// Plain floats: any machine (the baseline everywhere but WebAssembly with SIMD128).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub struct Scalar;
 
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 impl Simd for Scalar {
     type F8 = [f32; LANES];
 
