@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use burn::tensor::{Device, Distribution, Tensor};
 
-use crate::attention::{AttentionMode, BlockCost, ContextBlockConfig};
+use crate::attention::{AttentionMode, BlockCost, ContextBlockConfig, Limits};
 use crate::backend::Backend;
 
 /// Feature-map sizes `[H, W]` the benchmark sweeps, squares then non-squares.
@@ -161,23 +161,15 @@ pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
         )
         .map_err(io)?;
     }
+    let limits = Limits {
+        buffer_bytes: started.max_buffer_bytes,
+        block_bytes: options.max_memory_bytes,
+        block_source: "that --max-memory-mib allows",
+    };
     let mut ratio = (None, None);
     for case in cases() {
         let cost = case.cost();
-        let too_big = if cost.peak_bytes > options.max_memory_bytes {
-            Some(format!("would need {:.1} GiB", gib(cost.peak_bytes)))
-        } else {
-            started
-                .max_buffer_bytes
-                .filter(|&limit| cost.largest_buffer_bytes > limit)
-                .map(|limit| {
-                    format!(
-                        "would need a {:.0} MiB buffer, above this adapter's {:.0} MiB",
-                        mib(cost.largest_buffer_bytes),
-                        mib(limit)
-                    )
-                })
-        };
+        let too_big = cost.check(&limits).err().map(|refusal| refusal.to_string());
         let outcome = match &too_big {
             Some(_) => None,
             None => Some(measure(&case, &device, options)?),
@@ -240,10 +232,6 @@ pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1 << 20) as f64
-}
-
-fn gib(bytes: u64) -> f64 {
-    bytes as f64 / (1 << 30) as f64
 }
 
 fn table_line(

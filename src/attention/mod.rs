@@ -15,7 +15,7 @@ mod projection;
 #[cfg(test)]
 pub(crate) mod oracle;
 
-pub use cost::BlockCost;
+pub use cost::{BlockCost, Limits, Refusal, bytes};
 pub use criss_cross::{CrissCrossAttention, CrissCrossAttentionConfig, RECURRENCE};
 pub use dot::{DotAttention, DotAttentionConfig};
 pub use efficient::{EfficientAttention, EfficientAttentionConfig};
