@@ -1,24 +1,25 @@
 //! The browser's entry points, compiled for wasm32 only and called from `www/worker.js`.
 //!
-//! The boundary is narrow: bytes or RGBA pixels, a mode and a size go in; a mask and timings
-//! come out. One engine lives per worker: the device (WebGPU, or the CPU backend as the
-//! fallback) and the network of each mode whose weights were loaded.
+//! The boundary is narrow and typed: bytes or RGBA pixels, a mode and a size go in; a mask and
+//! timings come out, as the `#[derive(Serialize)]` structs below (camelCase, through
+//! `serde-wasm-bindgen`; byte arrays arrive as `Uint8Array`s). An [`Engine`] holds the device
+//! (WebGPU, or the CPU kernels as the fallback) and the network of each mode whose weights were
+//! loaded; [`catalog`] tells the page what the model offers and which limits apply.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use burn::tensor::wgpu::WgpuInitError;
 use burn::tensor::{Device, Tensor};
 use image::RgbaImage;
-use js_sys::{Object, Reflect, Uint8Array};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::attention::AttentionMode;
+use crate::attention::{AttentionMode, Limits};
 use crate::cpu::{Profile, Step};
-use crate::model::{STRIDE, SelfieNet, SelfieNetConfig};
+use crate::model::{STRIDE, SelfieNet, SelfieNetConfig, TRAINED_SIZE};
 use crate::network::{Network, Passes};
 use crate::photo;
-use crate::preprocess::{self, Letterbox};
+use crate::preprocess::{self, Letterbox, SIZES};
 use crate::refine::Plan;
 use crate::weights;
 
@@ -29,30 +30,32 @@ extern "C" {
     fn now() -> f64;
 }
 
-/// The device and the networks loaded on it.
-struct Engine {
-    device: Device,
-    networks: HashMap<AttentionMode, Network>,
-}
-
-thread_local! {
-    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
-}
-
 /// Panics reach the console with their message rather than as "unreachable".
 #[wasm_bindgen(start)]
 pub fn install_panic_hook() {
     console_error_panic_hook::set_once();
 }
 
-/// A plain JS object from `(key, value)` pairs.
-fn object(entries: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in entries {
-        Reflect::set(&object, &JsValue::from_str(key), value)
-            .expect("setting a key on a new object");
-    }
-    object.into()
+/// Files above this many bytes are refused before they are read.
+const MAX_FILE_BYTES: u64 = 50 << 20;
+
+/// The CPU fallback runs in 32-bit WebAssembly (4 GiB of memory at most, shared with the model,
+/// the photo and the mask): an attention block may hold this much at once. (dot at 2048 on a
+/// square photo, the largest case the page offers, peaks at just over 2 GiB and runs.)
+const CPU_LIMITS: Limits = Limits {
+    buffer_bytes: None,
+    block_bytes: 3 << 30,
+    block_source: "the CPU fallback (32-bit WebAssembly) leaves for it",
+};
+
+/// A value as a plain JS object (maps as objects, byte arrays as `Uint8Array`).
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    value
+        .serialize(&serializer)
+        .map_err(|err| JsError::new(&err.to_string()))
 }
 
 fn parse_mode(mode: &str) -> Result<AttentionMode, JsError> {
@@ -60,104 +63,59 @@ fn parse_mode(mode: &str) -> Result<AttentionMode, JsError> {
         .map_err(|err: crate::attention::UnknownMode| JsError::new(&err.to_string()))
 }
 
-/// Start the engine: on WebGPU when `prefer_gpu` and an adapter is there, else on the CPU.
-/// Calling it again starts afresh (the weights must be loaded again).
-///
-/// Returns `{ backend: 'webgpu' | 'cpu', adapter, fallbackReason, maxBufferBytes }`;
-/// `maxBufferBytes` is the most one GPU buffer may hold, `null` on the CPU.
-#[wasm_bindgen]
-pub async fn start(prefer_gpu: bool) -> Result<JsValue, JsError> {
-    let gpu = if prefer_gpu {
-        Some(Device::wgpu_options().init_with_setup_async().await)
-    } else {
-        None
-    };
-    let (device, info) = match gpu {
-        Some(Ok((device, setup))) => {
-            let adapter = setup.adapter.get_info();
-            let limits = setup.device.limits();
-            let max_buffer = limits
-                .max_buffer_size
-                .min(limits.max_storage_buffer_binding_size);
-            let name = [adapter.name, adapter.driver, adapter.driver_info]
-                .into_iter()
-                .filter(|part| !part.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let info = object(&[
-                ("backend", "webgpu".into()),
-                (
-                    "adapter",
-                    if name.is_empty() {
-                        "unnamed adapter".into()
-                    } else {
-                        name.into()
-                    },
-                ),
-                ("fallbackReason", JsValue::NULL),
-                ("maxBufferBytes", (max_buffer as f64).into()),
-            ]);
-            (device, info)
-        }
-        other => {
-            let reason = match other {
-                Some(Err(WgpuInitError::AdapterUnavailable { message, .. })) => {
-                    format!("WebGPU is not available: this browser offers no adapter ({message})")
-                }
-                Some(Err(err)) => format!("WebGPU could not start: {err}"),
-                _ => "the CPU backend was asked for".to_string(),
-            };
-            let info = object(&[
-                ("backend", "cpu".into()),
-                (
-                    "adapter",
-                    "linseg CPU kernels (WebAssembly SIMD, one thread)".into(),
-                ),
-                ("fallbackReason", reason.into()),
-                ("maxBufferBytes", JsValue::NULL),
-            ]);
-            (Device::flex(), info)
-        }
-    };
-    ENGINE.with(|engine| {
-        *engine.borrow_mut() = Some(Engine {
-            device,
-            networks: HashMap::new(),
+/// `size` when it is one of the processing sizes offered.
+fn check_size(size: f64) -> Result<u32, JsError> {
+    SIZES
+        .into_iter()
+        .find(|&offered| offered as f64 == size)
+        .ok_or_else(|| {
+            JsError::new(&format!(
+                "{size} is not a processing size linseg offers ({})",
+                SIZES.map(|s| s.to_string()).join(", ")
+            ))
         })
-    });
-    Ok(info)
 }
 
-/// Load a mode's weights (the bytes of `models/selfie-<mode>.bpk`) onto the engine's device.
-#[wasm_bindgen(js_name = loadWeights)]
-pub fn load_weights(mode: &str, bytes: Vec<u8>) -> Result<(), JsError> {
-    let mode = parse_mode(mode)?;
-    ENGINE.with(|engine| {
-        let mut engine = engine.borrow_mut();
-        let engine = engine
-            .as_mut()
-            .ok_or_else(|| JsError::new("start() has not been called"))?;
-        let net =
-            weights::from_bytes(bytes, mode, &engine.device).map_err(|err| JsError::new(&err))?;
-        engine
-            .networks
-            .insert(mode, Network::new(net, &engine.device));
-        Ok(())
+/// What the model offers and the page's limits: the one source the page builds its controls
+/// and checks from.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Catalog {
+    /// The attention modes, in the order the page lists them.
+    modes: [AttentionMode; 5],
+    /// The processing sizes offered (the longer side the network sees).
+    sizes: [u32; 4],
+    /// The size the network was trained at: above it a photo runs twice (`refine.rs`).
+    trained_size: u32,
+    /// Files above this many bytes are refused before they are read.
+    max_file_bytes: u64,
+    /// Decoded images above this many pixels are refused (the CLI's default too).
+    max_pixels: u64,
+    /// The most an attention block may hold at once on the CPU fallback.
+    cpu_block_bytes: u64,
+}
+
+/// `{ modes, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes }`: see [`Catalog`].
+#[wasm_bindgen]
+pub fn catalog() -> Result<JsValue, JsError> {
+    to_js(&Catalog {
+        modes: AttentionMode::ALL,
+        sizes: SIZES,
+        trained_size: TRAINED_SIZE as u32,
+        max_file_bytes: MAX_FILE_BYTES,
+        max_pixels: photo::DEFAULT_MAX_PIXELS,
+        cpu_block_bytes: CPU_LIMITS.block_bytes,
     })
 }
 
-/// Whether a mode's weights are loaded.
-#[wasm_bindgen(js_name = hasWeights)]
-pub fn has_weights(mode: &str) -> bool {
-    let Ok(mode) = mode.parse::<AttentionMode>() else {
-        return false;
-    };
-    ENGINE.with(|engine| {
-        engine
-            .borrow()
-            .as_ref()
-            .is_some_and(|e| e.networks.contains_key(&mode))
-    })
+/// A decoded photo.
+#[derive(Serialize)]
+struct Decoded {
+    width: u32,
+    height: u32,
+    /// `width × height` RGBA pixels, upright.
+    #[serde(with = "serde_bytes")]
+    rgba: Vec<u8>,
 }
 
 /// Decode a JPEG or PNG: `{ width, height, rgba }`, upright. Throws a message a person can act
@@ -166,108 +124,248 @@ pub fn has_weights(mode: &str) -> bool {
 pub fn decode_image(bytes: &[u8], max_pixels: f64) -> Result<JsValue, JsError> {
     let image =
         photo::decode(bytes, max_pixels as u64).map_err(|err| JsError::new(&err.to_string()))?;
-    Ok(object(&[
-        ("width", image.width().into()),
-        ("height", image.height().into()),
-        ("rgba", Uint8Array::from(image.as_raw().as_slice()).into()),
-    ]))
+    to_js(&Decoded {
+        width: image.width(),
+        height: image.height(),
+        rgba: image.into_raw(),
+    })
 }
 
-/// What the attention block costs for a `width × height` photo processed at `size`:
-/// `{ flops, peakBytes, largestBufferBytes, featureHeight, featureWidth }`.
-#[wasm_bindgen(js_name = blockCost)]
-pub fn block_cost(mode: &str, width: u32, height: u32, size: u32) -> Result<JsValue, JsError> {
-    let mode = parse_mode(mode)?;
-    let [input_w, input_h] = Letterbox::new(width, height, size).input;
-    let (feature_h, feature_w) = (input_h as usize / STRIDE, input_w as usize / STRIDE);
-    let cost = SelfieNetConfig::new(mode)
-        .context()
-        .cost(1, feature_h, feature_w);
-    Ok(object(&[
-        ("flops", (cost.flops as f64).into()),
-        ("peakBytes", (cost.peak_bytes as f64).into()),
-        (
-            "largestBufferBytes",
-            (cost.largest_buffer_bytes as f64).into(),
-        ),
-        ("featureHeight", (feature_h as f64).into()),
-        ("featureWidth", (feature_w as f64).into()),
-    ]))
+/// Which backend an engine runs on.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct BackendInfo {
+    /// `"webgpu"` or `"cpu"`.
+    backend: &'static str,
+    /// The adapter's name, or what runs on the CPU.
+    adapter: String,
+    /// Why the engine is on the CPU, when it is.
+    fallback_reason: Option<String>,
+    /// The most one GPU buffer may hold; none on the CPU.
+    max_buffer_bytes: Option<u64>,
 }
 
-/// Segment an RGBA photo with a mode's network at processing size `size`: one pass up to the
-/// trained size, a global and a detail pass above it (see [`crate::refine`]).
-///
-/// Returns `{ mask, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs, profile }`,
-/// `mask` being `width × height` bytes, 0–255. Inference lasts until the device has finished
-/// every pass (one value of each read back); readback is the copy of the whole outputs (none on
-/// the CPU). `profile` is `[{ step, layers, ms }]`, the inference time per kind of layer on the
-/// CPU kernels, or `null` on WebGPU.
+/// What the attention block costs for one photo at one size, and whether it may run.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CostReport {
+    /// Floating-point operations of the block.
+    flops: u64,
+    /// Bytes its intermediates hold at once, at its peak.
+    peak_bytes: u64,
+    /// Bytes of its largest intermediate.
+    largest_buffer_bytes: u64,
+    /// The feature map the block sees, `[H, W]` at stride 16.
+    feature_height: usize,
+    /// See `feature_height`.
+    feature_width: usize,
+    /// Why it may not run on this engine ("dot at 2048 would need …"), if it may not.
+    refusal: Option<String>,
+    /// The amount the refusal names (one buffer's or the whole block's bytes).
+    refused_bytes: Option<u64>,
+}
+
+/// The inference time of one kind of layer on the CPU kernels.
+#[derive(Serialize)]
+struct ProfileEntry {
+    step: &'static str,
+    layers: u32,
+    ms: f64,
+}
+
+/// One segmented photo and the time of each step, in milliseconds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Segmented {
+    /// `width × height` bytes, 0–255.
+    #[serde(with = "serde_bytes")]
+    mask: Vec<u8>,
+    preprocess_ms: f64,
+    /// Until the device has finished every pass (one value of each read back).
+    inference_ms: f64,
+    /// The copy of the whole outputs (none on the CPU).
+    readback_ms: f64,
+    postprocess_ms: f64,
+    total_ms: f64,
+    /// Inference per kind of layer on the CPU kernels; none on WebGPU.
+    profile: Option<Vec<ProfileEntry>>,
+}
+
+/// The model in the browser: a device and the networks loaded on it.
 #[wasm_bindgen]
-pub async fn segment(
-    rgba: Vec<u8>,
-    width: u32,
-    height: u32,
-    mode: String,
-    size: u32,
-) -> Result<JsValue, JsError> {
-    let started = now();
-    let mode = parse_mode(&mode)?;
-    let photo = RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
-        JsError::new(&format!(
-            "{width}×{height} RGBA needs {} bytes",
-            width * height * 4
-        ))
-    })?;
-    let plan = Plan::new(width, height, size);
-    let run = ENGINE.with(|engine| {
-        let engine = engine.borrow();
-        let engine = engine
-            .as_ref()
-            .ok_or_else(|| JsError::new("start() has not been called"))?;
-        let net = engine
+pub struct Engine {
+    device: Device,
+    info: BackendInfo,
+    limits: Limits,
+    networks: HashMap<AttentionMode, Network>,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Start an engine on WebGPU when `prefer_gpu` and an adapter is there, else on the CPU.
+    pub async fn start(prefer_gpu: bool) -> Engine {
+        let gpu = if prefer_gpu {
+            Some(Device::wgpu_options().init_with_setup_async().await)
+        } else {
+            None
+        };
+        match gpu {
+            Some(Ok((device, setup))) => {
+                let adapter = setup.adapter.get_info();
+                let limits = setup.device.limits();
+                let max_buffer = limits
+                    .max_buffer_size
+                    .min(limits.max_storage_buffer_binding_size);
+                let name = [adapter.name, adapter.driver, adapter.driver_info]
+                    .into_iter()
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Engine {
+                    device,
+                    info: BackendInfo {
+                        backend: "webgpu",
+                        adapter: if name.is_empty() {
+                            "unnamed adapter".into()
+                        } else {
+                            name
+                        },
+                        fallback_reason: None,
+                        max_buffer_bytes: Some(max_buffer),
+                    },
+                    // A GPU out of memory loses the device, and the browser does not say how
+                    // much memory there is: a block may hold one buffer's worth at once.
+                    limits: Limits {
+                        buffer_bytes: Some(max_buffer),
+                        block_bytes: max_buffer,
+                        block_source: "a block may hold at once on this GPU (one buffer's worth)",
+                    },
+                    networks: HashMap::new(),
+                }
+            }
+            other => {
+                let reason = match other {
+                    Some(Err(WgpuInitError::AdapterUnavailable { message, .. })) => format!(
+                        "WebGPU is not available: this browser offers no adapter ({message})"
+                    ),
+                    Some(Err(err)) => format!("WebGPU could not start: {err}"),
+                    _ => "the CPU backend was asked for".to_string(),
+                };
+                Engine {
+                    device: Device::flex(),
+                    info: BackendInfo {
+                        backend: "cpu",
+                        adapter: "linseg CPU kernels (WebAssembly SIMD, one thread)".into(),
+                        fallback_reason: Some(reason),
+                        max_buffer_bytes: None,
+                    },
+                    limits: CPU_LIMITS,
+                    networks: HashMap::new(),
+                }
+            }
+        }
+    }
+
+    /// `{ backend: 'webgpu' | 'cpu', adapter, fallbackReason, maxBufferBytes }`;
+    /// `maxBufferBytes` is the most one GPU buffer may hold, `null` on the CPU.
+    pub fn backend(&self) -> Result<JsValue, JsError> {
+        to_js(&self.info)
+    }
+
+    /// Load a mode's weights (the bytes of `models/selfie-<mode>.bpk`) onto the device.
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub fn load_weights(&mut self, mode: &str, bytes: Vec<u8>) -> Result<(), JsError> {
+        let mode = parse_mode(mode)?;
+        let net =
+            weights::from_bytes(bytes, mode, &self.device).map_err(|err| JsError::new(&err))?;
+        self.networks.insert(mode, Network::new(net, &self.device));
+        Ok(())
+    }
+
+    /// Whether a mode's weights are loaded.
+    #[wasm_bindgen(js_name = hasWeights)]
+    pub fn has_weights(&self, mode: &str) -> bool {
+        mode.parse()
+            .is_ok_and(|mode| self.networks.contains_key(&mode))
+    }
+
+    /// What the attention block costs for a `width × height` photo processed at `size`, and
+    /// whether this engine may run it: `{ flops, peakBytes, largestBufferBytes, featureHeight,
+    /// featureWidth, refusal, refusedBytes }` (see [`crate::attention::BlockCost::check`]).
+    pub fn cost(&self, mode: &str, width: u32, height: u32, size: f64) -> Result<JsValue, JsError> {
+        let parsed = parse_mode(mode)?;
+        let size = check_size(size)?;
+        let [input_w, input_h] = Letterbox::new(width, height, size).input;
+        let (feature_h, feature_w) = (input_h as usize / STRIDE, input_w as usize / STRIDE);
+        let cost = SelfieNetConfig::new(parsed)
+            .context()
+            .cost(1, feature_h, feature_w);
+        let refusal = cost.check(&self.limits).err();
+        to_js(&CostReport {
+            flops: cost.flops,
+            peak_bytes: cost.peak_bytes,
+            largest_buffer_bytes: cost.largest_buffer_bytes,
+            feature_height: feature_h,
+            feature_width: feature_w,
+            refusal: refusal.map(|refusal| format!("{mode} at {size} {refusal}")),
+            refused_bytes: refusal.map(|refusal| refusal.needed_bytes()),
+        })
+    }
+
+    /// Segment an RGBA photo with a mode's network at processing size `size`: one pass up to
+    /// the trained size, a global and a detail pass above it (see [`crate::refine`]).
+    ///
+    /// Returns `{ mask, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs, profile }`
+    /// (see [`Segmented`]). Inference lasts until the device has finished every pass.
+    pub async fn segment(
+        &self,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        mode: String,
+        size: f64,
+    ) -> Result<JsValue, JsError> {
+        let started = now();
+        let mode = parse_mode(&mode)?;
+        let size = check_size(size)?;
+        let photo = RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
+            JsError::new(&format!(
+                "{width}×{height} RGBA needs {} bytes",
+                width as u64 * height as u64 * 4
+            ))
+        })?;
+        let plan = Plan::new(width, height, size);
+        let net = self
             .networks
             .get(&mode)
             .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))?;
-        Ok::<_, JsError>(match net {
-            Network::Cpu(_) => Run::Done(net.run_passes(&photo, &plan)),
-            Network::Burn { net, device } => Run::OnGpu(net.clone(), device.clone()),
-        })
-    })?;
-    let (passes, times) = match run {
-        Run::Done(passes) => {
-            // The CPU kernels' output is already in memory: there is nothing to read back.
-            let read = now();
-            let prepared = started + passes.preprocess.as_secs_f64() * 1e3;
-            (
-                passes,
-                PassTimes {
+        let (passes, times) = match net {
+            Network::Cpu(_) => {
+                let passes = net.run_passes(&photo, &plan);
+                // The CPU kernels' output is already in memory: there is nothing to read back.
+                let read = now();
+                let prepared = started + passes.preprocess.as_secs_f64() * 1e3;
+                let times = PassTimes {
                     prepared,
                     inferred: read,
                     read,
-                },
-            )
-        }
-        Run::OnGpu(net, device) => gpu_passes(&net, &device, &photo, &plan).await?,
-    };
-    let mask = plan.mask(&passes.detail, passes.global.as_deref());
-    let finished = now();
-    Ok(object(&[
-        ("mask", Uint8Array::from(mask.as_raw().as_slice()).into()),
-        ("preprocessMs", (times.prepared - started).into()),
-        ("inferenceMs", (times.inferred - times.prepared).into()),
-        ("readbackMs", (times.read - times.inferred).into()),
-        ("postprocessMs", (finished - times.read).into()),
-        ("totalMs", (finished - started).into()),
-        ("profile", profile_entries(passes.profile.as_ref())),
-    ]))
-}
-
-/// Where a run of [`segment`] stands once the engine has been looked at: done on the CPU, or a
-/// GPU network to run outside the engine's borrow (its reads are awaited).
-enum Run {
-    Done(Passes),
-    OnGpu(SelfieNet, Device),
+                };
+                (passes, times)
+            }
+            Network::Burn { net, device } => gpu_passes(net, device, &photo, &plan).await?,
+        };
+        let mask = plan.mask(&passes.detail, passes.global.as_deref());
+        let finished = now();
+        to_js(&Segmented {
+            mask: mask.into_raw(),
+            preprocess_ms: times.prepared - started,
+            inference_ms: times.inferred - times.prepared,
+            readback_ms: times.read - times.inferred,
+            postprocess_ms: finished - times.read,
+            total_ms: finished - started,
+            profile: passes.profile.as_ref().map(profile_entries),
+        })
+    }
 }
 
 /// The instants (`performance.now()`) between the steps of [`segment`].
@@ -332,21 +430,15 @@ async fn gpu_passes(
     Ok((passes, times))
 }
 
-/// A profile as `[{ step, layers, ms }]`, the kinds of layer that ran; `null` without one.
-fn profile_entries(profile: Option<&Profile>) -> JsValue {
-    let Some(profile) = profile else {
-        return JsValue::NULL;
-    };
+/// A profile's entries, the kinds of layer that ran.
+fn profile_entries(profile: &Profile) -> Vec<ProfileEntry> {
     Step::ALL
         .into_iter()
         .filter(|&step| profile.layers(step) > 0)
-        .map(|step| {
-            object(&[
-                ("step", step.name().into()),
-                ("layers", profile.layers(step).into()),
-                ("ms", (profile.total(step).as_secs_f64() * 1e3).into()),
-            ])
+        .map(|step| ProfileEntry {
+            step: step.name(),
+            layers: profile.layers(step),
+            ms: profile.total(step).as_secs_f64() * 1e3,
         })
-        .collect::<js_sys::Array>()
-        .into()
+        .collect()
 }

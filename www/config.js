@@ -18,18 +18,6 @@ export const DEFAULT_SIZE = 256;
 /** Files above this are refused before they are read or decoded. */
 export const MAX_FILE_BYTES = 50 * 1024 * 1024;
 
-/** Decoded images above this many pixels are refused by the decoder (decodeImage's maxPixels),
- *  the same limit as the CLI's default --max-megapixels. */
-export const MAX_PIXELS = 50_000_000;
-
-/**
- * The CPU fallback runs in 32-bit WebAssembly (4 GiB of memory at most, shared with the model,
- * the photo and the mask), so a mode/size whose attention block needs more than this is refused
- * on the CPU the way an over-sized buffer is refused on a GPU. (dot at 2048 on a square photo,
- * the largest case the page offers, peaks at just over 2 GiB and runs.)
- */
-export const CPU_BLOCK_LIMIT_BYTES = 3 * 1024 ** 3;
-
 /** The blank image the worker warms up with (compiles the shaders before the first photo). */
 export const WARMUP = { width: 64, height: 64, grey: 128, mode: 'none', size: 256 };
 

@@ -9,8 +9,6 @@
 //   'crash'    { message, restarting }         the worker died; it is restarted on the CPU
 // A crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
 
-import { MAX_PIXELS } from './config.js';
-
 export class EngineError extends Error {
   constructor(kind, message) {
     super(message);
@@ -36,6 +34,12 @@ export class Engine extends EventTarget {
     this.forcedReason = forcedReason;
     /** The last backend info the worker reported, or null before start. */
     this.info = null;
+    /**
+     * What the model offers, from the wasm module (src/web.rs `catalog`): resolves with
+     * { modes, sizes, trainedSize, maxFileBytes, maxPixels } once the module has loaded.
+     * @type {Promise<{ modes: string[], sizes: number[], trainedSize: number, maxFileBytes: number, maxPixels: number }> | null}
+     */
+    this.catalog = null;
     this.worker = null;
     this.nextId = 1;
     this.pending = new Map();
@@ -63,7 +67,8 @@ export class Engine extends EventTarget {
   async decode(imageId, bytes) {
     await this.ready;
     // A copy travels, so the caller keeps its bytes (to decode again after a crash).
-    const value = await this.#call('decode', { imageId, bytes, maxPixels: MAX_PIXELS });
+    const { maxPixels } = await this.catalog;
+    const value = await this.#call('decode', { imageId, bytes, maxPixels });
     this.decoded.add(imageId);
     return value;
   }
@@ -105,11 +110,16 @@ export class Engine extends EventTarget {
     worker.addEventListener('messageerror', () => {
       this.#onCrash(worker, 'a message from the worker could not be read');
     });
-    return this.#call('start', {
-      preferGpu: this.preferGpu,
-      acceptSoftwareGpu: this.acceptSoftwareGpu,
-      forcedReason: this.forcedReason,
-    });
+    this.catalog = this.#call('catalog', {});
+    // A crash of the first load leaves `catalog` rejected; `ready` reports it.
+    this.catalog.catch(() => {});
+    return this.catalog.then(() =>
+      this.#call('start', {
+        preferGpu: this.preferGpu,
+        acceptSoftwareGpu: this.acceptSoftwareGpu,
+        forcedReason: this.forcedReason,
+      }),
+    );
   }
 
   #call(op, args) {

@@ -9,16 +9,17 @@
 // it restarts on the CPU with start(false), reloads the weights, tells the page and retries the
 // request there.
 //
-// Messages in:  { id, op, args }   op: start | decode | forget | cost | segment
+// Messages in:  { id, op, args }   op: catalog | start | decode | forget | cost | segment
 // Messages out: { id, ok: true, value } | { id, ok: false, error: { message, kind } }
 //               { event: 'progress' | 'backend' | 'fallback', ... }   (see engine.js)
 
-import { CPU_BLOCK_LIMIT_BYTES, WARMUP } from './config.js';
-import { formatBytes } from './format.js';
+import { WARMUP } from './config.js';
 
 /** The wasm-bindgen module namespace, once loaded. */
 let linseg = null;
-/** { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes } of the running backend. */
+/** The running linseg.Engine (src/web.rs): the device and the networks loaded on it. */
+let engine = null;
+/** { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes } of the running engine. */
 let backend = null;
 /** mode -> Uint8Array: weight files fetched so far (kept to reload after a restart). */
 const weightBytes = new Map();
@@ -105,57 +106,6 @@ function progress(stage, message, fraction) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading what the wasm returns: plain objects, Maps or wasm-bindgen classes with getters.
-
-function field(object, key) {
-  if (object == null) return undefined;
-  if (object instanceof Map) return object.get(key);
-  return object[key];
-}
-
-/** A number from a number or a BigInt (u64 fields may arrive as either). */
-function num(value) {
-  return value == null ? null : Number(value);
-}
-
-function backendInfo(raw, forcedReason) {
-  const kind = field(raw, 'backend') === 'webgpu' ? 'webgpu' : 'cpu';
-  const reason = field(raw, 'fallbackReason') ?? null;
-  return {
-    backend: kind,
-    adapter: field(raw, 'adapter') ?? '',
-    fallbackReason: kind === 'cpu' ? (forcedReason ?? reason ?? null) : null,
-    maxBufferBytes: kind === 'webgpu' ? num(field(raw, 'maxBufferBytes')) : null,
-  };
-}
-
-function costInfo(raw) {
-  return {
-    flops: num(field(raw, 'flops')),
-    peakBytes: num(field(raw, 'peakBytes')),
-    largestBufferBytes: num(field(raw, 'largestBufferBytes')),
-    featureHeight: num(field(raw, 'featureHeight')),
-    featureWidth: num(field(raw, 'featureWidth')),
-  };
-}
-
-/** The CPU kernels' inference per kind of layer: [{ step, layers, ms }], or null on WebGPU. */
-function profileOf(raw) {
-  if (raw == null) return null;
-  return Array.from(raw, (entry) => ({
-    step: String(field(entry, 'step')),
-    layers: num(field(entry, 'layers')),
-    ms: num(field(entry, 'ms')),
-  }));
-}
-
-/** A Uint8Array that owns its whole buffer, so it can be transferred to the page. */
-function owned(bytes) {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return whole && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
-}
-
-// ---------------------------------------------------------------------------------------------
 // Module, backend, weights.
 
 async function loadModule() {
@@ -177,13 +127,17 @@ function requireModule() {
   if (!linseg) throw new WorkerError('module', 'the WebAssembly module is not loaded');
 }
 
+function requireEngine() {
+  if (!engine) throw new WorkerError('module', 'the engine has not started');
+}
+
 function weightsUrl(mode) {
   return new URL(`../models/selfie-${mode}.bpk`, import.meta.url);
 }
 
-/** Loads `mode`'s weights into the wasm unless they are there; fetches each file once. */
+/** Loads `mode`'s weights into the engine unless they are there; fetches each file once. */
 async function ensureWeights(mode) {
-  if (linseg.hasWeights(mode)) return;
+  if (engine.hasWeights(mode)) return;
   let bytes = weightBytes.get(mode);
   if (!bytes) {
     const url = weightsUrl(mode);
@@ -203,7 +157,7 @@ async function ensureWeights(mode) {
     weightBytes.set(mode, bytes);
   }
   try {
-    linseg.loadWeights(mode, bytes);
+    engine.loadWeights(mode, bytes);
   } catch (err) {
     throw new WorkerError('weights', `the weights for "${mode}" could not be loaded: ${messageOf(err)}`);
   }
@@ -212,7 +166,7 @@ async function ensureWeights(mode) {
 /** Reloads every weight file fetched so far (after the backend restarted). */
 function reloadWeights() {
   for (const [mode, bytes] of weightBytes) {
-    if (!linseg.hasWeights(mode)) linseg.loadWeights(mode, bytes);
+    if (!engine.hasWeights(mode)) engine.loadWeights(mode, bytes);
   }
 }
 
@@ -262,49 +216,32 @@ async function softwareAdapter() {
   }
 }
 
+/**
+ * Replaces the engine with a new one (on WebGPU when `preferGpu`), freeing the old one's
+ * memory; `forcedReason` says why it is on the CPU when the wasm's own reason is not the point.
+ */
+async function startEngine(preferGpu, forcedReason = null) {
+  engine?.free();
+  engine = null;
+  engine = await linseg.Engine.start(Boolean(preferGpu));
+  const info = engine.backend();
+  backend = { ...info, fallbackReason: info.backend === 'cpu' ? (forcedReason ?? info.fallbackReason) : null };
+  compiled.clear();
+}
+
 /** WebGPU failed: restart on the CPU, reload the weights, tell the page. */
 async function fallBackToCpu(err) {
   const cause = messageOf(err);
   const reason = `WebGPU failed (${cause}); restarted on the CPU`;
   emit('fallback', { reason });
-  backend = backendInfo(await linseg.start(false), reason);
-  compiled.clear();
+  await startEngine(false, reason);
   reloadWeights();
   emit('backend', { info: backend });
 }
 
 // ---------------------------------------------------------------------------------------------
-// Refusing what cannot fit.
-
-/** A sentence saying why `mode` at `size` cannot run here, or null when it can. */
-function refusal(mode, size, cost) {
-  if (backend?.backend === 'webgpu' && backend.maxBufferBytes != null) {
-    if (cost.largestBufferBytes > backend.maxBufferBytes) {
-      return (
-        `${mode} at ${size} would need a ${formatBytes(cost.largestBufferBytes)} attention map; ` +
-        `this GPU allows ${formatBytes(backend.maxBufferBytes)} per buffer`
-      );
-    }
-    // Each map fitting is not enough: the block holds several at once (dot's scores and their
-    // softmax), and a GPU out of memory loses the device. Past one buffer's worth in all, refuse.
-    if (cost.peakBytes > backend.maxBufferBytes) {
-      return (
-        `${mode} at ${size} would need ${formatBytes(cost.peakBytes)} for its attention block at once; ` +
-        `this GPU allows ${formatBytes(backend.maxBufferBytes)} per buffer`
-      );
-    }
-  } else if (cost.peakBytes > CPU_BLOCK_LIMIT_BYTES) {
-    return (
-      `${mode} at ${size} would need ${formatBytes(cost.peakBytes)} for its attention block; ` +
-      `the CPU fallback (32-bit WebAssembly) allows ${formatBytes(CPU_BLOCK_LIMIT_BYTES)}`
-    );
-  }
-  return null;
-}
-
-function blockCost(mode, width, height, size) {
-  return costInfo(linseg.blockCost(mode, width, height, size));
-}
+// What a run costs: the engine's cost report ({ flops, peakBytes, largestBufferBytes,
+// featureHeight, featureWidth, refusal, refusedBytes }); `refusal` says why it may not run here.
 
 /** What a run compiles shaders for: the mode and the shapes (the feature map stands for them). */
 function shapeKey(mode, cost) {
@@ -315,6 +252,13 @@ function shapeKey(mode, cost) {
 // Operations.
 
 const OPS = {
+  /** -> { modes, sizes, trainedSize, maxFileBytes, maxPixels }: what the model offers (src/web.rs) */
+  async catalog() {
+    progress('module', 'Loading the WebAssembly module…', 0.1);
+    await loadModule();
+    return [linseg.catalog()];
+  },
+
   /** args: { preferGpu, acceptSoftwareGpu, forcedReason } -> { ...backend info, warmupMs, warmupError } */
   async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null }) {
     progress('module', 'Loading the WebAssembly module…', 0.1);
@@ -328,12 +272,12 @@ const OPS = {
 
     progress('backend', preferGpu ? 'Requesting a WebGPU adapter…' : 'Starting the CPU backend…', 0.3);
     try {
-      backend = await nameAdapter(backendInfo(await linseg.start(Boolean(preferGpu)), forcedReason));
+      await startEngine(preferGpu, forcedReason);
+      backend = await nameAdapter(backend);
     } catch (err) {
       if (!preferGpu) throw new WorkerError('backend', `the CPU backend could not start: ${messageOf(err)}`);
-      backend = backendInfo(await linseg.start(false), `WebGPU could not start: ${messageOf(err)}`);
+      await startEngine(false, `WebGPU could not start: ${messageOf(err)}`);
     }
-    compiled.clear();
     emit('backend', { info: backend });
 
     let warmupError = null;
@@ -351,14 +295,14 @@ const OPS = {
       for (let i = 3; i < blank.length; i += 4) blank[i] = 255;
       const started = performance.now();
       try {
-        await linseg.segment(blank, width, height, mode, size);
+        await engine.segment(blank, width, height, mode, size);
       } catch (err) {
         if (backend.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
         await fallBackToCpu(err);
-        await linseg.segment(blank, width, height, mode, size);
+        await engine.segment(blank, width, height, mode, size);
       }
       warmupMs = performance.now() - started;
-      compiled.add(shapeKey(mode, blockCost(mode, width, height, size)));
+      compiled.add(shapeKey(mode, engine.cost(mode, width, height, size)));
     } catch (err) {
       if (err instanceof WebAssembly.RuntimeError) throw err;
       warmupError = `warm-up failed: ${messageOf(err)}`;
@@ -372,19 +316,13 @@ const OPS = {
     requireModule();
     let decoded;
     try {
-      // `await` also accepts a decoder that returns a promise.
-      decoded = await linseg.decodeImage(bytes, maxPixels);
+      decoded = linseg.decodeImage(bytes, maxPixels);
     } catch (err) {
       if (err instanceof WebAssembly.RuntimeError) throw err;
       throw new WorkerError('input', messageOf(err));
     }
-    const width = num(field(decoded, 'width'));
-    const height = num(field(decoded, 'height'));
-    const rgba = field(decoded, 'rgba');
-    if (!(rgba instanceof Uint8Array) || rgba.length !== width * height * 4) {
-      throw new WorkerError('error', `decodeImage returned ${rgba?.length} bytes for ${width}×${height} RGBA`);
-    }
-    images.set(imageId, { rgba, width, height });
+    const { width, height, rgba } = decoded;
+    images.set(imageId, decoded);
     const copy = rgba.slice();
     return [{ width, height, rgba: copy }, [copy.buffer]];
   },
@@ -396,9 +334,9 @@ const OPS = {
 
   /** args: { mode, width, height, size } -> { cost, refusal } */
   async cost({ mode, width, height, size }) {
-    requireModule();
-    const cost = blockCost(mode, width, height, size);
-    return [{ cost, refusal: refusal(mode, size, cost) }];
+    requireEngine();
+    const cost = engine.cost(mode, width, height, size);
+    return [{ cost, refusal: cost.refusal }];
   },
 
   /**
@@ -408,15 +346,14 @@ const OPS = {
    *   profile: [{ step, layers, ms }] on the CPU kernels (inference per kind of layer), or null
    */
   async segment({ imageId, mode, size }) {
-    requireModule();
+    requireEngine();
     const image = images.get(imageId);
     if (!image) throw new WorkerError('unknown-image', `no decoded photo with id ${imageId}`);
     const { rgba, width, height } = image;
 
     const check = () => {
-      const cost = blockCost(mode, width, height, size);
-      const reason = refusal(mode, size, cost);
-      if (reason) throw new WorkerError('refused', reason);
+      const cost = engine.cost(mode, width, height, size);
+      if (cost.refusal) throw new WorkerError('refused', cost.refusal);
       return cost;
     };
 
@@ -424,9 +361,9 @@ const OPS = {
     await ensureWeights(mode);
     let first = !compiled.has(shapeKey(mode, cost));
     let fellBack = false;
-    let raw;
+    let result;
     try {
-      raw = await linseg.segment(rgba, width, height, mode, size);
+      result = await engine.segment(rgba, width, height, mode, size);
     } catch (err) {
       if (backend?.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
       await fallBackToCpu(err);
@@ -434,34 +371,14 @@ const OPS = {
       first = true;
       cost = check();
       await ensureWeights(mode);
-      raw = await linseg.segment(rgba, width, height, mode, size);
+      result = await engine.segment(rgba, width, height, mode, size);
     }
     compiled.add(shapeKey(mode, cost));
 
-    const mask = field(raw, 'mask');
-    if (!(mask instanceof Uint8Array) || mask.length !== width * height) {
-      throw new WorkerError('error', `segment returned a mask of ${mask?.length} bytes for ${width}×${height}`);
-    }
-    const out = owned(mask);
+    const { mask, ...times } = result;
     return [
-      {
-        mask: out,
-        width,
-        height,
-        mode,
-        size,
-        backend: backend.backend,
-        first,
-        fellBack,
-        cost,
-        preprocessMs: num(field(raw, 'preprocessMs')),
-        inferenceMs: num(field(raw, 'inferenceMs')),
-        readbackMs: num(field(raw, 'readbackMs')),
-        postprocessMs: num(field(raw, 'postprocessMs')),
-        totalMs: num(field(raw, 'totalMs')),
-        profile: profileOf(field(raw, 'profile')),
-      },
-      [out.buffer],
+      { mask, width, height, mode, size, backend: backend.backend, first, fellBack, cost, ...times },
+      [mask.buffer],
     ];
   },
 };
