@@ -1,0 +1,344 @@
+// Unit tests of www/run-queue.js, the page's run queue, with a scripted engine instead of the
+// worker: which photo runs next, re-runs after a settings change, removal while queued, failed
+// and refused runs, the retry after a crash, and analysis jobs behind the photos.
+// Run with `node --test tests/node/`.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { createPhoto } from '../../www/photo.js';
+import { RunQueue } from '../../www/run-queue.js';
+
+class EngineError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/**
+ * An engine whose answers the test scripts. Every decode and segment is logged as
+ * "decode <id>" / "segment <id> <mode> <size>". By photo id, `failDecode` holds the error its
+ * decodes throw and `failSegment` the errors its next segments throw, one per call (a function
+ * there is called at that moment and its error thrown).
+ */
+function fakeEngine() {
+  return {
+    log: [],
+    decoded: new Set(),
+    failed: null,
+    failDecode: new Map(),
+    failSegment: new Map(),
+    has(id) {
+      return this.decoded.has(id);
+    },
+    async decode(id) {
+      await Promise.resolve();
+      this.log.push(`decode ${id}`);
+      const err = this.failDecode.get(id);
+      if (err) throw err;
+      this.decoded.add(id);
+      return { width: 4, height: 3, rgba: new Uint8Array(48) };
+    },
+    async segment(id, mode, size) {
+      await Promise.resolve();
+      this.log.push(`segment ${id} ${mode} ${size}`);
+      const errors = this.failSegment.get(id);
+      if (errors?.length) {
+        const err = errors.shift();
+        throw typeof err === 'function' ? err() : err;
+      }
+      return { mode, size, mask: `mask ${id}`, totalMs: 1 };
+    },
+  };
+}
+
+/** A queue over a scripted engine and a photo list; `events` records what it reported. */
+function setup({ settings = { mode: 'linear', size: 256 } } = {}) {
+  const engine = fakeEngine();
+  const photos = [];
+  const events = [];
+  const page = { engine, photos, events, settings, selected: null };
+  page.queue = new RunQueue({
+    engine,
+    isPresent: (photo) => photos.includes(photo),
+    selected: () => page.selected,
+    settings: () => page.settings,
+    on: {
+      change: (photo) => events.push(`${photo.name} ${photo.state}`),
+      decoded: (photo) => events.push(`${photo.name} decoded`),
+      result: (photo) => events.push(`${photo.name} result ${photo.result.mode} ${photo.result.size}`),
+      refused: (photo) => events.push(`${photo.name} refused: ${photo.refusal}`),
+      failed: (photo, { quiet }) => events.push(`${photo.name} failed${quiet ? ' quietly' : ''}: ${photo.error}`),
+      jobFailed: (err) => events.push(`job failed: ${err.message}`),
+    },
+  });
+  page.add = (name) => {
+    const photo = createPhoto({ id: photos.length + 1, name, autoSelect: false });
+    photo.bytes = new Uint8Array([1]);
+    photos.push(photo);
+    return photo;
+  };
+  return page;
+}
+
+/** Waits until every queued promise has settled (the fake engine never waits on timers). */
+function settle() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+test('photos run one at a time, in the order they were queued', async () => {
+  const page = setup();
+  const [a, b, c] = ['a', 'b', 'c'].map(page.add);
+  for (const photo of [a, b, c]) page.queue.schedule(photo);
+  await settle();
+  assert.deepEqual(page.engine.log, [
+    'decode 1', 'segment 1 linear 256',
+    'decode 2', 'segment 2 linear 256',
+    'decode 3', 'segment 3 linear 256',
+  ]);
+  for (const photo of [a, b, c]) assert.equal(photo.state, 'done');
+  assert.deepEqual([a, b, c].map((p) => p.result.run), [1, 2, 3]);
+  assert.equal(a.status, 'Done · linear 256');
+});
+
+test('a photo waits as queued, and is decoding, then running, while its turn comes', async () => {
+  const page = setup();
+  const a = page.add('a');
+  page.queue.schedule(a);
+  await settle();
+  assert.deepEqual(page.events, ['a queued', 'a running', 'a decoded', 'a running', 'a done', 'a result linear 256']);
+});
+
+test('the selected photo jumps ahead of the photos queued before it', async () => {
+  const page = setup();
+  const [a, b, c] = ['a', 'b', 'c'].map(page.add);
+  for (const photo of [a, b, c]) page.queue.schedule(photo);
+  // a is taken at once; c is selected while a runs, so c runs before b.
+  page.selected = c;
+  await settle();
+  assert.deepEqual(page.engine.log.filter((line) => line.startsWith('segment')), [
+    'segment 1 linear 256', 'segment 3 linear 256', 'segment 2 linear 256',
+  ]);
+});
+
+test('queueing a waiting photo again does not run it twice', async () => {
+  const page = setup();
+  const [a, b] = ['a', 'b'].map(page.add);
+  page.queue.schedule(a);
+  page.queue.schedule(b);
+  page.queue.schedule(b);
+  await settle();
+  assert.deepEqual(page.engine.log.filter((line) => line.startsWith('segment')), ['segment 1 linear 256', 'segment 2 linear 256']);
+});
+
+test('a settings change re-runs a photo at the new settings, without decoding again', async () => {
+  const page = setup();
+  const a = page.add('a');
+  page.queue.schedule(a);
+  await settle();
+  page.settings = { mode: 'dot', size: 512 };
+  page.queue.schedule(a);
+  await settle();
+  assert.deepEqual(page.engine.log, ['decode 1', 'segment 1 linear 256', 'segment 1 dot 512']);
+  assert.equal(a.result.mode, 'dot');
+  assert.equal(a.result.run, 2);
+});
+
+test('a photo whose mask matches the settings is done without a run', async () => {
+  const page = setup();
+  const a = page.add('a');
+  page.queue.schedule(a);
+  await settle();
+  page.events.length = 0;
+  page.queue.schedule(a);
+  await settle();
+  assert.deepEqual(page.engine.log, ['decode 1', 'segment 1 linear 256']);
+  assert.deepEqual(page.events, ['a queued', 'a done', 'a result linear 256']);
+});
+
+test('a settings change while a photo runs queues it again; it stays running meanwhile', async () => {
+  const page = setup();
+  const a = page.add('a');
+  page.queue.schedule(a);
+  await Promise.resolve();
+  await Promise.resolve();
+  // The decode is under way: a is running.
+  assert.equal(a.state, 'running');
+  page.settings = { mode: 'none', size: 256 };
+  page.queue.schedule(a);
+  assert.equal(a.state, 'running');
+  await settle();
+  assert.deepEqual(page.engine.log.filter((line) => line.startsWith('segment')), ['segment 1 none 256']);
+  assert.equal(a.result.mode, 'none');
+});
+
+test('a photo removed while queued never runs', async () => {
+  const page = setup();
+  const [a, b, c] = ['a', 'b', 'c'].map(page.add);
+  for (const photo of [a, b, c]) page.queue.schedule(photo);
+  page.photos.splice(page.photos.indexOf(b), 1);
+  page.queue.remove(b);
+  await settle();
+  assert.deepEqual(page.engine.log, ['decode 1', 'segment 1 linear 256', 'decode 3', 'segment 3 linear 256']);
+  assert.equal(c.state, 'done');
+});
+
+test('a removed photo is not queued again, nor is a photo whose file is not read yet', async () => {
+  const page = setup();
+  const a = page.add('a');
+  const b = page.add('b');
+  b.bytes = null;
+  page.photos.splice(page.photos.indexOf(a), 1);
+  page.queue.schedule(a);
+  page.queue.schedule(b);
+  await settle();
+  assert.deepEqual(page.engine.log, []);
+  assert.deepEqual(page.events, []);
+});
+
+test('a failed run marks the photo and the queue goes on', async () => {
+  const page = setup();
+  const [a, b] = ['a', 'b'].map(page.add);
+  page.engine.failSegment.set(1, [new EngineError('error', 'out of memory')]);
+  page.queue.schedule(a);
+  page.queue.schedule(b);
+  await settle();
+  assert.equal(a.state, 'error');
+  assert.equal(a.status, 'out of memory');
+  assert.equal(a.permanent, false);
+  assert.ok(page.events.includes('a failed: out of memory'));
+  assert.equal(b.state, 'done');
+  // Not permanent: a later change runs it again.
+  page.settings = { mode: 'dot', size: 256 };
+  page.queue.schedule(a);
+  await settle();
+  assert.equal(a.state, 'done');
+  assert.equal(a.error, null);
+});
+
+test('a refused run says why and the queue goes on', async () => {
+  const page = setup();
+  const [a, b] = ['a', 'b'].map(page.add);
+  page.engine.failSegment.set(1, [new EngineError('refused', 'needs 5 GiB')]);
+  page.queue.schedule(a);
+  page.queue.schedule(b);
+  await settle();
+  assert.equal(a.state, 'refused');
+  assert.equal(a.refusal, 'needs 5 GiB');
+  assert.equal(a.status, 'Skipped: needs 5 GiB');
+  assert.ok(page.events.includes('a refused: needs 5 GiB'));
+  assert.equal(b.state, 'done');
+});
+
+test('a file that does not decode fails for good and is not queued again', async () => {
+  const page = setup();
+  const a = page.add('a');
+  page.engine.failDecode.set(1, new EngineError('input', 'not an image'));
+  page.queue.schedule(a);
+  await settle();
+  assert.equal(a.state, 'error');
+  assert.equal(a.permanent, true);
+  assert.ok(page.events.includes('a failed: not an image'));
+  page.queue.schedule(a);
+  await settle();
+  assert.deepEqual(page.engine.log, ['decode 1']);
+});
+
+test('a decode while the model is not running fails quietly and for good', async () => {
+  const page = setup();
+  const a = page.add('a');
+  page.engine.failed = new Error('no model');
+  page.engine.failDecode.set(1, new EngineError('crashed', 'the model stopped'));
+  page.queue.schedule(a);
+  await settle();
+  assert.equal(a.permanent, true);
+  assert.ok(page.events.includes('a failed quietly: the model is not running'));
+});
+
+test('a run lost to a crash is retried once, decoding again, then fails', async () => {
+  const page = setup();
+  const a = page.add('a');
+  const crash = () => {
+    // A crashed worker loses its decoded photos.
+    page.engine.decoded.clear();
+    return new EngineError('crashed', 'the model stopped');
+  };
+  page.engine.failSegment.set(1, [crash, crash, crash]);
+  page.queue.schedule(a);
+  await settle();
+  assert.deepEqual(page.engine.log, ['decode 1', 'segment 1 linear 256', 'decode 1', 'segment 1 linear 256']);
+  assert.equal(a.state, 'error');
+  assert.ok(page.events.includes('a failed: the model stopped'));
+});
+
+test('a retry that succeeds clears the retry, so a later crash is retried again', async () => {
+  const page = setup();
+  const a = page.add('a');
+  page.engine.failSegment.set(1, [new EngineError('unknown-image', 'no such image')]);
+  page.queue.schedule(a);
+  await settle();
+  assert.equal(a.state, 'done');
+  assert.equal(a.retried, false);
+  page.engine.failSegment.set(1, [new EngineError('crashed', 'the model stopped')]);
+  page.settings = { mode: 'dot', size: 256 };
+  page.queue.schedule(a);
+  await settle();
+  assert.equal(a.state, 'done');
+  assert.equal(a.result.mode, 'dot');
+});
+
+test('analysis jobs run after the queued photos, and a photo queued meanwhile goes first', async () => {
+  const page = setup();
+  const [a, b] = ['a', 'b'].map(page.add);
+  const order = [];
+  page.queue.schedule(a);
+  const done = page.queue.runJobs([
+    async () => {
+      order.push('job 1');
+      page.queue.schedule(b);
+    },
+    async () => {
+      order.push('job 2');
+    },
+  ]);
+  await done;
+  const segments = page.engine.log.filter((line) => line.startsWith('segment'));
+  assert.deepEqual(segments, ['segment 1 linear 256', 'segment 2 linear 256']);
+  assert.deepEqual(order, ['job 1', 'job 2']);
+  // b, queued by job 1, ran before job 2.
+  assert.equal(b.state, 'done');
+});
+
+test('a job that throws is reported and the next job runs', async () => {
+  const page = setup();
+  const ran = [];
+  await page.queue.runJobs([
+    async () => {
+      throw new Error('broken');
+    },
+    async () => {
+      ran.push('second');
+    },
+  ]);
+  assert.deepEqual(ran, ['second']);
+  assert.deepEqual(page.events, ['job failed: broken']);
+});
+
+test('a failure in the page code of a run marks the photo and the queue goes on', async () => {
+  const page = setup();
+  const [a, b] = ['a', 'b'].map(page.add);
+  let thrown = false;
+  page.queue.on.decoded = () => {
+    if (!thrown) {
+      thrown = true;
+      throw new Error('the canvas could not be made');
+    }
+  };
+  page.queue.schedule(a);
+  page.queue.schedule(b);
+  await settle();
+  assert.equal(a.state, 'error');
+  assert.equal(a.error, 'the canvas could not be made');
+  assert.equal(b.state, 'done');
+});

@@ -1,0 +1,254 @@
+// The analysis panel: "Compare modes" (every mode at the current size) and "Resolution sweep"
+// (every mode at every sweep size) on the photo in view, run as jobs on the run queue behind
+// the photos, cancellable between runs. Charts are drawn by charts.js; this module decides what
+// runs and fills the table.
+// Owns: the analyse and cancel buttons, the sweep-2048 box and the analysis panel. Must not
+// touch: the photo records (it only reads them), the selection or the settings (it asks for
+// them through the functions it was given).
+
+import { MODE_COLOURS, renderCompareChart, renderSweepChart } from './charts.js';
+import { formatBytes, formatFlops, formatMs, formatSize } from './format.js';
+
+/** @typedef {import('./photo.js').Photo} Photo */
+
+/** The largest size, which the sweep runs only when asked to. */
+const SWEEP_EXTRA_SIZE = 2048;
+
+/** The analyse buttons and the panel their results fill. */
+export class Analyses {
+  /**
+   * @param {object} options
+   * @param {object} options.elements  compare, sweep, sweep2048, cancel (inputs); panel, title,
+   *                                   status, chart, table (the panel)
+   * @param {string[]} options.modes       the modes to compare, in the order shown
+   * @param {number[]} options.sweepSizes  the sweep's sizes (2048 joins them when asked for)
+   * @param {import('./engine.js').Engine} options.engine  segment, cost, info
+   * @param {import('./run-queue.js').RunQueue} options.queue  runs the jobs, decodes
+   * @param {() => Photo | null} options.selectedPhoto  the photo in view
+   * @param {(photo: Photo) => boolean} options.isPresent  false once the photo was removed
+   * @param {() => number} options.size    the current processing size
+   */
+  constructor({ elements, modes, sweepSizes, engine, queue, selectedPhoto, isPresent, size }) {
+    this.ui = elements;
+    this.modes = modes;
+    this.sweepSizes = sweepSizes;
+    this.engine = engine;
+    this.queue = queue;
+    this.selectedPhoto = selectedPhoto;
+    this.isPresent = isPresent;
+    this.size = size;
+    this.running = false;
+    this.cancelled = false;
+    this.available = false;
+
+    elements.compare.addEventListener('click', () => this.compareModes());
+    elements.sweep.addEventListener('click', () => this.resolutionSweep());
+    elements.cancel.addEventListener('click', () => {
+      this.cancelled = true;
+      elements.status.textContent = 'Cancelling after the current run…';
+      elements.cancel.disabled = true;
+    });
+  }
+
+  /** Says whether an analysis could start now (a decoded photo in view, a running model). */
+  setAvailable(available) {
+    this.available = available;
+    this.#renderButtons();
+  }
+
+  /** Runs every mode at the current size on the photo in view. */
+  async compareModes() {
+    const photo = this.selectedPhoto();
+    if (!photo?.canvas) return;
+    const size = this.size();
+    const entries = this.modes.map((mode) => ({ mode, size, state: 'queued' }));
+    this.#start('compare', `Compare modes · ${photo.name} at ${size} px`);
+    const render = () => {
+      this.ui.status.textContent = progressText(entries, (e) => e.mode);
+      renderCompareChart(this.ui.chart, entries.map((e) => ({
+        mode: e.mode,
+        totalMs: e.state === 'done' ? e.result.totalMs : null,
+        blockBytes: e.state === 'done' ? e.result.cost?.peakBytes : null,
+        note: cellText(e),
+      })));
+      this.#fillTable(
+        ['Mode', 'Total', 'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note'],
+        entries.map((e) => {
+          const r = e.result;
+          const cost = r?.cost ?? e.cost;
+          return [
+            e.mode,
+            { text: cellText(e), className: 'num' },
+            { text: r ? formatMs(r.inferenceMs) : '–', className: 'num' },
+            { text: cost ? formatBytes(cost.peakBytes) : '–', className: 'num' },
+            { text: cost ? formatBytes(cost.largestBufferBytes) : '–', className: 'num' },
+            { text: cost ? formatFlops(cost.flops) : '–', className: 'num' },
+            { text: cost ? formatSize(cost.featureWidth, cost.featureHeight) : '–', className: 'num' },
+            { text: e.message ?? (r?.warmed ? 'after a warm-up run' : ''), title: e.message ?? '' },
+          ];
+        }),
+      );
+    };
+    render();
+    await this.#runEntries(entries, photo, render);
+    const ok = entries.filter((e) => e.state === 'done').length;
+    this.#finish(
+      `${ok} of ${entries.length} modes ran on ${this.engine.info?.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}` +
+        (this.cancelled ? ' (cancelled)' : '') +
+        '. Block memory is the attention block’s peak; times exclude shader compilation.',
+    );
+  }
+
+  /** Runs every mode at every sweep size on the photo in view. */
+  async resolutionSweep() {
+    const photo = this.selectedPhoto();
+    if (!photo?.canvas) return;
+    const sizes = this.ui.sweep2048.checked ? [...this.sweepSizes, SWEEP_EXTRA_SIZE] : [...this.sweepSizes];
+    const entries = this.modes.flatMap((mode) => sizes.map((size) => ({ mode, size, state: 'queued' })));
+    this.#start('sweep', `Resolution sweep · ${photo.name}`);
+    const render = () => {
+      this.ui.status.textContent = progressText(entries, (e) => `${e.mode} at ${e.size} px`);
+      renderSweepChart(this.ui.chart, {
+        sizes,
+        series: this.modes.map((mode) => ({
+          mode,
+          points: entries
+            .filter((e) => e.mode === mode)
+            .map((e) => ({ size: e.size, ms: e.state === 'done' ? e.result.totalMs : null })),
+        })),
+      });
+      this.#fillTable(
+        ['Mode', ...sizes.map((s) => `${s} px`)],
+        this.modes.map((mode) => [
+          mode,
+          ...sizes.map((size) => {
+            const e = entries.find((x) => x.mode === mode && x.size === size);
+            return { text: cellText(e), title: e.message ?? '', className: `num state-${e.state}` };
+          }),
+        ]),
+      );
+    };
+    render();
+    await this.#runEntries(entries, photo, render);
+    const ok = entries.filter((e) => e.state === 'done').length;
+    this.#finish(
+      `${ok} of ${entries.length} runs done` +
+        (this.cancelled ? ' (cancelled)' : '') +
+        '. Total time per run; a mode and size whose shaders were not yet compiled ran once, untimed, first. ' +
+        'Hover a refused cell for the reason.',
+    );
+  }
+
+  #renderButtons() {
+    const canStart = this.available && !this.running;
+    this.ui.compare.disabled = !canStart;
+    this.ui.sweep.disabled = !canStart;
+    this.ui.cancel.disabled = !this.running;
+  }
+
+  #start(kind, title) {
+    this.running = true;
+    this.cancelled = false;
+    const { panel } = this.ui;
+    panel.hidden = false;
+    panel.dataset.kind = kind;
+    panel.dataset.state = 'running';
+    this.ui.title.textContent = title;
+    this.#renderButtons();
+  }
+
+  #finish(status) {
+    this.running = false;
+    this.ui.panel.dataset.state = this.cancelled ? 'cancelled' : 'done';
+    this.ui.status.textContent = status;
+    this.#renderButtons();
+  }
+
+  /** Queues one job per entry (mode and size) and waits for all of them. */
+  #runEntries(entries, photo, render) {
+    return this.queue.runJobs(entries.map((entry) => async () => {
+      if (this.cancelled || !this.isPresent(photo)) {
+        entry.state = 'cancelled';
+        render();
+        return;
+      }
+      entry.state = 'running';
+      render();
+      try {
+        if (!(await this.queue.ensureDecoded(photo))) throw new Error(photo.error ?? 'the photo could not be decoded');
+        entry.result = await this.#measure(photo, entry.mode, entry.size);
+        entry.state = 'done';
+      } catch (err) {
+        entry.state = err.kind === 'refused' ? 'refused' : 'error';
+        entry.message = err.message;
+        // What a refused run would have needed is worth a row of its own.
+        if (err.kind === 'refused' && photo.canvas) {
+          entry.cost = await this.engine
+            .cost(entry.mode, photo.canvas.width, photo.canvas.height, entry.size)
+            .then((answer) => answer.cost, () => null);
+        }
+      }
+      render();
+    }));
+  }
+
+  /** Runs `mode` at `size`; a first WebGPU run (shader compilation) is run again. */
+  async #measure(photo, mode, size) {
+    let result = await this.engine.segment(photo.id, mode, size);
+    if (result.first && result.backend === 'webgpu') {
+      result = { ...(await this.engine.segment(photo.id, mode, size)), warmed: true };
+    }
+    return result;
+  }
+
+  #fillTable(head, rows) {
+    const thead = document.createElement('thead');
+    const tr = document.createElement('tr');
+    head.forEach((h, i) => {
+      const th = Object.assign(document.createElement('th'), { scope: 'col', textContent: h });
+      // Numeric columns are right-aligned, headers included.
+      if (String(rows[0]?.[i]?.className ?? '').split(' ').includes('num')) th.className = 'num';
+      tr.append(th);
+    });
+    thead.append(tr);
+    const tbody = document.createElement('tbody');
+    for (const row of rows) {
+      const r = document.createElement('tr');
+      row.forEach((cell, i) => {
+        const td = document.createElement(i === 0 ? 'th' : 'td');
+        if (i === 0) {
+          td.scope = 'row';
+          const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
+          swatch.style.background = MODE_COLOURS[cell] ?? 'transparent';
+          td.append(swatch, document.createTextNode(cell));
+        } else if (cell && typeof cell === 'object') {
+          td.textContent = cell.text;
+          if (cell.title) td.title = cell.title;
+          if (cell.className) td.className = cell.className;
+        } else {
+          td.textContent = cell ?? '–';
+        }
+        r.append(td);
+      });
+      tbody.append(r);
+    }
+    this.ui.table.replaceChildren(thead, tbody);
+  }
+}
+
+/** "Running <what> (n of m)…" while an entry runs, else nothing. */
+function progressText(entries, describe) {
+  const done = entries.filter((e) => !['queued', 'running'].includes(e.state)).length;
+  const running = entries.find((e) => e.state === 'running');
+  return running ? `Running ${describe(running)} (${done + 1} of ${entries.length})…` : '';
+}
+
+/** An entry's cell: its time once done, else its state. */
+function cellText(entry) {
+  if (entry.state === 'done') return formatMs(entry.result.totalMs);
+  if (entry.state === 'refused') return 'refused';
+  if (entry.state === 'error') return 'error';
+  if (entry.state === 'running') return 'running…';
+  if (entry.state === 'cancelled') return 'cancelled';
+  return 'queued';
+}

@@ -1,0 +1,104 @@
+// The controls: the mode and size selects (built from the lists they are given), the display
+// settings (view, opacity, colour) and the downloads.
+// Owns: those inputs and buttons. Must not touch: the queue or the photos. A settings change
+// is reported through onSettingsChange; display settings go to the overlay it was given.
+
+import { downloadBlob } from './overlay.js';
+
+/** Words for the modes the page knows; a mode missing here is listed by its name alone. */
+const MODE_DESCRIPTIONS = {
+  none: 'no attention block',
+  dot: 'softmax dot-product',
+  linear: 'linear attention',
+  efficient: 'efficient attention',
+  'criss-cross': 'criss-cross attention',
+};
+
+/** Fills a <select> with one option per mode, `selected` chosen. */
+export function buildModeOptions(select, modes, selected) {
+  select.replaceChildren(...modes.map((mode) => {
+    const words = MODE_DESCRIPTIONS[mode];
+    return new Option(words ? `${mode} · ${words}` : mode, mode, mode === selected, mode === selected);
+  }));
+}
+
+/** Fills a <select> with one option per processing size (px), `selected` chosen. */
+export function buildSizeOptions(select, sizes, selected) {
+  select.replaceChildren(...sizes.map((size) =>
+    new Option(`${size} px`, String(size), size === selected, size === selected)));
+}
+
+/** The file name a download gets: the photo's name without its extension. */
+function stem(name) {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** The model settings, the display settings and the download buttons. */
+export class Controls {
+  /**
+   * @param {object} options
+   * @param {object} options.elements  mode, size (selects), viewRadios, opacity, opacityValue,
+   *                                   colour, downloadMask, downloadCutout
+   * @param {{ modes: string[], sizes: number[], mode: string, size: number }} options.choices
+   *        what the selects offer and what they start on
+   * @param {import('./overlay.js').Overlay} options.overlay  takes the display settings
+   * @param {() => import('./photo.js').Photo | null} options.selectedPhoto  the photo in view
+   * @param {(settings: { mode: string, size: number }) => void} options.onSettingsChange
+   * @param {(view: string) => void} options.onViewChange   overlay | mask | cutout
+   * @param {(photo: import('./photo.js').Photo, text: string) => void} options.onError
+   */
+  constructor({ elements, choices, overlay, selectedPhoto, onSettingsChange, onViewChange, onError }) {
+    this.ui = elements;
+    this.overlay = overlay;
+    this.selectedPhoto = selectedPhoto;
+    this.onError = onError;
+    const ui = elements;
+
+    buildModeOptions(ui.mode, choices.modes, choices.mode);
+    buildSizeOptions(ui.size, choices.sizes, choices.size);
+    const settingsChanged = () => onSettingsChange(this.settings());
+    ui.mode.addEventListener('change', settingsChanged);
+    ui.size.addEventListener('change', settingsChanged);
+
+    overlay.setOpacity(Number(ui.opacity.value) / 100);
+    overlay.setColour(ui.colour.value);
+    for (const radio of ui.viewRadios) {
+      radio.addEventListener('change', () => {
+        if (!radio.checked) return;
+        overlay.setView(radio.value);
+        onViewChange(radio.value);
+      });
+    }
+    ui.opacity.addEventListener('input', () => {
+      ui.opacityValue.textContent = `${ui.opacity.value}%`;
+      overlay.setOpacity(Number(ui.opacity.value) / 100);
+    });
+    ui.colour.addEventListener('input', () => overlay.setColour(ui.colour.value));
+
+    ui.downloadMask.addEventListener('click', () => this.#download('mask'));
+    ui.downloadCutout.addEventListener('click', () => this.#download('cutout'));
+  }
+
+  /** The mode and size the selects show. */
+  settings() {
+    return { mode: this.ui.mode.value, size: Number(this.ui.size.value) };
+  }
+
+  /** Enables the download buttons when there is a mask to save. */
+  setDownloadsEnabled(enabled) {
+    this.ui.downloadMask.disabled = !enabled;
+    this.ui.downloadCutout.disabled = !enabled;
+  }
+
+  async #download(kind) {
+    const photo = this.selectedPhoto();
+    if (!photo || !this.overlay.hasMask) return;
+    try {
+      const blob = kind === 'mask' ? await this.overlay.maskPng() : await this.overlay.cutoutPng();
+      downloadBlob(blob, `${stem(photo.name)}.${kind}.png`);
+    } catch (err) {
+      this.onError(photo, `the ${kind} could not be saved: ${err.message}`);
+    }
+  }
+}

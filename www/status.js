@@ -1,0 +1,193 @@
+// The status area: the backend label in the top bar, the warm-up progress, the message list
+// and the timings of the photo in view.
+// Owns: those elements. Must not touch: the photos, the queue or the engine (it is told what
+// to show).
+
+import { TRAINED_SIZE } from './config.js';
+import { formatBytes, formatMs } from './format.js';
+
+/** The message list keeps this many, newest first. */
+const MAX_MESSAGES = 8;
+
+/** The backend label, the warm-up progress, the messages and the timings. */
+export class StatusArea {
+  /**
+   * @param {object} elements
+   * @param {HTMLElement} elements.backend      the label; data-backend, data-state
+   * @param {HTMLElement} elements.backendText
+   * @param {HTMLElement} elements.progress     data-stage
+   * @param {HTMLProgressElement} elements.progressBar
+   * @param {HTMLElement} elements.progressText
+   * @param {HTMLElement} elements.timings
+   * @param {HTMLElement} elements.messages     the list of messages
+   */
+  constructor(elements) {
+    this.ui = elements;
+  }
+
+  /** Names the backend that runs (null: none) and sets the label's state when given. */
+  showBackend(info, state) {
+    const { backend, backendText } = this.ui;
+    backend.dataset.backend = info ? info.backend : 'none';
+    if (state) backend.dataset.state = state;
+    if (!info) return;
+    if (info.backend === 'webgpu') {
+      backendText.textContent = `WebGPU on ${info.adapter || 'an unnamed adapter'}`;
+      backend.title = info.maxBufferBytes
+        ? `Largest buffer this GPU allows: ${formatBytes(info.maxBufferBytes)}`
+        : '';
+    } else {
+      backendText.textContent = `CPU · ${info.fallbackReason ?? 'WebGPU was not requested'}`;
+      backend.title = `${backendText.textContent} (WebAssembly in a worker)`;
+    }
+  }
+
+  /** Sets the backend label's state (starting | ready | failed); `text` replaces its words. */
+  setBackendState(state, text) {
+    this.ui.backend.dataset.state = state;
+    if (text) this.ui.backendText.textContent = text;
+  }
+
+  /** Shows a warm-up step; the bar hides once the stage is 'ready'. */
+  showProgress({ stage, message, fraction }) {
+    const { progress, progressBar, progressText } = this.ui;
+    progress.dataset.stage = stage;
+    progress.hidden = stage === 'ready';
+    progressBar.value = fraction ?? 0;
+    progressText.textContent = message;
+  }
+
+  /** Says that the model is ready: its backend, the end of the warm-up and how long it took. */
+  showReady(info) {
+    this.showBackend(info, 'ready');
+    this.showProgress({ stage: 'ready', message: 'Ready.', fraction: 1 });
+    if (info.warmupError) this.addMessage('error', info.warmupError);
+    else if (info.warmupMs != null) this.#showWarmup(info);
+  }
+
+  /** Says that the worker died and whether it is restarting (on the CPU). */
+  showCrash(message, restarting) {
+    if (restarting) {
+      this.addMessage('error', `The model stopped (${message}); it is restarting on the CPU.`);
+      this.setBackendState('starting');
+    } else {
+      this.addMessage('error', `The model stopped (${message}) and could not be restarted; reload the page.`);
+      this.setBackendState('failed', 'Not running: reload the page');
+    }
+  }
+
+  /** Says that the model could not start, in the label and the progress area. */
+  showStartFailure() {
+    this.showBackend(null, 'failed');
+    this.ui.backendText.textContent = 'Not running';
+    this.ui.progress.dataset.stage = 'failed';
+    this.ui.progressBar.value = 0;
+    this.ui.progressText.textContent = 'The model could not start.';
+  }
+
+  /** Adds a line to the message list; kind: error | refused | notice. */
+  addMessage(kind, text, { photo } = {}) {
+    const { messages } = this.ui;
+    const li = document.createElement('li');
+    li.className = `message message-${kind}`;
+    li.dataset.kind = kind;
+    if (photo) li.dataset.photoId = String(photo.id);
+    const body = document.createElement('span');
+    body.textContent = text;
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'message-close';
+    close.setAttribute('aria-label', 'Dismiss this message');
+    close.textContent = '×';
+    close.addEventListener('click', () => li.remove());
+    li.append(body, close);
+    messages.prepend(li);
+    while (messages.children.length > MAX_MESSAGES) messages.lastElementChild.remove();
+  }
+
+  /** Shows a run's timings, or "No run yet." for null. */
+  showTimings(result) {
+    const t = this.ui.timings;
+    if (!result) {
+      for (const key of ['mode', 'size', 'totalMs', 'backend', 'firstRun']) delete t.dataset[key];
+      t.replaceChildren(Object.assign(document.createElement('span'), { className: 'muted', textContent: 'No run yet.' }));
+      return;
+    }
+    t.dataset.mode = result.mode;
+    t.dataset.size = String(result.size);
+    t.dataset.totalMs = String(result.totalMs);
+    t.dataset.backend = result.backend;
+    t.dataset.firstRun = String(result.first);
+    t.dataset.run = String(result.run);
+
+    const head = document.createElement('span');
+    head.className = 'timings-head';
+    const twoPasses = result.size > TRAINED_SIZE;
+    head.textContent =
+      `${result.mode} at ${result.size} px` +
+      (twoPasses ? ` with a ${TRAINED_SIZE} px global pass` : '') +
+      ` on ${result.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
+    const list = document.createElement('dl');
+    list.className = 'timings-list';
+    for (const [label, ms] of [
+      ['preprocess', result.preprocessMs],
+      [twoPasses ? 'inference, both passes' : 'inference', result.inferenceMs],
+      ['readback', result.readbackMs],
+      ['postprocess', result.postprocessMs],
+      ['total', result.totalMs],
+    ]) {
+      const item = document.createElement('div');
+      if (label === 'total') item.className = 'total';
+      item.append(
+        Object.assign(document.createElement('dt'), { textContent: label }),
+        Object.assign(document.createElement('dd'), { textContent: formatMs(ms) }),
+      );
+      list.append(item);
+    }
+    const parts = [head, list];
+    // Only WebGPU compiles anything on a first run; the CPU backend's first run is like any other.
+    if (result.first && result.backend === 'webgpu') {
+      parts.push(Object.assign(document.createElement('span'), {
+        className: 'badge',
+        textContent: 'first run: includes shader compilation',
+      }));
+    }
+    if (result.profile) parts.push(profileDetails(result.profile, result.inferenceMs));
+    if (result.fellBack) {
+      parts.push(Object.assign(document.createElement('span'), { className: 'badge badge-warn', textContent: 'ran on the CPU after WebGPU failed' }));
+    }
+    t.replaceChildren(...parts);
+  }
+
+  /** Puts the warm-up time in the "no run yet" note, if the note is still there. */
+  #showWarmup({ warmupMs, backend }) {
+    const t = this.ui.timings;
+    t.dataset.warmupMs = String(warmupMs);
+    const note = t.querySelector('.muted');
+    if (note) {
+      note.textContent = `Ready. Warm-up took ${formatMs(warmupMs)}` +
+        (backend === 'webgpu' ? ' (shader compilation).' : '.');
+      note.dataset.testid = 'warmup';
+    }
+  }
+}
+
+/** The inference time per kind of layer on the CPU kernels, folded under the timings. */
+function profileDetails(profile, inferenceMs) {
+  const details = document.createElement('details');
+  details.className = 'profile';
+  details.dataset.testid = 'profile';
+  details.append(Object.assign(document.createElement('summary'), { textContent: 'inference by kind of layer' }));
+  const table = document.createElement('table');
+  for (const { step, layers, ms } of profile) {
+    const row = table.insertRow();
+    row.dataset.step = step;
+    row.dataset.ms = String(ms);
+    const share = inferenceMs > 0 ? `${Math.round((100 * ms) / inferenceMs)} %` : '';
+    for (const [text, className] of [[step, ''], [`${layers}×`, 'num'], [formatMs(ms), 'num'], [share, 'num']]) {
+      Object.assign(row.insertCell(), { textContent: text, className });
+    }
+  }
+  details.append(table);
+  return details;
+}
