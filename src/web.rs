@@ -180,6 +180,8 @@ struct Segmented {
     /// `width × height` bytes, 0–255.
     #[serde(with = "serde_bytes")]
     mask: Vec<u8>,
+    /// The size of the global pass when there was one (above the trained size).
+    global_size: Option<u32>,
     preprocess_ms: f64,
     /// Until the device has finished every pass (one value of each read back).
     inference_ms: f64,
@@ -315,7 +317,8 @@ impl Engine {
     /// Segment an RGBA photo with a mode's network at processing size `size`: one pass up to
     /// the trained size, a global and a detail pass above it (see [`crate::refine`]).
     ///
-    /// Returns `{ mask, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs, profile }`
+    /// Returns `{ mask, globalSize, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs,
+    /// profile }`
     /// (see [`Segmented`]). Inference lasts until the device has finished every pass.
     pub async fn segment(
         &self,
@@ -358,6 +361,7 @@ impl Engine {
         let finished = now();
         to_js(&Segmented {
             mask: mask.into_raw(),
+            global_size: plan.global.map(|_| TRAINED_SIZE as u32),
             preprocess_ms: times.prepared - started,
             inference_ms: times.inferred - times.prepared,
             readback_ms: times.read - times.inferred,

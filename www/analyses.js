@@ -11,27 +11,24 @@ import { formatBytes, formatFlops, formatMs, formatSize } from './format.js';
 
 /** @typedef {import('./photo.js').Photo} Photo */
 
-/** The largest size, which the sweep runs only when asked to. */
-const SWEEP_EXTRA_SIZE = 2048;
-
 /** The analyse buttons and the panel their results fill. */
 export class Analyses {
   /**
    * @param {object} options
    * @param {object} options.elements  compare, sweep, sweep2048, cancel (inputs); panel, title,
    *                                   status, chart, table (the panel)
-   * @param {string[]} options.modes       the modes to compare, in the order shown
-   * @param {number[]} options.sweepSizes  the sweep's sizes (2048 joins them when asked for)
    * @param {import('./engine.js').Engine} options.engine  segment, cost, info
    * @param {import('./run-queue.js').RunQueue} options.queue  runs the jobs, decodes
    * @param {() => Photo | null} options.selectedPhoto  the photo in view
    * @param {(photo: Photo) => boolean} options.isPresent  false once the photo was removed
    * @param {() => number} options.size    the current processing size
    */
-  constructor({ elements, modes, sweepSizes, engine, queue, selectedPhoto, isPresent, size }) {
+  constructor({ elements, engine, queue, selectedPhoto, isPresent, size }) {
     this.ui = elements;
-    this.modes = modes;
-    this.sweepSizes = sweepSizes;
+    /** The modes, in the order shown, and the sizes the sweep runs (see setChoices). */
+    this.modes = [];
+    this.sweepSizes = [];
+    this.extraSize = null;
     this.engine = engine;
     this.queue = queue;
     this.selectedPhoto = selectedPhoto;
@@ -48,6 +45,16 @@ export class Analyses {
       elements.status.textContent = 'Cancelling after the current run…';
       elements.cancel.disabled = true;
     });
+  }
+
+  /**
+   * Takes what the model offers: every mode, and every size but the largest for the sweep (the
+   * largest joins it when asked for: the sweep-2048 box).
+   */
+  setChoices({ modes, sizes }) {
+    this.modes = modes;
+    this.sweepSizes = sizes.slice(0, -1);
+    this.extraSize = sizes.at(-1);
   }
 
   /** Says whether an analysis could start now (a decoded photo in view, a running model). */
@@ -103,7 +110,7 @@ export class Analyses {
   async resolutionSweep() {
     const photo = this.selectedPhoto();
     if (!photo?.canvas) return;
-    const sizes = this.ui.sweep2048.checked ? [...this.sweepSizes, SWEEP_EXTRA_SIZE] : [...this.sweepSizes];
+    const sizes = this.ui.sweep2048.checked ? [...this.sweepSizes, this.extraSize] : [...this.sweepSizes];
     const entries = this.modes.flatMap((mode) => sizes.map((size) => ({ mode, size, state: 'queued' })));
     this.#start('sweep', `Resolution sweep · ${photo.name}`);
     const render = () => {

@@ -6,7 +6,7 @@
 // and the analysis panel (analyses.js). The views report clicks through the callbacks they
 // were given here; none of them calls back into this file otherwise.
 
-import { DEFAULT_MODE, DEFAULT_SIZE, MODES, SIZES, SWEEP_SIZES } from './config.js';
+import { DEFAULTS } from './config.js';
 import { Engine } from './engine.js';
 import { attachFileSources, readFile } from './files.js';
 import { Overlay, rgbaCanvas } from './overlay.js';
@@ -63,7 +63,7 @@ const controls = new Controls({
     opacity: $('opacity'), opacityValue: $('opacity-value'), colour: $('colour'),
     downloadMask: $('download-mask'), downloadCutout: $('download-cutout'),
   },
-  choices: { modes: MODES, sizes: SIZES, mode: DEFAULT_MODE, size: DEFAULT_SIZE },
+  defaults: DEFAULTS,
   overlay,
   selectedPhoto: () => selected,
   onSettingsChange(newSettings) {
@@ -117,8 +117,6 @@ const analyses = new Analyses({
     cancel: $('cancel-analysis'), panel: $('analysis'), title: $('analysis-title'),
     status: $('analysis-status'), chart: $('analysis-chart'), table: $('analysis-table'),
   },
-  modes: MODES,
-  sweepSizes: SWEEP_SIZES,
   engine,
   queue,
   selectedPhoto: () => selected,
@@ -139,7 +137,7 @@ function addFiles(files) {
     photos.push(photo);
     strip.add(photo);
     renderPhoto(photo);
-    readFile(file).then(
+    engine.catalog.then(({ maxFileBytes }) => readFile(file, maxFileBytes)).then(
       (bytes) => {
         photo.bytes = bytes;
         queue.schedule(photo);
@@ -246,7 +244,13 @@ engine.addEventListener('crash', (event) => {
 renderViewer();
 updateButtons();
 
-engine.start().then(
+const started = engine.start();
+engine.catalog.then((catalog) => {
+  controls.setChoices(catalog);
+  analyses.setChoices(catalog);
+  settings = controls.settings();
+}, () => {});
+started.then(
   (info) => {
     engineStarted = true;
     status.showReady(info);

@@ -1,5 +1,5 @@
-// The controls: the mode and size selects (built from the lists they are given), the display
-// settings (view, opacity, colour) and the downloads.
+// The controls: the mode and size selects (built from the model's catalog once it has loaded),
+// the display settings (view, opacity, colour) and the downloads.
 // Owns: those inputs and buttons. Must not touch: the queue or the photos. A settings change
 // is reported through onSettingsChange; display settings go to the overlay it was given.
 
@@ -40,23 +40,24 @@ export class Controls {
    * @param {object} options
    * @param {object} options.elements  mode, size (selects), viewRadios, opacity, opacityValue,
    *                                   colour, downloadMask, downloadCutout
-   * @param {{ modes: string[], sizes: number[], mode: string, size: number }} options.choices
-   *        what the selects offer and what they start on
+   * @param {{ mode: string, size: number }} options.defaults  what the selects start on once
+   *        setChoices has filled them (and what settings() says until then)
    * @param {import('./overlay.js').Overlay} options.overlay  takes the display settings
    * @param {() => import('./photo.js').Photo | null} options.selectedPhoto  the photo in view
    * @param {(settings: { mode: string, size: number }) => void} options.onSettingsChange
    * @param {(view: string) => void} options.onViewChange   overlay | mask | cutout
    * @param {(photo: import('./photo.js').Photo, text: string) => void} options.onError
    */
-  constructor({ elements, choices, overlay, selectedPhoto, onSettingsChange, onViewChange, onError }) {
+  constructor({ elements, defaults, overlay, selectedPhoto, onSettingsChange, onViewChange, onError }) {
     this.ui = elements;
+    this.defaults = defaults;
     this.overlay = overlay;
     this.selectedPhoto = selectedPhoto;
     this.onError = onError;
     const ui = elements;
 
-    buildModeOptions(ui.mode, choices.modes, choices.mode);
-    buildSizeOptions(ui.size, choices.sizes, choices.size);
+    ui.mode.disabled = true;
+    ui.size.disabled = true;
     const settingsChanged = () => onSettingsChange(this.settings());
     ui.mode.addEventListener('change', settingsChanged);
     ui.size.addEventListener('change', settingsChanged);
@@ -80,8 +81,17 @@ export class Controls {
     ui.downloadCutout.addEventListener('click', () => this.#download('cutout'));
   }
 
-  /** The mode and size the selects show. */
+  /** Fills the selects with what the model offers (`catalog.modes`, `catalog.sizes`). */
+  setChoices({ modes, sizes }) {
+    buildModeOptions(this.ui.mode, modes, this.defaults.mode);
+    buildSizeOptions(this.ui.size, sizes, this.defaults.size);
+    this.ui.mode.disabled = false;
+    this.ui.size.disabled = false;
+  }
+
+  /** The mode and size the selects show (the defaults before they are filled). */
   settings() {
+    if (!this.ui.mode.value) return { ...this.defaults };
     return { mode: this.ui.mode.value, size: Number(this.ui.size.value) };
   }
 

@@ -2,7 +2,6 @@
 // into bytes. Sizes are checked before anything is read or decoded; whether the bytes are an
 // image is for the decoder (in the worker) to say.
 
-import { MAX_FILE_BYTES } from './config.js';
 import { formatBytes } from './format.js';
 
 /**
@@ -62,18 +61,18 @@ export function attachFileSources({ input, dropZone, onFiles }) {
   });
 }
 
-/** Why `file` is refused before reading, or null when it may be read. */
-export function checkFile(file) {
+/** Why `file` is refused before reading (above `maxBytes`, or empty), or null when it may be read. */
+export function checkFile(file, maxBytes) {
   if (file.size === 0) return 'empty file (0 bytes)';
-  if (file.size > MAX_FILE_BYTES) {
-    return `file is ${formatBytes(file.size)}, above the limit of ${formatBytes(MAX_FILE_BYTES)}`;
+  if (file.size > maxBytes) {
+    return `file is ${formatBytes(file.size)}, above the limit of ${formatBytes(maxBytes)}`;
   }
   return null;
 }
 
-/** Reads a File into bytes after checking its size; rejects with a message for people. */
-export async function readFile(file) {
-  const problem = checkFile(file);
+/** Reads a File of at most `maxBytes` into bytes; rejects with a message for people. */
+export async function readFile(file, maxBytes) {
+  const problem = checkFile(file, maxBytes);
   if (problem) throw new Error(problem);
   try {
     return new Uint8Array(await file.arrayBuffer());

@@ -3,7 +3,6 @@
 // Owns: those elements. Must not touch: the photos, the queue or the engine (it is told what
 // to show).
 
-import { TRAINED_SIZE } from './config.js';
 import { formatBytes, formatMs } from './format.js';
 
 /** The message list keeps this many, newest first. */
@@ -122,10 +121,10 @@ export class StatusArea {
 
     const head = document.createElement('span');
     head.className = 'timings-head';
-    const twoPasses = result.size > TRAINED_SIZE;
+    const twoPasses = result.globalSize != null;
     head.textContent =
       `${result.mode} at ${result.size} px` +
-      (twoPasses ? ` with a ${TRAINED_SIZE} px global pass` : '') +
+      (twoPasses ? ` with a ${result.globalSize} px global pass` : '') +
       ` on ${result.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
     const list = document.createElement('dl');
     list.className = 'timings-list';
