@@ -36,5 +36,6 @@ bash scripts/build-web.sh
 
 echo "== browser tests"
 [ -d node_modules/playwright-core ] && [ -d node_modules/pngjs ] || npm ci --no-audit --no-fund
+node --test tests/node/
 export LINSEG_BIN="$CARGO_TARGET_DIR/release/linseg"
 node --test tests/browser/
