@@ -113,7 +113,7 @@ const COMMON_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** A repository path as served: one segment or more, none empty, `.`-led or with a backslash. */
+/** A repository path for --allow: one segment or more, none empty, starting with `.` or holding `\`. */
 const SAFE_PATH = /^(?:[^/.\\\0][^/\\\0]*\/)*[^/.\\\0][^/\\\0]*\/?$/;
 
 /**
