@@ -41,6 +41,18 @@ const MINUTE = 60_000;
 const SIZE = 256;
 /** The URL folder at which the server mounts the TF.js graph's cache folder. */
 const MODEL_MOUNT = 'tfjs-model';
+/**
+ * What bench/tfjs.html loads besides the page's own files, which the server serves only when
+ * allowed: the bench folder, TF.js's scripts and its SIMD wasm (one thread) from node_modules/.
+ */
+const BENCH_PATHS = [
+  'bench/',
+  'node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js',
+  'node_modules/@tensorflow/tfjs-converter/dist/tf-converter.min.js',
+  'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js',
+  'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+  'node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js',
+];
 /** TF.js's backend beside each of linseg's, and how the lines name the pair. */
 const PAIRS = {
   cpu: { tfjs: 'wasm', title: 'CPU (wasm, 1 thread)' },
@@ -352,7 +364,11 @@ const modelDir = execFileSync('bash', [join(ROOT, 'scripts/fetch-selfie.sh')], {
   stdio: ['ignore', 'pipe', 'inherit'],
 }).trim();
 const cli = cliMask(work);
-const server = await startServer(['--mount', `${MODEL_MOUNT}=${modelDir}`]);
+const server = await startServer([
+  '--mount',
+  `${MODEL_MOUNT}=${modelDir}`,
+  ...BENCH_PATHS.flatMap((path) => ['--allow', path]),
+]);
 const results = [];
 try {
   for (const backend of backends) {

@@ -1,22 +1,39 @@
 #!/usr/bin/env node
-// A tiny static server for the linseg page: serves the repository root on loopback only.
+// A tiny static server for the linseg page, on loopback only.
 //
-//   node scripts/serve.mjs [--port N] [--mount NAME=DIR ...]
+//   node scripts/serve.mjs [--port N] [--mount NAME=DIR ...] [--allow PATH ...]
 //                                        (or PORT=N; default 8080; 0 picks a free port)
 //
-// No dependencies, no directory listings, nothing outside the repository and no dotfiles
-// (.git, .env, ...), except each folder given as `--mount NAME=DIR`, served at /NAME/ by the
-// same rules (the page benchmark serves the TF.js model from its download cache so). It prints
-// the page's URL once it listens. The page is static; the server only adds the headers that
-// make the WebAssembly and module-worker loads work: `application/wasm`, `text/javascript`, and
-// cross-origin isolation (COOP/COEP) so that the page may use SharedArrayBuffer and precise
-// timers.
+// Serves only what the page loads, from an allowlist: `/` and `/index.html`, everything under
+// `www/` (the modules, the style, the worker and the wasm in www/pkg/) and the weights
+// `models/*.bpk`; everything else is 404, so the repository's other files (Cargo.toml,
+// scripts/, node_modules/, README.md, ...) are neither served nor revealed. `--allow PATH` adds
+// a repository path (a file, or a folder when it ends in `/`), `--mount NAME=DIR` a folder
+// served at /NAME/: the page benchmark uses both, for bench/, the TF.js scripts in
+// node_modules/ and the TF.js graph in its download cache. Never a directory listing or a
+// dotfile (.git, .env, ...), and a symlink may not lead out of the folder it is served from
+// (out of the repository, for the default allowlist).
+//
+// Each response says what the page needs to run safely: `application/wasm` and `text/javascript`
+// for the WebAssembly and module-worker loads; cross-origin isolation (COOP/COEP/CORP), so that
+// the page may use SharedArrayBuffer and precise timers; a Content-Security-Policy that lets it
+// load only same-origin scripts, workers, styles and fetches, instantiate WebAssembly
+// ('wasm-unsafe-eval') and show blob:/data: images and camera (mediastream:/blob:) media, and
+// nothing inline; `nosniff` and `Referrer-Policy: no-referrer`.
+//
+// Text, wasm and .bpk responses are compressed (brotli, else gzip, per Accept-Encoding; Vary
+// says so) once per file version, on its first request, and kept in memory until the file
+// changes (its size or mtime): the 15 MB wasm goes over the wire as about 2.5 MB. Every file
+// has an ETag and a Last-Modified, and with `Cache-Control: no-cache` a reload revalidates and
+// gets `304 Not Modified` without a body. GET and HEAD only.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 
 const HOST = '127.0.0.1';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,83 +60,277 @@ const MIME = {
 };
 
 /**
- * The port from `--port N` / `--port=N`, else $PORT, else 8080; and the mounts from each
- * `--mount NAME=DIR` (NAME one path segment, not a dotfile), as { port, mounts: [[NAME, DIR]] }.
+ * The extensions worth compressing. Measured with brotli at quality 9 (gzip -6): the wasm
+ * 15.4 MB -> 2.47 MB (3.31 MB), linseg.js 55.8 kB -> 10.5 kB, a .bpk 451 kB -> 258 kB (270 kB).
+ * Not .bin (the TF.js graph's weights shrink 6%) nor images, which are compressed already.
+ */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.wasm', '.svg', '.txt', '.md', '.bpk']);
+
+/** The largest file compressed in memory; bigger ones go out as they are. */
+const MAX_COMPRESSED_SIZE = 256 * 1024 * 1024;
+
+/**
+ * Brotli's quality for a file of `size` bytes. 11 is cheap on the small text files (40 ms for
+ * linseg.js) but takes 22 s on the 15 MB wasm (2.17 MB) and 0.8 s per .bpk, where 9 takes 1.3 s
+ * (2.47 MB) and 45 ms: a first load waits once per build for 1.3 s rather than 22 s.
+ */
+const brotliQuality = (size) => (size <= 256 * 1024 ? 11 : 9);
+
+const ENCODERS = {
+  br: (data) =>
+    promisify(brotliCompress)(data, {
+      params: {
+        [zlibConstants.BROTLI_PARAM_QUALITY]: brotliQuality(data.length),
+        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.length,
+      },
+    }),
+  gzip: (data) => promisify(gzip)(data, { level: 6 }),
+};
+
+/** The page's Content-Security-Policy (see the header comment), sent with every response. */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "media-src 'self' blob: mediastream:",
+  "style-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const COMMON_HEADERS = {
+  'Cache-Control': 'no-cache',
+  'Content-Security-Policy': CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** A repository path for --allow: one segment or more, none empty, starting with `.` or holding `\`. */
+const SAFE_PATH = /^(?:[^/.\\\0][^/\\\0]*\/)*[^/.\\\0][^/\\\0]*\/?$/;
+
+/**
+ * What the page loads, as rules on a repository path ('a/b.js', no leading slash): `path` a
+ * file, or a folder when it ends in '/' (everything below it, or with `flat`, only its own files,
+ * and with `ext` only those with that extension). `inRepo`: its real path must stay inside the
+ * repository's.
+ */
+const PAGE_RULES = [
+  { path: 'index.html', inRepo: true },
+  { path: 'www/', inRepo: true },
+  { path: 'models/', flat: true, ext: '.bpk', inRepo: true },
+];
+
+/** True when the repository path `rel` falls under `rule`. */
+function matches(rule, rel) {
+  if (!rule.path.endsWith('/')) return rel === rule.path;
+  if (!rel.startsWith(rule.path) || rel.length === rule.path.length) return false;
+  const rest = rel.slice(rule.path.length);
+  if (rule.flat && rest.includes('/')) return false;
+  return !rule.ext || extname(rest).toLowerCase() === rule.ext;
+}
+
+function usage(code) {
+  const text =
+    'usage: node scripts/serve.mjs [--port N] [--mount NAME=DIR ...] [--allow PATH ...]\n' +
+    '  --port N          the port (PORT=N also works; default 8080; 0 = any free port)\n' +
+    '  --mount NAME=DIR  also serve the folder DIR at /NAME/\n' +
+    '  --allow PATH      also serve this repository file, or folder when PATH ends in /';
+  (code ? console.error : console.log)(text);
+  process.exit(code);
+}
+
+/**
+ * The port from `--port N` / `--port=N`, else $PORT, else 8080; the mounts from each `--mount
+ * NAME=DIR` (NAME one path segment, not a dotfile); the extra rules from each `--allow PATH`
+ * (relative to the repository, no dotfiles). As { port, mounts: [[NAME, DIR]], allows: [rule] }.
  */
 function parseArgs(argv, env) {
   let value = env.PORT ?? '8080';
   const mounts = [];
+  const allows = [];
+  const fail = (message) => {
+    console.error(`serve: ${message}`);
+    process.exit(2);
+  };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--port') value = argv[++i];
-    else if (argv[i].startsWith('--port=')) value = argv[i].slice('--port='.length);
-    else if (argv[i] === '--mount') {
-      const match = /^([A-Za-z0-9_-][A-Za-z0-9._-]*)=(.+)$/.exec(argv[++i] ?? '');
-      if (!match) {
-        console.error(`serve: --mount wants NAME=DIR, got ${JSON.stringify(argv[i])}`);
-        process.exit(2);
-      }
+    // `--flag VALUE` or `--flag=VALUE`.
+    const eq = argv[i].startsWith('--') ? argv[i].indexOf('=') : -1;
+    const flag = eq > 0 ? argv[i].slice(0, eq) : argv[i];
+    const next = () => (eq > 0 ? argv[i].slice(eq + 1) : argv[++i] ?? '');
+    if (flag === '--port') value = next();
+    else if (flag === '--mount') {
+      const arg = next();
+      const match = /^([A-Za-z0-9_-][A-Za-z0-9._-]*)=(.+)$/.exec(arg);
+      if (!match) fail(`--mount wants NAME=DIR, got ${JSON.stringify(arg)}`);
       mounts.push([match[1], resolve(match[2])]);
-    } else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: node scripts/serve.mjs [--port N] [--mount NAME=DIR ...]   (PORT=N also works; 0 = any free port)');
-      process.exit(0);
-    } else {
-      console.error(`serve: unknown argument ${JSON.stringify(argv[i])}`);
-      process.exit(2);
-    }
+    } else if (flag === '--allow') {
+      const path = next().replace(/^\.\//, '');
+      if (!SAFE_PATH.test(path)) fail(`--allow wants a repository path without dotfiles, got ${JSON.stringify(path)}`);
+      allows.push({ path, inRepo: false });
+    } else if (flag === '--help' || flag === '-h') usage(0);
+    else fail(`unknown argument ${JSON.stringify(argv[i])} (--help lists them)`);
   }
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`serve: invalid port ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return { port, mounts };
+  if (value === '' || !Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port ${JSON.stringify(value)}`);
+  return { port, mounts, allows };
 }
 
 /** True when `child` is `root` itself or lies inside it. */
 function inside(root, child) {
   const rel = relative(root, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** A request's path as its segments, or a status: 400 when it does not decode, 404 when refused. */
+function segments(url) {
+  let pathname;
+  try {
+    // The WHATWG parser also resolves `.`/`..` and `%2e` segments and reads `\` as `/`.
+    pathname = new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return 400;
+  }
+  // Encoded separators and NUL never name a file here.
+  if (/%(2f|5c|00)/i.test(pathname)) return 404;
+  let decoded;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return 400;
+  }
+  const parts = decoded.split('/').filter((p) => p !== '');
+  // No dotfiles or dot-directories (.git, .env, ..), which also rules out any `..` traversal.
+  if (parts.some((p) => p.startsWith('.') || p.includes('\\') || p.includes('\0'))) return 404;
+  return { pathname, parts };
 }
 
 /**
- * Maps a request path to a file, or null (-> 404): under a mount's folder when the path's first
- * segment names one, else under ROOT. `roots` maps a mount's name to { dir, real }, '' to ROOT's.
+ * Maps a request's segments to a file, or null (-> 404): under a mount's folder when the first
+ * segment names one, else in the repository when a rule allows it (a directory only through its
+ * allowed index.html, never listed). The file's real path must lie inside its base's: the
+ * mount's folder, the rule's file or folder, and for the page's own rules the repository.
+ * Resolves { file, size, mtimeMs, index } (`index`: a directory's index.html).
  */
-async function resolveFile(urlPath, roots) {
-  let decoded;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
+async function resolveFile(parts, { mounts, rules, realRoot }) {
+  let file;
+  let base;
+  let rule;
+  let index = false;
+  const mount = parts.length > 1 ? mounts.get(parts[0]) : undefined;
+  if (mount) {
+    base = mount;
+    file = join(mount, ...parts.slice(1));
+  } else {
+    const rel = parts.join('/');
+    const candidates = rel === '' ? ['index.html'] : [rel, `${rel}/index.html`];
+    for (const candidate of candidates) {
+      rule = rules.find((r) => matches(r, candidate));
+      if (rule) {
+        index = candidate !== rel;
+        file = join(ROOT, candidate);
+        break;
+      }
+    }
+    if (!rule) return null;
+    base = join(ROOT, rule.path);
   }
-  if (decoded.includes('\0')) return null;
-  const parts = decoded.split('/').filter((p) => p !== '');
-  // No dotfiles or dot-directories (.git, .env, ..): also rules out any `..` traversal.
-  if (parts.some((p) => p.startsWith('.') || p.includes('\\'))) return null;
-  const mounted = parts.length > 1 && roots.has(parts[0]);
-  const { dir, real: realRoot } = roots.get(mounted ? parts[0] : '');
-  let file = join(dir, ...(mounted ? parts.slice(1) : parts));
-  if (!inside(dir, file)) return null;
+  if (!inside(base, file)) return null;
   try {
     let info = await stat(file);
     if (info.isDirectory()) {
-      // A directory is served only through its index.html; never listed.
+      if (index) return null;
+      const rel = relative(ROOT, join(file, 'index.html')).split(sep).join('/');
+      if (!mount && !matches(rule, rel)) return null;
       file = join(file, 'index.html');
+      index = true;
       info = await stat(file);
     }
     if (!info.isFile()) return null;
-    // Symlinks must not lead out of the repository (or the mounted folder).
-    const real = await realpath(file);
-    if (!inside(realRoot, real)) return null;
-    return { file, size: info.size };
+    const [real, realBase] = await Promise.all([realpath(file), realpath(base)]);
+    if (!inside(realBase, real)) return null;
+    if (rule?.inRepo && !inside(realRoot, realBase)) return null;
+    return { file, size: info.size, mtimeMs: info.mtimeMs, index };
   } catch {
     return null;
   }
+}
+
+/** Accept-Encoding's choice among ENCODERS: the highest q, brotli before gzip; null: identity. */
+function chooseEncoding(header) {
+  if (!header) return null;
+  const q = new Map();
+  for (const item of header.split(',')) {
+    const [name, ...params] = item.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const param = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = param ? Number(param.slice(2)) : 1;
+    q.set(name === 'x-gzip' ? 'gzip' : name, Number.isFinite(value) ? value : 0);
+  }
+  let best = null;
+  let bestQ = 0;
+  for (const name of Object.keys(ENCODERS)) {
+    const value = q.get(name) ?? q.get('*') ?? 0;
+    if (value > bestQ) [best, bestQ] = [name, value];
+  }
+  return best;
+}
+
+/**
+ * The compressed bodies, one per file and encoding: { key (size and mtime), body: Promise }.
+ * A file's new version replaces its old one; requests that arrive while it is compressed share
+ * the one compression.
+ */
+const compressed = new Map();
+
+/** `file` (of the version `key`) compressed with `encoding`, from memory after the first time. */
+function compressedBody(file, key, encoding) {
+  const id = `${encoding}:${file}`;
+  const cached = compressed.get(id);
+  if (cached?.key === key) return cached.body;
+  const entry = { key, body: null };
+  entry.body = (async () => {
+    const handle = await open(file, 'r');
+    try {
+      const info = await handle.stat();
+      const data = await handle.readFile();
+      // The file changed since it was looked at: serve this, but do not keep it under the old key.
+      if (`${info.size}-${info.mtimeMs}` !== key && compressed.get(id) === entry) compressed.delete(id);
+      return await ENCODERS[encoding](data);
+    } finally {
+      await handle.close();
+    }
+  })();
+  compressed.set(id, entry);
+  entry.body.catch(() => {
+    if (compressed.get(id) === entry) compressed.delete(id);
+  });
+  return entry.body;
+}
+
+/** True when If-None-Match (else If-Modified-Since) says the client's copy is current. */
+function notModified(req, etag, mtimeMs) {
+  const match = req.headers['if-none-match'];
+  if (match !== undefined) {
+    if (match.trim() === '*') return true;
+    const tag = etag.replace(/^W\//, '');
+    return match.split(',').some((t) => t.trim().replace(/^W\//, '') === tag);
+  }
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
 }
 
 function send(res, status, text, extra = {}) {
   const body = `${status} ${text}\n`;
   res.writeHead(status, {
+    ...COMMON_HEADERS,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     ...extra,
@@ -127,56 +338,86 @@ function send(res, status, text, extra = {}) {
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-const COMMON_HEADERS = {
-  'Cache-Control': 'no-cache',
-  'X-Content-Type-Options': 'nosniff',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+async function handle(req, res, site) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
+    return;
+  }
+  const request = segments(req.url);
+  if (request === 400) return send(res, 400, 'Bad Request');
+  const found = request === 404 ? null : await resolveFile(request.parts, site);
+  if (!found) return send(res, 404, 'Not Found');
+  const { pathname } = request;
+  // A directory URL without its trailing slash would break the page's relative URLs.
+  if (found.index && !pathname.endsWith('/') && !pathname.endsWith('/index.html')) {
+    return send(res, 301, 'Moved Permanently', { Location: `${pathname}/` });
+  }
+
+  const ext = extname(found.file).toLowerCase();
+  const compressible = COMPRESSIBLE.has(ext) && found.size > 0 && found.size <= MAX_COMPRESSED_SIZE;
+  const encoding = compressible ? chooseEncoding(req.headers['accept-encoding']) : null;
+  const key = `${found.size}-${found.mtimeMs}`;
+  // One strong ETag per file version and encoding (the encodings are different bytes).
+  const etag = `"${found.size.toString(36)}-${Math.round(found.mtimeMs * 1000).toString(36)}${encoding ? `-${encoding}` : ''}"`;
+  const headers = {
+    ...COMMON_HEADERS,
+    ETag: etag,
+    'Last-Modified': new Date(found.mtimeMs).toUTCString(),
+    ...(compressible ? { Vary: 'Accept-Encoding' } : {}),
+  };
+  if (notModified(req, etag, found.mtimeMs)) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  headers['Content-Type'] = MIME[ext] ?? 'application/octet-stream';
+  if (encoding) {
+    const body = await compressedBody(found.file, key, encoding);
+    res.writeHead(200, { ...headers, 'Content-Encoding': encoding, 'Content-Length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Length': found.size });
+  if (req.method === 'HEAD' || found.size === 0) {
+    res.end();
+    return;
+  }
+  // No further than the size sent as Content-Length, should the file grow meanwhile.
+  const stream = createReadStream(found.file, { end: found.size - 1 });
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
 
 async function main() {
-  const { port, mounts } = parseArgs(process.argv.slice(2), process.env);
-  const roots = new Map([['', { dir: ROOT, real: await realpath(ROOT) }]]);
+  const { port, mounts, allows } = parseArgs(process.argv.slice(2), process.env);
+  const site = { mounts: new Map(), rules: [...PAGE_RULES], realRoot: await realpath(ROOT) };
   for (const [name, dir] of mounts) {
     try {
-      roots.set(name, { dir, real: await realpath(dir) });
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+      site.mounts.set(name, dir);
     } catch (err) {
       console.error(`serve: cannot mount ${dir}: ${err.message}`);
       process.exit(2);
     }
   }
-
-  const server = createServer(async (req, res) => {
+  for (const rule of allows) {
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
-        return;
+      const info = await stat(join(ROOT, rule.path));
+      if (rule.path.endsWith('/') !== info.isDirectory()) {
+        throw new Error(info.isDirectory() ? 'a folder: end it with /' : 'not a folder');
       }
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const found = await resolveFile(path, roots);
-      if (!found) {
-        send(res, 404, 'Not Found', COMMON_HEADERS);
-        return;
-      }
-      // A directory URL without its trailing slash would break the page's relative URLs.
-      if (found.file.endsWith(`${sep}index.html`) && !path.endsWith('/') && !path.endsWith('index.html')) {
-        send(res, 301, 'Moved Permanently', { Location: `${path}/`, ...COMMON_HEADERS });
-        return;
-      }
-      const type = MIME[extname(found.file).toLowerCase()] ?? 'application/octet-stream';
-      res.writeHead(200, { 'Content-Type': type, 'Content-Length': found.size, ...COMMON_HEADERS });
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
-      }
-      const stream = createReadStream(found.file);
-      stream.on('error', () => res.destroy());
-      stream.pipe(res);
-    } catch {
+    } catch (err) {
+      console.error(`serve: cannot allow ${rule.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+      process.exit(2);
+    }
+    site.rules.push(rule);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res, site).catch(() => {
       if (!res.headersSent) send(res, 500, 'Internal Server Error');
       else res.destroy();
-    }
+    });
   });
 
   server.on('error', (err) => {
@@ -185,7 +426,8 @@ async function main() {
   });
   server.listen(port, HOST, () => {
     const { port: bound } = server.address();
-    console.log(`linseg: serving ${ROOT} at http://${HOST}:${bound}/`);
+    console.log(`linseg: serving ${ROOT} (index.html, www/, models/*.bpk) at http://${HOST}:${bound}/`);
+    for (const rule of allows) console.log(`linseg: also serving /${rule.path}`);
     for (const [name, dir] of mounts) console.log(`linseg: serving ${dir} at /${name}/`);
   });
 
