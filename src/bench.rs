@@ -27,18 +27,24 @@ pub const CHANNELS: [usize; 2] = [64, 128];
 /// The size and width at which the summary compares dot-product with linear attention.
 const RATIO_CASE: ([usize; 2], usize) = ([64, 64], 128);
 
-/// How the benchmark runs and reports.
-#[derive(Debug, Clone)]
-pub struct BenchOptions {
-    /// Where the blocks run.
+/// `linseg bench attention`: every attention mode on feature maps from 16×16 to 128×128,
+/// C = 64 and 128.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Where the blocks run: cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
     pub backend: Backend,
     /// Timed runs per case.
-    pub runs: usize,
-    /// Untimed runs first (shader compilation, allocator warm-up).
-    pub warmup: usize,
-    /// A case whose intermediates would need more than this is skipped, not run.
-    pub max_memory_bytes: u64,
-    /// One JSON object per line instead of a table.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Untimed runs before them (shader compilation, allocator warm-up).
+    #[arg(long, default_value_t = 1)]
+    pub warmup: u32,
+    /// Skip a case whose intermediates would need more than this many MiB.
+    #[arg(long, default_value_t = 1024)]
+    pub max_memory_mib: u64,
+    /// Print one JSON object per line instead of a table.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -80,11 +86,7 @@ pub struct Measurement {
 }
 
 /// Time one case: `warmup` untimed then `runs` timed forward passes.
-pub fn measure(
-    case: &Case,
-    device: &Device,
-    options: &BenchOptions,
-) -> Result<Measurement, String> {
+pub fn measure(case: &Case, device: &Device, options: &BenchArgs) -> Result<Measurement, String> {
     let block = case.config().init(device);
     let x = Tensor::<4>::random(
         [1, case.channels, case.height, case.width],
@@ -93,7 +95,7 @@ pub fn measure(
     );
     device.memory_cleanup();
     let reserved_before = device.memory_pool_usage().map(|usage| usage.bytes_reserved);
-    let mut times = Vec::with_capacity(options.runs);
+    let mut times = Vec::with_capacity(options.runs as usize);
     for run in 0..options.warmup + options.runs {
         let start = Instant::now();
         let y = block.forward(x.clone());
@@ -143,7 +145,7 @@ pub fn cases() -> Vec<Case> {
 }
 
 /// Run the whole sweep and print it: a table, or JSON lines.
-pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
+pub fn run(options: &BenchArgs, out: &mut impl Write) -> Result<(), String> {
     let started = options.backend.start()?;
     let device = started.device;
     let io = |err: io::Error| err.to_string();
@@ -163,7 +165,7 @@ pub fn run(options: &BenchOptions, out: &mut impl Write) -> Result<(), String> {
     }
     let limits = Limits {
         buffer_bytes: started.max_buffer_bytes,
-        block_bytes: options.max_memory_bytes,
+        block_bytes: options.max_memory_mib << 20,
         block_source: "that --max-memory-mib allows",
     };
     let mut ratio = (None, None);

@@ -2,7 +2,7 @@
 //! from and whether it is for training or held out; `scripts/fetch-photos.sh` puts the files in a
 //! folder.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::RgbaImage;
 
@@ -58,4 +58,35 @@ pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, 
         return Err(format!("{}: no {wanted} photos", manifest.display()));
     }
     Ok(photos)
+}
+
+/// Where training and evaluation find photos and weights.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArgs {
+    /// The photos' folder (default: ~/.cache/linseg/photos, from scripts/fetch-photos.sh).
+    #[arg(long)]
+    pub photos: Option<PathBuf>,
+    /// The photo list with the fixed train / held-out split.
+    #[arg(long, default_value = "models/photos.json")]
+    pub manifest: PathBuf,
+    /// The folder of the weight records (read, and for train written).
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+}
+
+impl DataArgs {
+    /// The photos' folder: --photos, else where `scripts/fetch-photos.sh` leaves them.
+    pub fn photos(&self) -> PathBuf {
+        self.photos.clone().unwrap_or_else(default_photos)
+    }
+}
+
+/// The photos' folder, as `scripts/fetch-photos.sh` leaves it.
+fn default_photos() -> PathBuf {
+    let cache = std::env::var_os("LINSEG_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/linseg")
+        });
+    cache.join("photos")
 }

@@ -14,12 +14,29 @@ use std::time::Instant;
 
 use image::GrayImage;
 
-use crate::dataset::Photo;
+use crate::attention::AttentionMode;
+use crate::backend::Backend;
+use crate::dataset::{self, DataArgs, Photo, Split};
 use crate::model::TRAINED_SIZE;
 use crate::network::Network;
 use crate::preprocess;
 use crate::refine::Plan;
-use crate::segment;
+use crate::{segment, weights};
+
+/// `linseg eval`: every mode scored on the held-out photos; writes models/metrics.json and
+/// prints a table.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    /// Where the photos and weights are.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Processing sizes.
+    #[arg(long, value_delimiter = ',', default_values_t = [256, 512, 1024])]
+    pub sizes: Vec<u32>,
+    /// Where the scores are written.
+    #[arg(long, default_value = "models/metrics.json")]
+    pub out: std::path::PathBuf,
+}
 
 /// One mode at one size, averaged over the photos.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -270,6 +287,53 @@ pub fn evaluate(
         }
     }
     evaluation
+}
+
+/// Run `linseg eval`: the table printed as it fills, the scores written to --out.
+pub fn run(args: &EvalArgs) -> Result<(), String> {
+    let (data, sizes, out) = (&args.data, &args.sizes, &args.out);
+    let (models, photos) = (&data.models, data.photos());
+    let device = Backend::Cpu.device()?;
+    let photos = dataset::load(&data.manifest, &photos, Split::Heldout)?;
+    let names: Vec<&str> = photos.iter().map(|photo| photo.name.as_str()).collect();
+    let networks = AttentionMode::ALL
+        .into_iter()
+        .map(|mode| weights::load(models, mode, &device).map(|net| Network::new(net, &device)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let reference = networks
+        .iter()
+        .find(|net| net.mode() == AttentionMode::None)
+        .expect("AttentionMode::ALL holds none");
+    println!("{} held-out photos: {}", names.len(), names.join(", "));
+    println!(
+        "{:<12} {:>5} {:<14} {:>7} {:>11} {:>11}   single pass: {:>7} {:>11}",
+        "mode", "size", "photos", "IoU", "boundary F", "ms / photo", "IoU", "boundary F"
+    );
+    let evaluation = evaluate(&networks, reference, &photos, sizes, |s| {
+        println!(
+            "{:<12} {:>5} {:<14} {:>7.4} {:>11.4} {:>11.1}                {:>7.4} {:>11.4}",
+            s.mode,
+            s.size,
+            s.photos,
+            s.iou,
+            s.boundary_f,
+            s.ms_per_photo,
+            s.single_pass_iou,
+            s.single_pass_boundary_f
+        );
+    });
+    let metrics = serde_json::json!({
+        "reference": "the pretrained network's mask at 256 px (selfie-none.bpk), scaled to the photo",
+        "boundary_tolerance": "0.75 % of the photo diagonal",
+        "heldout": names,
+        "backend": "cpu (Burn Flex)",
+        "scores": evaluation.scores,
+        "per_photo": evaluation.photos,
+    });
+    let text = serde_json::to_string_pretty(&metrics).map_err(|err| err.to_string())?;
+    std::fs::write(out, text + "\n").map_err(|err| format!("{}: {err}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,22 +13,31 @@ use crate::cpu::{CpuNet, FeatureMap, Profile, Step};
 use crate::model::{STRIDE, SelfieNet};
 use crate::{photo, preprocess, weights};
 
-/// What `linseg bench network` runs.
-#[derive(Debug, Clone)]
-pub struct NetworkBenchOptions {
-    /// The photo, stretched to `size × size` (as MediaPipe feeds this network).
+/// `linseg bench network`: the whole network on the CPU, time per kind of layer on the CPU
+/// kernels, and the same weights and input through Burn's generic path. Set RAYON_NUM_THREADS
+/// for Burn's pool.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NetworkBenchArgs {
+    /// The photo, stretched to a square of --size (as MediaPipe feeds this network).
+    #[arg(long, default_value = "tests/fixtures/golden/astronaut.input.png")]
     pub photo: std::path::PathBuf,
-    /// The side of the square input, a multiple of [`STRIDE`].
+    /// The side of the square input, a multiple of 16.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=2048))]
     pub size: u32,
-    /// The attention mode.
+    /// Attention mode: none, dot, linear, efficient or criss-cross.
+    #[arg(long, default_value = "none")]
     pub mode: AttentionMode,
-    /// The weights' folder.
+    /// The folder holding the weight records.
+    #[arg(long, default_value = "models")]
     pub models: std::path::PathBuf,
     /// Timed runs of each path.
-    pub runs: usize,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
     /// Untimed runs first.
-    pub warmup: usize,
-    /// One JSON object instead of a table.
+    #[arg(long, default_value_t = 5)]
+    pub warmup: u32,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -50,7 +59,7 @@ fn square_input(path: &Path, size: u32) -> Result<FeatureMap, String> {
 }
 
 /// Run the benchmark and write its report to `out`.
-pub fn run(options: &NetworkBenchOptions, out: &mut impl Write) -> Result<(), String> {
+pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), String> {
     if options.size == 0 || options.size as usize % STRIDE != 0 {
         return Err(format!("--size must be a multiple of {STRIDE}"));
     }
@@ -60,7 +69,7 @@ pub fn run(options: &NetworkBenchOptions, out: &mut impl Write) -> Result<(), St
     let pixels = square_input(&options.photo, options.size)?;
 
     let mut profile = Profile::default();
-    let mut kernel_times = Vec::with_capacity(options.runs);
+    let mut kernel_times = Vec::with_capacity(options.runs as usize);
     let mut reference = Vec::new();
     for run in 0..options.warmup + options.runs {
         let start = Instant::now();
@@ -73,7 +82,7 @@ pub fn run(options: &NetworkBenchOptions, out: &mut impl Write) -> Result<(), St
         reference = probabilities;
     }
 
-    let mut burn_times = Vec::with_capacity(options.runs);
+    let mut burn_times = Vec::with_capacity(options.runs as usize);
     let mut generic = Vec::new();
     for run in 0..options.warmup + options.runs {
         let input = preprocess::to_input(pixels.clone(), &device);
@@ -110,7 +119,7 @@ pub fn run(options: &NetworkBenchOptions, out: &mut impl Write) -> Result<(), St
             .map(|&step| {
                 serde_json::json!({
                     "step": step.name(),
-                    "layers": profile.layers(step) as usize / options.runs,
+                    "layers": profile.layers(step) / options.runs,
                     "ms": step_ms(step),
                 })
             })
@@ -158,7 +167,7 @@ pub fn run(options: &NetworkBenchOptions, out: &mut impl Write) -> Result<(), St
             out,
             "| {} | {} | {:.3} | {:.0} % |",
             step.name(),
-            profile.layers(step) as usize / options.runs,
+            profile.layers(step) / options.runs,
             step_ms(step),
             100.0 * step_ms(step) / total
         )

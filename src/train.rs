@@ -31,10 +31,34 @@ use burn::tensor::{Device, Tensor};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, Rgba, RgbaImage};
 
+use crate::attention::AttentionMode;
+use crate::backend::Backend;
+use crate::dataset::{self, DataArgs, Split};
 use crate::model::{SelfieNet, TRAINED_SIZE};
 use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
-use crate::segment;
+use crate::{segment, weights};
+
+/// `linseg train`: one mode's context block trained on the training photos, written to
+/// models/selfie-<mode>.bpk.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// The mode whose block is trained (not none: it has no block).
+    #[arg(long)]
+    pub mode: AttentionMode,
+    /// Where the photos and weights are.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Optimiser steps.
+    #[arg(long, default_value_t = TrainOptions::default().steps)]
+    pub steps: usize,
+    /// Seed of the block's initial weights and of the augmentation.
+    #[arg(long, default_value_t = TrainOptions::default().seed)]
+    pub seed: u64,
+    /// Where the network being trained runs: cpu or wgpu (its teacher runs on the CPU).
+    #[arg(long, default_value = "cpu")]
+    pub backend: Backend,
+}
 
 /// How training runs.
 #[derive(Debug, Clone)]
@@ -232,6 +256,60 @@ pub fn progress_line(step: usize, steps: usize, loss: f64, started: Instant) -> 
         clock(elapsed),
         clock(left)
     )
+}
+
+/// Run `linseg train`: the block trained, its record written beside the others.
+pub fn run(args: &TrainArgs) -> Result<(), String> {
+    let (mode, data, backend) = (args.mode, &args.data, args.backend);
+    let options = &TrainOptions {
+        steps: args.steps,
+        seed: args.seed,
+        ..TrainOptions::default()
+    };
+    if mode == AttentionMode::None {
+        return Err("mode none has no context block: there is nothing to train".into());
+    }
+    let (models, photos) = (&data.models, data.photos());
+    let plain = Backend::Cpu.device()?;
+    let teacher = weights::load(models, AttentionMode::None, &plain)?;
+    let teacher_network = Network::new(teacher.clone(), &plain);
+    let photos: Vec<TrainingPhoto> = dataset::load(&data.manifest, &photos, Split::Train)?
+        .into_iter()
+        .map(|photo| TrainingPhoto::new(photo.image, &teacher_network))
+        .collect();
+    let student = weights::pretrained_with_new_block(
+        models,
+        mode,
+        options.seed,
+        &backend.device()?.autodiff(),
+    )?;
+    println!(
+        "training the {mode} block on {} photos, {} steps, seed {}, on {backend}",
+        photos.len(),
+        options.steps,
+        options.seed
+    );
+    let started = std::time::Instant::now();
+    let mut smoothed = None;
+    let trained = train(student, &teacher, &photos, options, &plain, |step, loss| {
+        let average = smoothed.map_or(loss, |s: f64| 0.9 * s + 0.1 * loss);
+        smoothed = Some(average);
+        if step % 10 == 0 || step == options.steps {
+            println!("{}", progress_line(step, options.steps, average, started));
+        }
+    });
+    let gamma = trained
+        .context
+        .gamma()
+        .map(|g| g.val().into_scalar::<f32>());
+    let path = weights::save(trained, models)?;
+    println!(
+        "wrote {} (γ = {:.4}) in {:.1} min",
+        path.display(),
+        gamma.unwrap_or(0.0),
+        started.elapsed().as_secs_f64() / 60.0
+    );
+    Ok(())
 }
 
 #[cfg(test)]
