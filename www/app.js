@@ -5,6 +5,7 @@
 
 import { DEFAULT_MODE, DEFAULT_SIZE, MODES, SWEEP_SIZES, TRAINED_SIZE } from './config.js';
 import { Engine } from './engine.js';
+import { mountCamera } from './camera-panel.js';
 import { attachFileSources, readFile } from './files.js';
 import { downloadBlob, Overlay, rgbaCanvas, thumbnailCanvas } from './overlay.js';
 import { MODE_COLOURS, renderCompareChart, renderSweepChart } from './charts.js';
@@ -798,6 +799,17 @@ engine.addEventListener('crash', (event) => {
       },
     );
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// The live camera (www/camera-panel.js): it shares the engine, the settings and the photos.
+
+mountCamera({
+  engine,
+  settings: () => ({ mode: settings.mode, size: settings.size }),
+  photos: () => photos.filter((p) => p.canvas),
+  addPhoto: (file) => addFiles([file]),
+  report: (kind, text) => addMessage(kind, text),
 });
 
 renderViewer();

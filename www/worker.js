@@ -9,7 +9,7 @@
 // it restarts on the CPU with start(false), reloads the weights, tells the page and retries the
 // request there.
 //
-// Messages in:  { id, op, args }   op: start | decode | forget | cost | segment
+// Messages in:  { id, op, args }   op: start | decode | forget | cost | segment | frame
 // Messages out: { id, ok: true, value } | { id, ok: false, error: { message, kind } }
 //               { event: 'progress' | 'backend' | 'fallback', ... }   (see engine.js)
 
@@ -312,6 +312,27 @@ function shapeKey(mode, cost) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Camera frames: one reusable OffscreenCanvas turns a bitmap into RGBA.
+
+/** The OffscreenCanvas camera frames are read through (resized to each frame). */
+let frameCanvas = null;
+
+/** A bitmap's pixels as RGBA bytes (a view on the ImageData's own buffer, no copy). */
+function framePixels(bitmap) {
+  const { width, height } = bitmap;
+  if (!width || !height) throw new WorkerError('input', 'the camera frame is empty');
+  frameCanvas ??= new OffscreenCanvas(width, height);
+  if (frameCanvas.width !== width || frameCanvas.height !== height) {
+    frameCanvas.width = width;
+    frameCanvas.height = height;
+  }
+  const ctx = frameCanvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  const { data } = ctx.getImageData(0, 0, width, height);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Operations.
 
 const OPS = {
@@ -399,6 +420,61 @@ const OPS = {
     requireModule();
     const cost = blockCost(mode, width, height, size);
     return [{ cost, refusal: refusal(mode, size, cost) }];
+  },
+
+  /**
+   * A camera frame (www/camera.js): the bitmap is transferred, read and closed here, never kept.
+   * args: { bitmap: ImageBitmap, mode, size }
+   * -> { mask, width, height, mode, size, backend, readMs, preprocessMs, inferenceMs,
+   *      readbackMs, postprocessMs, totalMs }   (readMs: the bitmap to RGBA)
+   */
+  async frame({ bitmap, mode, size }) {
+    requireModule();
+    const started = performance.now();
+    let rgba;
+    const { width, height } = bitmap;
+    try {
+      rgba = framePixels(bitmap);
+    } finally {
+      bitmap.close();
+    }
+    const readMs = performance.now() - started;
+    const cost = blockCost(mode, width, height, size);
+    const reason = refusal(mode, size, cost);
+    if (reason) throw new WorkerError('refused', reason);
+    await ensureWeights(mode);
+    let raw;
+    try {
+      raw = await linseg.segment(rgba, width, height, mode, size);
+    } catch (err) {
+      if (backend?.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
+      await fallBackToCpu(err);
+      await ensureWeights(mode);
+      raw = await linseg.segment(rgba, width, height, mode, size);
+    }
+    compiled.add(shapeKey(mode, cost));
+    const mask = field(raw, 'mask');
+    if (!(mask instanceof Uint8Array) || mask.length !== width * height) {
+      throw new WorkerError('error', `segment returned a mask of ${mask?.length} bytes for ${width}×${height}`);
+    }
+    const out = owned(mask);
+    return [
+      {
+        mask: out,
+        width,
+        height,
+        mode,
+        size,
+        backend: backend.backend,
+        readMs,
+        preprocessMs: num(field(raw, 'preprocessMs')),
+        inferenceMs: num(field(raw, 'inferenceMs')),
+        readbackMs: num(field(raw, 'readbackMs')),
+        postprocessMs: num(field(raw, 'postprocessMs')),
+        totalMs: num(field(raw, 'totalMs')),
+      },
+      [out.buffer],
+    ];
   },
 
   /**
