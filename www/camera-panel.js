@@ -44,7 +44,7 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
   const camera = new Camera({ video: ui.video, settings, segment: (bitmap, mode, size) => engine.frame(bitmap, mode, size) });
   const view = new CameraView(ui.canvas);
   const stats = new FrameStats();
-  const live = { key: null, backend: null, lastError: null, figuresAt: 0, comparing: null, snapshot: null };
+  const live = { presented: -1, key: null, timings: null, backend: null, lastError: null, figuresAt: 0, comparing: null, snapshot: null };
 
   window.__linsegCamera = {
     get stats() {
@@ -52,6 +52,10 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
     },
     get track() {
       return camera.track;
+    },
+    /** The newest frame's worker timings (readMs, preprocessMs, inferenceMs, …, totalMs). */
+    get timings() {
+      return live.timings;
     },
     get snapshot() {
       return live.snapshot;
@@ -96,7 +100,12 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
 
   function paint(now) {
     if (camera.state === 'off') return;
-    view.draw(ui.video);
+    // Each display frame, unless neither the video nor the mask nor the view has changed.
+    const presented = camera.stats().presented;
+    if (presented !== live.presented || view.dirty) {
+      live.presented = presented;
+      view.draw(ui.video);
+    }
     if (now - live.figuresAt > 250) {
       live.figuresAt = now;
       showFigures();
@@ -121,6 +130,8 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
       stats.reset();
     }
     live.backend = result.backend;
+    const { mask, ...timings } = result;
+    live.timings = timings;
     live.lastError = null;
     stats.add(performance.now(), latencyMs);
     view.setMask(result.mask, result.width, result.height);

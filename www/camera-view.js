@@ -33,6 +33,8 @@ export class CameraView {
     this.smoothing = false;
     this.smoothed = null;
     this.hasMask = false;
+    /** True when the next draw() would differ even on the same video frame. */
+    this.dirty = true;
     // The mask as alpha (white), its tint, and the person (video through the mask).
     this.alpha = layer();
     this.tint = layer();
@@ -41,34 +43,40 @@ export class CameraView {
 
   /** The view: overlay | mask | cutout | blur | replace. */
   setView(view) {
+    this.dirty = true;
     this.view = view;
     this.canvas.dataset.view = view;
   }
 
   /** The overlay's opacity (0..1). */
   setOpacity(opacity) {
+    this.dirty = true;
     this.opacity = opacity;
   }
 
   /** The overlay's tint and the replacement colour (#rrggbb). */
   setColour(colour) {
+    this.dirty = true;
     this.colour = colour;
     this.#retint();
   }
 
   /** What replaces the background: a canvas (a photo) or null for the colour. */
   setBackground(canvas) {
+    this.dirty = true;
     this.background = canvas;
   }
 
   /** Turns the moving average of masks on or off (off forgets the average). */
   setSmoothing(on) {
+    this.dirty = true;
     this.smoothing = on;
     this.smoothed = null;
   }
 
   /** Forgets the mask (the camera stopped). */
   clear() {
+    this.dirty = true;
     this.hasMask = false;
     this.smoothed = null;
     this.canvas.dataset.hasMask = 'false';
@@ -91,6 +99,7 @@ export class CameraView {
     this.alpha.getContext('2d').putImageData(image, 0, 0);
     this.#retint();
     this.hasMask = true;
+    this.dirty = true;
     this.canvas.dataset.hasMask = 'true';
   }
 
@@ -135,6 +144,7 @@ export class CameraView {
     const width = video.videoWidth;
     const height = video.videoHeight;
     if (!width || !height) return;
+    this.dirty = false;
     const { canvas } = this;
     fitTo(canvas, width, height);
     const ctx = canvas.getContext('2d');

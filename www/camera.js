@@ -30,6 +30,16 @@ export function cameraErrorMessage(err) {
   }
 }
 
+/**
+ * The video's current frame, as a VideoFrame where the browser has them (no pixel copy: a
+ * camera's frame stays in the memory it arrived in, and the worker converts it once), else as an
+ * ImageBitmap. Either is transferable and has close().
+ */
+async function grabFrame(video) {
+  if (typeof VideoFrame === 'function') return new VideoFrame(video);
+  return createImageBitmap(video);
+}
+
 /** A live camera and its newest-frame-wins loop into `segment`. */
 export class Camera extends EventTarget {
   /**
@@ -54,10 +64,10 @@ export class Camera extends EventTarget {
     this.inFlight = 0;
     this.waiting = null;
     this.snapshotWanted = null;
-    this.counters = { captured: 0, sent: 0, processed: 0, dropped: 0, failed: 0, maxInFlight: 0, maxWaiting: 0 };
+    this.counters = { presented: 0, captured: 0, sent: 0, processed: 0, dropped: 0, failed: 0, maxInFlight: 0, maxWaiting: 0 };
   }
 
-  /** The loop's counters: { inFlight, waiting, captured, sent, processed, dropped, failed, maxInFlight, maxWaiting }. */
+  /** The loop's counters: { inFlight, waiting, presented (video frames), captured, sent, processed, dropped, failed, maxInFlight, maxWaiting }. */
   stats() {
     return { state: this.state, inFlight: this.inFlight, waiting: this.waiting ? 1 : 0, ...this.counters };
   }
@@ -143,6 +153,7 @@ export class Camera extends EventTarget {
   #nextFrame(session) {
     const onFrame = () => {
       this.frameRequest = null;
+      this.counters.presented += 1;
       if (session !== this.session) return;
       this.#nextFrame(session);
       this.#capture(session);
@@ -157,7 +168,7 @@ export class Camera extends EventTarget {
     this.capturing = true;
     let bitmap;
     try {
-      bitmap = await createImageBitmap(this.video);
+      bitmap = await grabFrame(this.video);
     } catch {
       return;
     } finally {
@@ -193,30 +204,36 @@ export class Camera extends EventTarget {
     if (snapshot) {
       // The one copy of a frame the loop makes, and only for a snapshot: before the bitmap goes.
       canvas = document.createElement('canvas');
-      canvas.width = frame.bitmap.width;
-      canvas.height = frame.bitmap.height;
+      canvas.width = frame.bitmap.displayWidth ?? frame.bitmap.width;
+      canvas.height = frame.bitmap.displayHeight ?? frame.bitmap.height;
       canvas.getContext('2d').drawImage(frame.bitmap, 0, 0);
     }
+    let result = null;
+    let error = null;
     try {
-      const result = await this.segment(frame.bitmap, mode, size);
-      if (frame.session === this.session) {
-        this.counters.processed += 1;
-        const latencyMs = performance.now() - frame.capturedAt;
-        this.dispatchEvent(new CustomEvent('result', { detail: { result, latencyMs } }));
-      }
-      snapshot?.resolve({ canvas, result });
-    } catch (error) {
+      result = await this.segment(frame.bitmap, mode, size);
+    } catch (err) {
+      error = err;
+    }
+    // The waiting frame goes first, so the worker computes while the page draws this mask.
+    this.inFlight -= 1;
+    const next = this.waiting;
+    this.waiting = null;
+    if (next && next.session === this.session) this.#send(next);
+    else next?.bitmap.close();
+    if (error) {
       if (frame.session === this.session) {
         this.counters.failed += 1;
         this.dispatchEvent(new CustomEvent('frame-error', { detail: { error } }));
       }
       snapshot?.reject(error);
-    } finally {
-      this.inFlight -= 1;
-      const next = this.waiting;
-      this.waiting = null;
-      if (next && next.session === this.session) this.#send(next);
-      else next?.bitmap.close();
+      return;
     }
+    if (frame.session === this.session) {
+      this.counters.processed += 1;
+      const latencyMs = performance.now() - frame.capturedAt;
+      this.dispatchEvent(new CustomEvent('result', { detail: { result, latencyMs } }));
+    }
+    snapshot?.resolve({ canvas, result });
   }
 }

@@ -92,7 +92,7 @@ export class Engine extends EventTarget {
   }
 
   /**
-   * Segments a camera frame: the ImageBitmap is transferred (the caller must not use it again)
+   * Segments a camera frame: the ImageBitmap or VideoFrame is transferred (the caller must not use it again)
    * and closed by the worker. Resolves { mask, width, height, mode, size, backend, readMs, ...timings }.
    */
   async frame(bitmap, mode, size) {

@@ -312,14 +312,31 @@ function shapeKey(mode, cost) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Camera frames: one reusable OffscreenCanvas turns a bitmap into RGBA.
+// Camera frames: one reusable OffscreenCanvas turns a bitmap (or a VideoFrame) into RGBA.
 
 /** The OffscreenCanvas camera frames are read through (resized to each frame). */
 let frameCanvas = null;
 
+/** backend:mode:W×H@size -> { cost, reason }: blockCost costs milliseconds, and every frame of
+ *  a camera asks the same question. */
+const frameChecks = new Map();
+
+/** The cost of `mode` on frames of that shape, and why it cannot run here (or null); cached. */
+function frameCheck(mode, width, height, size) {
+  const key = `${backend?.backend}:${mode}:${width}x${height}@${size}`;
+  let check = frameChecks.get(key);
+  if (!check) {
+    const cost = blockCost(mode, width, height, size);
+    check = { cost, reason: refusal(mode, size, cost) };
+    frameChecks.set(key, check);
+  }
+  return check;
+}
+
 /** A bitmap's pixels as RGBA bytes (a view on the ImageData's own buffer, no copy). */
 function framePixels(bitmap) {
-  const { width, height } = bitmap;
+  const width = bitmap.displayWidth ?? bitmap.width;
+  const height = bitmap.displayHeight ?? bitmap.height;
   if (!width || !height) throw new WorkerError('input', 'the camera frame is empty');
   frameCanvas ??= new OffscreenCanvas(width, height);
   if (frameCanvas.width !== width || frameCanvas.height !== height) {
@@ -424,7 +441,7 @@ const OPS = {
 
   /**
    * A camera frame (www/camera.js): the bitmap is transferred, read and closed here, never kept.
-   * args: { bitmap: ImageBitmap, mode, size }
+   * args: { bitmap: ImageBitmap | VideoFrame, mode, size }
    * -> { mask, width, height, mode, size, backend, readMs, preprocessMs, inferenceMs,
    *      readbackMs, postprocessMs, totalMs }   (readMs: the bitmap to RGBA)
    */
@@ -432,15 +449,15 @@ const OPS = {
     requireModule();
     const started = performance.now();
     let rgba;
-    const { width, height } = bitmap;
+    const width = bitmap.displayWidth ?? bitmap.width;
+    const height = bitmap.displayHeight ?? bitmap.height;
     try {
       rgba = framePixels(bitmap);
     } finally {
       bitmap.close();
     }
     const readMs = performance.now() - started;
-    const cost = blockCost(mode, width, height, size);
-    const reason = refusal(mode, size, cost);
+    const { cost, reason } = frameCheck(mode, width, height, size);
     if (reason) throw new WorkerError('refused', reason);
     await ensureWeights(mode);
     let raw;
