@@ -1,6 +1,7 @@
 // The camera's stream and its frame loop. Owns the MediaStream (started only by start(), ended
 // by stop() or by the track ending), the hidden <video> it plays in, and the newest-frame-wins
-// loop: each new video frame becomes an ImageBitmap that is transferred to the worker, with at
+// loop: each new video frame becomes a VideoFrame (an ImageBitmap where there are none) that is
+// transferred to the worker, with at
 // most one frame in flight and one waiting (a newer frame replaces the waiting one, which is
 // closed and counted as dropped), never a queue. It draws nothing and touches no page element
 // but its <video>; camera-panel.js wires it to the page.
