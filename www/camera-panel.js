@@ -17,7 +17,7 @@ const COMPARE_SKIP = 2;
  * Mounts the camera into the page's #camera section.
  * @param {{ engine: import('./engine.js').Engine,
  *           settings: () => { mode: string, size: number },
- *           photos: () => { name: string, canvas: HTMLCanvasElement }[],
+ *           photos: () => { id: number, name: string, canvas: HTMLCanvasElement }[],
  *           addPhoto: (file: File) => void,
  *           report: (kind: 'error'|'notice'|'refused', text: string) => void }} options
  * @returns {Camera}
@@ -177,14 +177,15 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
   function listBackgrounds() {
     const chosen = ui.background.value;
     const options = [new Option('the colour', '')];
-    photos().forEach((photo, i) => options.push(new Option(photo.name, String(i))));
+    for (const photo of photos()) options.push(new Option(photo.name, String(photo.id)));
     ui.background.replaceChildren(...options);
     ui.background.value = options.some((o) => o.value === chosen) ? chosen : '';
   }
   ui.background.addEventListener('focus', listBackgrounds);
   ui.background.addEventListener('pointerdown', listBackgrounds);
   ui.background.addEventListener('change', () => {
-    view.setBackground(ui.background.value === '' ? null : photos()[Number(ui.background.value)]?.canvas ?? null);
+    const photo = photos().find((p) => String(p.id) === ui.background.value);
+    view.setBackground(photo?.canvas ?? null);
   });
 
   ui.snapshot.addEventListener('click', async () => {
