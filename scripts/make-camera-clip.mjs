@@ -24,8 +24,8 @@ async function decodePhoto(path) {
   return { width, height, rgba };
 }
 
-/** The crop window of frame `i` of `frames`: a square sliding corner to corner, eased. */
-function window(photo, i, frames, aspect) {
+/** The crop window of frame `i` of `frames` (the clip's aspect), sliding corner to corner, eased. */
+function cropAt(photo, i, frames, aspect) {
   const cropW = Math.min(photo.width, photo.height * aspect) * 0.85;
   const cropH = cropW / aspect;
   const t = frames > 1 ? (1 - Math.cos((Math.PI * i) / (frames - 1))) / 2 : 0;
@@ -91,7 +91,7 @@ export async function makeCameraClip({
   const image = await decodePhoto(resolve(photo));
   const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`)];
   for (let i = 0; i < frames; i++) {
-    parts.push(Buffer.from('FRAME\n'), frameI420(image, window(image, i, frames, width / height), width, height));
+    parts.push(Buffer.from('FRAME\n'), frameI420(image, cropAt(image, i, frames, width / height), width, height));
   }
   writeFileSync(out, Buffer.concat(parts));
   return out;

@@ -92,8 +92,9 @@ export class Engine extends EventTarget {
   }
 
   /**
-   * Segments a camera frame: the ImageBitmap or VideoFrame is transferred (the caller must not use it again)
-   * and closed by the worker. Resolves { mask, width, height, mode, size, backend, readMs, ...timings }.
+   * Segments a camera frame: the ImageBitmap or VideoFrame is transferred (the caller must not
+   * use it again) and closed by the worker.
+   * Resolves { mask, width, height, mode, size, backend, readMs, ...timings }.
    */
   async frame(bitmap, mode, size) {
     try {
