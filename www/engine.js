@@ -96,6 +96,22 @@ export class Engine extends EventTarget {
     return this.#call('segment', { imageId, mode, size });
   }
 
+  /**
+   * Segments a camera frame: the ImageBitmap or VideoFrame is transferred (the caller must not
+   * use it again) and closed by the worker.
+   * Resolves { mask, width, height, mode, size, backend, readMs, ...timings }.
+   */
+  async frame(bitmap, mode, size) {
+    try {
+      await this.ready;
+    } catch (err) {
+      bitmap.close();
+      throw err;
+    }
+    if (!this.worker) bitmap.close();
+    return this.#call('frame', { bitmap, mode, size }, [bitmap]);
+  }
+
   #spawn() {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'linseg' });
     this.worker = worker;
@@ -122,12 +138,12 @@ export class Engine extends EventTarget {
     );
   }
 
-  #call(op, args) {
+  #call(op, args, transfer = []) {
     if (!this.worker) return Promise.reject(this.failed ?? new EngineError('module', 'the model is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: this.worker });
-      this.worker.postMessage({ id, op, args });
+      this.worker.postMessage({ id, op, args }, transfer);
     });
   }
 

@@ -9,7 +9,7 @@
 // it restarts on the CPU with start(false), reloads the weights, tells the page and retries the
 // request there.
 //
-// Messages in:  { id, op, args }   op: catalog | start | decode | forget | cost | segment
+// Messages in:  { id, op, args }   op: catalog | start | decode | forget | cost | segment | frame
 // Messages out: { id, ok: true, value } | { id, ok: false, error: { message, kind } }
 //               { event: 'progress' | 'backend' | 'fallback', ... }   (see engine.js)
 
@@ -249,6 +249,71 @@ function shapeKey(mode, cost) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Running the network.
+
+/** The block's cost of `mode` at `size` here; throws 'refused' with the engine's reason. */
+function checkCost(mode, width, height, size) {
+  let cost;
+  try {
+    cost = engine.cost(mode, width, height, size);
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err;
+    throw new WorkerError('input', messageOf(err));
+  }
+  if (cost.refusal) throw new WorkerError('refused', cost.refusal);
+  return cost;
+}
+
+/**
+ * Segments RGBA pixels with `mode` at `size` once the request passes the fit rule; when WebGPU
+ * fails on the way, restarts on the CPU and runs there (checked again: the limits differ).
+ * -> { result (the engine's reply), cost, first (shaders compiled for it), fellBack }
+ */
+async function segmentPixels(rgba, width, height, mode, size) {
+  let cost = checkCost(mode, width, height, size);
+  await ensureWeights(mode);
+  let first = !compiled.has(shapeKey(mode, cost));
+  let fellBack = false;
+  let result;
+  try {
+    result = await engine.segment(rgba, width, height, mode, size);
+  } catch (err) {
+    if (backend?.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
+    await fallBackToCpu(err);
+    fellBack = true;
+    first = true;
+    cost = checkCost(mode, width, height, size);
+    await ensureWeights(mode);
+    result = await engine.segment(rgba, width, height, mode, size);
+  }
+  compiled.add(shapeKey(mode, cost));
+  return { result, cost, first, fellBack };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Camera frames: one reusable OffscreenCanvas turns a bitmap (or a VideoFrame) into RGBA.
+
+/** The OffscreenCanvas camera frames are read through (resized to each frame). */
+let frameCanvas = null;
+
+
+/** A bitmap's pixels as RGBA bytes (a view on the ImageData's own buffer, no copy). */
+function framePixels(bitmap) {
+  const width = bitmap.displayWidth ?? bitmap.width;
+  const height = bitmap.displayHeight ?? bitmap.height;
+  if (!width || !height) throw new WorkerError('input', 'the camera frame is empty');
+  frameCanvas ??= new OffscreenCanvas(width, height);
+  if (frameCanvas.width !== width || frameCanvas.height !== height) {
+    frameCanvas.width = width;
+    frameCanvas.height = height;
+  }
+  const ctx = frameCanvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  const { data } = ctx.getImageData(0, 0, width, height);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Operations.
 
 const OPS = {
@@ -340,6 +405,29 @@ const OPS = {
   },
 
   /**
+   * A camera frame (www/camera.js): the bitmap is transferred, read and closed here, never kept.
+   * args: { bitmap: ImageBitmap | VideoFrame, mode, size }
+   * -> { mask, width, height, mode, size, backend, readMs, preprocessMs, inferenceMs,
+   *      readbackMs, postprocessMs, totalMs }   (readMs: the bitmap to RGBA)
+   */
+  async frame({ bitmap, mode, size }) {
+    requireEngine();
+    const started = performance.now();
+    let rgba;
+    const width = bitmap.displayWidth ?? bitmap.width;
+    const height = bitmap.displayHeight ?? bitmap.height;
+    try {
+      rgba = framePixels(bitmap);
+    } finally {
+      bitmap.close();
+    }
+    const readMs = performance.now() - started;
+    const { result, cost } = await segmentPixels(rgba, width, height, mode, size);
+    const { mask, ...times } = result;
+    return [{ mask, width, height, mode, size, backend: backend.backend, cost, readMs, ...times }, [mask.buffer]];
+  },
+
+  /**
    * args: { imageId, mode, size }
    * -> { mask, width, height, mode, size, backend, first, fellBack, cost,
    *      preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs, profile }
@@ -351,30 +439,7 @@ const OPS = {
     if (!image) throw new WorkerError('unknown-image', `no decoded photo with id ${imageId}`);
     const { rgba, width, height } = image;
 
-    const check = () => {
-      const cost = engine.cost(mode, width, height, size);
-      if (cost.refusal) throw new WorkerError('refused', cost.refusal);
-      return cost;
-    };
-
-    let cost = check();
-    await ensureWeights(mode);
-    let first = !compiled.has(shapeKey(mode, cost));
-    let fellBack = false;
-    let result;
-    try {
-      result = await engine.segment(rgba, width, height, mode, size);
-    } catch (err) {
-      if (backend?.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
-      await fallBackToCpu(err);
-      fellBack = true;
-      first = true;
-      cost = check();
-      await ensureWeights(mode);
-      result = await engine.segment(rgba, width, height, mode, size);
-    }
-    compiled.add(shapeKey(mode, cost));
-
+    const { result, cost, first, fellBack } = await segmentPixels(rgba, width, height, mode, size);
     const { mask, ...times } = result;
     return [
       { mask, width, height, mode, size, backend: backend.backend, first, fellBack, cost, ...times },

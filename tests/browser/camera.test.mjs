@@ -1,0 +1,279 @@
+// Browser tests of the live camera (www/camera*.js), run with `node --test tests/browser/`.
+//
+// Chromium's fake camera plays a clip that scripts/make-camera-clip.mjs writes: a slow pan over
+// a fixture photo of a person. On the CPU backend (?backend=cpu; WebGPU here is SwiftShader,
+// slow) they check that the camera starts only on a click and names its button for a screen
+// reader, that a snapshot's mask (a frame of the loop) agrees with the CLI's on the same
+// picture (IoU ≥ 0.9) and the snapshot joins the photos, that fps and latency are shown, that
+// 300 frames leave no queue (never more than one frame in flight and one waiting) and no
+// growing JS heap, that every view draws, that "Compare modes" tables every mode, that Stop,
+// a hidden tab and a camera that goes away release it, and, in a second browser that denies
+// the camera, that the page says so and still segments photos.
+//
+// Needs what page.test.mjs needs (Chromium, `npm ci`, www/pkg/, models/, the CLI).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { PNG } from 'pngjs';
+
+import { FLAGS, ROOT, launchChromium, linsegBin, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { makeCameraClip } from '../../scripts/make-camera-clip.mjs';
+
+const MINUTE = 60_000;
+const MODE = 'linear';
+const SIZE = 256;
+const MIN_IOU = 0.9;
+const PHOTO = join(ROOT, 'tests/fixtures/photos/grace_hopper.jpg');
+const WORK = mkdtempSync(join(tmpdir(), 'linseg-camera-'));
+
+/** Chromium's fake camera playing `clip`; `allow` false leaves the permission prompt to deny. */
+function cameraFlags(clip, allow) {
+  return [
+    ...FLAGS,
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${clip}`,
+    ...(allow ? ['--use-fake-ui-for-media-stream'] : ['--deny-permission-prompts']),
+  ];
+}
+
+/** The camera's loop counters and figures (window.__linsegCamera.stats). */
+function cameraStats(page) {
+  return page.evaluate(() => window.__linsegCamera.stats);
+}
+
+/** Waits until the loop has processed `count` frames in all. */
+async function waitProcessed(page, count, timeout = 5 * MINUTE) {
+  await page.waitForFunction((n) => window.__linsegCamera.stats.processed >= n, count, { timeout, polling: 100 });
+}
+
+/** The JS heap in use after a garbage collection, through the DevTools protocol. */
+async function heapUsed(cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'JSHeapUsedSize').value;
+}
+
+/** IoU of two one-byte-per-pixel masks thresholded at 128. */
+function iou(a, b) {
+  assert.equal(a.length, b.length, 'the masks differ in size');
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] >= 128;
+    const y = b[i] >= 128;
+    if (x && y) inter += 1;
+    if (x || y) union += 1;
+  }
+  return { iou: union === 0 ? 1 : inter / union, union };
+}
+
+let server;
+let clip;
+
+before(async () => {
+  clip = await makeCameraClip({ out: join(WORK, 'clip.y4m'), frames: 90 });
+  server = await startServer();
+});
+
+after(async () => {
+  await server?.stop();
+  rmSync(WORK, { recursive: true, force: true });
+});
+
+describe('camera on the CPU', () => {
+  let page;
+  let close;
+  let cdp;
+  const pageErrors = [];
+  const consoleErrors = [];
+
+  before(async () => {
+    let context;
+    ({ context, page, close } = await launchChromium('camera', cameraFlags(clip, true)));
+    context.setDefaultTimeout(5 * MINUTE);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(new URL('index.html?backend=cpu', server.url).href);
+    const model = await waitForModel(page, 5 * MINUTE);
+    assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+    cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+  });
+
+  after(async () => {
+    await close?.();
+  });
+
+  test('starts only on a click, with a button a screen reader can name', async () => {
+    assert.equal(await page.locator('#camera').getAttribute('data-state'), 'off');
+    assert.equal(await page.evaluate(() => window.__linsegCamera.track), null, 'a camera was opened before the click');
+    const button = page.getByRole('button', { name: 'Camera', exact: true });
+    assert.equal(await button.count(), 1);
+    await button.click();
+    await page.waitForSelector('#camera[data-state="live"]');
+    assert.equal(await page.getByRole('button', { name: 'Stop camera', exact: true }).count(), 1);
+    await waitProcessed(page, 3);
+  });
+
+  test('segments frames like the CLI does, and a snapshot joins the photos', async (t) => {
+    await page.click('#camera-snapshot');
+    await page.waitForFunction(() => window.__linsegCamera.snapshot);
+    const shot = await page.evaluate(async () => {
+      const { blob, mask, width, height, mode, size } = window.__linsegCamera.snapshot;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let png = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) png += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      let maskText = '';
+      for (let i = 0; i < mask.length; i += 0x8000) maskText += String.fromCharCode(...mask.subarray(i, i + 0x8000));
+      return { png: btoa(png), mask: btoa(maskText), width, height, mode, size };
+    });
+    assert.equal(shot.mode, MODE);
+    assert.equal(shot.size, SIZE);
+    const image = join(WORK, 'snapshot.png');
+    writeFileSync(image, Buffer.from(shot.png, 'base64'));
+    const out = join(WORK, 'cli');
+    mkdirSync(out, { recursive: true });
+    const bin = linsegBin();
+    assert.ok(existsSync(bin), `the linseg CLI is not at ${bin}; set LINSEG_BIN`);
+    const run = spawnSync(bin, ['segment', image, '--mode', MODE, '--size', String(SIZE), '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const cli = PNG.sync.read(readFileSync(join(out, 'snapshot.mask.png')));
+    assert.deepEqual([cli.width, cli.height], [shot.width, shot.height]);
+    const cliMask = Uint8Array.from({ length: cli.width * cli.height }, (_, i) => cli.data[i * 4]);
+    const { iou: value, union } = iou(new Uint8Array(Buffer.from(shot.mask, 'base64')), cliMask);
+    t.diagnostic(`snapshot ${shot.width}×${shot.height}: IoU with the CLI's mask ${value.toFixed(4)}`);
+    assert.ok(union > 0, 'neither mask finds a person');
+    assert.ok(value >= MIN_IOU, `IoU ${value.toFixed(4)} is below ${MIN_IOU}`);
+
+    const photo = page.locator('[data-testid="photo"][data-name^="camera-"]');
+    await photo.waitFor();
+    await page.waitForSelector('[data-testid="photo"][data-name^="camera-"][data-state="done"]');
+  });
+
+  test('shows frames per second, latency and the backend', async () => {
+    await page.waitForFunction(() => Number(document.getElementById('camera-figures').dataset.fps) > 0);
+    const figures = page.locator('#camera-figures');
+    const text = await figures.innerText();
+    assert.match(text, /\d+\.\d fps · latency [\d.,]+ ms median, [\d.,]+ ms p95 · linear at 256 px on the CPU/);
+    assert.equal(await figures.getAttribute('data-backend'), 'cpu');
+  });
+
+  test('300 frames leave no queue and no growing memory', { timeout: 15 * MINUTE }, async (t) => {
+    const start = await cameraStats(page);
+    const heapBefore = await heapUsed(cdp);
+    await waitProcessed(page, start.processed + 300, 12 * MINUTE);
+    const end = await cameraStats(page);
+    const heapAfter = await heapUsed(cdp);
+    t.diagnostic(
+      `300 frames: ${end.fps?.toFixed(1)} fps, latency ${end.medianMs?.toFixed(1)} ms median, ` +
+        `${end.p95Ms?.toFixed(1)} ms p95; captured ${end.captured - start.captured}, ` +
+        `dropped ${end.dropped - start.dropped}; heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB`,
+    );
+    assert.equal(end.maxInFlight, 1, 'more than one frame was in flight');
+    assert.ok(end.maxWaiting <= 1, 'more than one frame waited');
+    assert.ok(end.inFlight <= 1 && end.waiting <= 1);
+    assert.equal(end.failed, 0, 'frames failed');
+    assert.ok(end.captured - end.processed - end.dropped <= 2, `frames unaccounted for: ${JSON.stringify(end)}`);
+    assert.ok(heapAfter < heapBefore * 1.5, `the JS heap grew from ${heapBefore} to ${heapAfter} bytes`);
+  });
+
+  test('draws every view', async () => {
+    // The snapshot (an earlier test) is a photo now: the replaced background can be it.
+    await page.focus('#camera-background');
+    await page.selectOption('#camera-background', { index: 1 });
+    for (const view of ['mask', 'cutout', 'blur', 'replace', 'overlay']) {
+      await page.selectOption('#camera-view-mode', view);
+      const before = (await cameraStats(page)).processed;
+      await waitProcessed(page, before + 2);
+      const painted = await page.locator('#camera-view').evaluate((canvas) => {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let lit = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) lit += 1;
+        return { view: canvas.dataset.view, lit, pixels: canvas.width * canvas.height };
+      });
+      assert.equal(painted.view, view);
+      assert.ok(painted.lit > painted.pixels * 0.1, `${view}: the canvas is nearly empty`);
+    }
+  });
+
+  test('compares the modes on the camera', { timeout: 10 * MINUTE }, async () => {
+    await page.fill('#camera-compare-frames', '6');
+    await page.click('#camera-compare');
+    await page.waitForSelector('#camera[data-compare="done"]', { timeout: 8 * MINUTE });
+    const rows = await page.locator('#camera-compare-table tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ mode: tr.dataset.mode, state: tr.dataset.state, fps: Number(tr.dataset.fps) })),
+    );
+    assert.deepEqual(rows.map((r) => r.mode), ['none', 'dot', 'linear', 'efficient', 'criss-cross']);
+    for (const row of rows) {
+      assert.equal(row.state, 'done', `${row.mode}: ${row.state}`);
+      assert.ok(row.fps > 0, `${row.mode}: no fps`);
+    }
+  });
+
+  test('Stop releases the camera', async () => {
+    await page.getByRole('button', { name: 'Stop camera', exact: true }).click();
+    await page.waitForSelector('#camera[data-state="off"]');
+    assert.equal(await page.evaluate(() => window.__linsegCamera.track.readyState), 'ended');
+    assert.equal(await page.getByRole('button', { name: 'Camera', exact: true }).count(), 1);
+  });
+
+  test('a hidden tab and a camera that goes away stop it', async () => {
+    await page.click('#camera-toggle');
+    await page.waitForSelector('#camera[data-state="live"]');
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+      delete document.visibilityState;
+    });
+    await page.waitForSelector('#camera[data-state="off"]');
+    assert.equal(await page.evaluate(() => window.__linsegCamera.track.readyState), 'ended');
+    assert.match(await page.locator('#errors').innerText(), /camera stopped because the tab was hidden/);
+
+    await page.click('#camera-toggle');
+    await page.waitForSelector('#camera[data-state="live"]');
+    // What an unplugged camera does: its track ends by itself.
+    await page.evaluate(() => window.__linsegCamera.track.dispatchEvent(new Event('ended')));
+    await page.waitForSelector('#camera[data-state="off"]');
+    assert.match(await page.locator('#errors').innerText(), /camera stopped sending pictures/);
+  });
+
+  test('logs no errors', () => {
+    assert.deepEqual(pageErrors, [], 'uncaught exceptions in the page');
+    assert.deepEqual(consoleErrors, [], 'console errors');
+  });
+});
+
+describe('camera denied', () => {
+  let page;
+  let close;
+
+  before(async () => {
+    ({ page, close } = await launchChromium('camera-denied', cameraFlags(clip, false)));
+    await page.goto(new URL('index.html?backend=cpu', server.url).href);
+    const model = await waitForModel(page, 5 * MINUTE);
+    assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+  });
+
+  after(async () => {
+    await close?.();
+  });
+
+  test('says the camera was denied and the page still works', { timeout: 5 * MINUTE }, async () => {
+    await page.getByRole('button', { name: 'Camera', exact: true }).click();
+    await page.waitForFunction(() => /denied/.test(document.getElementById('errors').textContent), null, { timeout: MINUTE });
+    assert.equal(await page.locator('#camera').getAttribute('data-state'), 'off');
+    assert.equal(await page.getByRole('button', { name: 'Camera', exact: true }).count(), 1);
+    await page.setInputFiles('#file-input', PHOTO);
+    await page.waitForSelector('[data-testid="photo"][data-state="done"]', { timeout: 3 * MINUTE });
+  });
+});

@@ -1,0 +1,283 @@
+// The Camera section of the page: its button, view controls, live figures, snapshot and the
+// camera's "Compare modes". It owns the elements inside #camera and nothing else; the page
+// reaches it only through mountCamera's arguments (the engine, the current settings, the photos
+// and the way to add one, the message list). Stream and loop: camera.js; drawing:
+// camera-view.js; numbers: camera-stats.js.
+
+import { Camera, cameraErrorMessage } from './camera.js';
+import { CameraView, SMOOTHING_ALPHA } from './camera-view.js';
+import { FrameStats, formatFps, renderCameraCompare } from './camera-stats.js';
+import { formatMs } from './format.js';
+
+/** Results of a mode that arrive first in a comparison are not counted (weights load then). */
+const COMPARE_SKIP = 2;
+
+/**
+ * Mounts the camera into the page's #camera section.
+ * @param {{ engine: import('./engine.js').Engine,
+ *           settings: () => { mode: string, size: number },
+ *           photos: () => { id: number, name: string, canvas: HTMLCanvasElement }[],
+ *           addPhoto: (file: File) => void,
+ *           report: (kind: 'error'|'notice'|'refused', text: string) => void }} options
+ * @returns {Camera}
+ */
+export function mountCamera({ engine, settings, photos, addPhoto, report }) {
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    section: $('camera'),
+    toggle: $('camera-toggle'),
+    video: $('camera-video'),
+    canvas: $('camera-view'),
+    figures: $('camera-figures'),
+    view: $('camera-view-mode'),
+    opacity: $('camera-opacity'),
+    colour: $('camera-colour'),
+    background: $('camera-background'),
+    smoothing: $('camera-smoothing'),
+    snapshot: $('camera-snapshot'),
+    compare: $('camera-compare'),
+    compareFrames: $('camera-compare-frames'),
+    compareStatus: $('camera-compare-status'),
+    compareTable: $('camera-compare-table'),
+  };
+  const camera = new Camera({ video: ui.video, settings, segment: (bitmap, mode, size) => engine.frame(bitmap, mode, size) });
+  const view = new CameraView(ui.canvas);
+  const stats = new FrameStats();
+  const live = { presented: -1, key: null, timings: null, backend: null, lastError: null, figuresAt: 0, comparing: null, snapshot: null };
+
+  window.__linsegCamera = {
+    get stats() {
+      return { ...camera.stats(), ...stats.summary() };
+    },
+    get track() {
+      return camera.track;
+    },
+    /** The newest frame's worker timings (readMs, preprocessMs, inferenceMs, …, totalMs). */
+    get timings() {
+      return live.timings;
+    },
+    get snapshot() {
+      return live.snapshot;
+    },
+  };
+
+  ui.smoothing.parentElement.title =
+    `An exponential moving average of the mask over frames (each new mask counts ${SMOOTHING_ALPHA * 100} %): ` +
+    'steadier edges, a little lag.';
+
+  function render() {
+    const on = camera.state !== 'off';
+    ui.section.dataset.state = camera.state;
+    ui.toggle.textContent = on ? 'Stop camera' : 'Camera';
+    ui.toggle.classList.toggle('button-primary', !on);
+    ui.snapshot.disabled = camera.state !== 'live' || !view.hasMask;
+    ui.compare.disabled = camera.state !== 'live' || Boolean(live.comparing);
+  }
+
+  function showFigures() {
+    const { fps, medianMs, p95Ms, frames } = stats.summary();
+    const s = camera.stats();
+    Object.assign(ui.figures.dataset, {
+      fps: fps == null ? '' : String(fps),
+      medianMs: medianMs == null ? '' : String(medianMs),
+      p95Ms: p95Ms == null ? '' : String(p95Ms),
+      processed: String(s.processed),
+      dropped: String(s.dropped),
+      backend: live.backend ?? '',
+    });
+    if (camera.state === 'off') {
+      ui.figures.textContent = s.processed ? `Stopped after ${s.processed} frames.` : 'The camera is off.';
+      return;
+    }
+    const [mode, size] = (live.key ?? '').split('@');
+    const where = live.backend === 'webgpu' ? 'WebGPU' : live.backend === 'cpu' ? 'the CPU' : '…';
+    ui.figures.textContent = frames
+      ? `${formatFps(fps)} · latency ${formatMs(medianMs)} median, ${formatMs(p95Ms)} p95 · ` +
+        `${mode} at ${size} px on ${where} · ${s.dropped} frames skipped`
+      : 'Waiting for the first mask…';
+  }
+
+  function paint(now) {
+    if (camera.state === 'off') return;
+    // Each display frame, unless neither the video nor the mask nor the view has changed.
+    const presented = camera.stats().presented;
+    if (presented !== live.presented || view.dirty) {
+      live.presented = presented;
+      view.draw(ui.video);
+    }
+    if (now - live.figuresAt > 250) {
+      live.figuresAt = now;
+      showFigures();
+    }
+    requestAnimationFrame(paint);
+  }
+
+  camera.addEventListener('state', () => {
+    if (camera.state === 'live') requestAnimationFrame(paint);
+    if (camera.state === 'off') {
+      view.clear();
+      live.comparing?.cancel();
+      showFigures();
+    }
+    render();
+  });
+
+  camera.addEventListener('result', ({ detail: { result, latencyMs } }) => {
+    const key = `${result.mode}@${result.size}`;
+    if (key !== live.key) {
+      live.key = key;
+      stats.reset();
+    }
+    live.backend = result.backend;
+    const { mask, ...timings } = result;
+    live.timings = timings;
+    live.lastError = null;
+    stats.add(performance.now(), latencyMs);
+    view.setMask(result.mask, result.width, result.height);
+    live.comparing?.add(result, latencyMs);
+    render();
+  });
+
+  camera.addEventListener('frame-error', ({ detail: { error } }) => {
+    // Every frame would say it again: say each different failure once.
+    if (error.message === live.lastError) return;
+    live.comparing?.fail(error);
+    live.lastError = error.message;
+    report(error.kind === 'refused' ? 'refused' : 'error', `Camera: ${error.message}`);
+  });
+
+  camera.addEventListener('ended', () => {
+    report('error', 'The camera stopped sending pictures (it was unplugged, or another application took it). Press Camera to start it again.');
+  });
+
+  async function start() {
+    try {
+      await camera.start();
+    } catch (err) {
+      report('error', cameraErrorMessage(err));
+    }
+  }
+
+  ui.toggle.addEventListener('click', () => (camera.state === 'off' ? start() : camera.stop()));
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'hidden' || camera.state === 'off') return;
+    camera.stop();
+    report('notice', 'The camera stopped because the tab was hidden; press Camera to start it again.');
+  });
+  window.addEventListener('pagehide', () => camera.stop());
+
+  ui.view.addEventListener('change', () => view.setView(ui.view.value));
+  ui.opacity.addEventListener('input', () => view.setOpacity(Number(ui.opacity.value) / 100));
+  ui.colour.addEventListener('input', () => view.setColour(ui.colour.value));
+  ui.smoothing.addEventListener('change', () => view.setSmoothing(ui.smoothing.checked));
+
+  /** The background menu: the colour, then each photo decoded so far. */
+  function listBackgrounds() {
+    const chosen = ui.background.value;
+    const options = [new Option('the colour', '')];
+    for (const photo of photos()) options.push(new Option(photo.name, String(photo.id)));
+    ui.background.replaceChildren(...options);
+    ui.background.value = options.some((o) => o.value === chosen) ? chosen : '';
+  }
+  ui.background.addEventListener('focus', listBackgrounds);
+  ui.background.addEventListener('pointerdown', listBackgrounds);
+  ui.background.addEventListener('change', () => {
+    const photo = photos().find((p) => String(p.id) === ui.background.value);
+    view.setBackground(photo?.canvas ?? null);
+  });
+
+  ui.snapshot.addEventListener('click', async () => {
+    ui.snapshot.disabled = true;
+    try {
+      const { canvas, result } = await camera.snapshot();
+      const blob = await new Promise((resolve, reject) => {
+        canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the PNG could not be encoded'))), 'image/png');
+      });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+      live.snapshot = { blob, mask: result.mask, width: result.width, height: result.height, mode: result.mode, size: result.size };
+      addPhoto(new File([blob], `camera-${stamp}.png`, { type: 'image/png' }));
+    } catch (err) {
+      if (camera.state !== 'off') report('error', `Camera: the snapshot failed: ${err.message}`);
+    } finally {
+      render();
+    }
+  });
+
+  ui.compare.addEventListener('click', () => compareModes());
+
+  /** Gives each mode a fixed number of frames at the current size and tables fps and latency. */
+  async function compareModes() {
+    const frames = Math.max(5, Math.min(300, Number(ui.compareFrames.value) || 30));
+    const size = settings().size;
+    const { modes } = await engine.catalog;
+    const rows = modes.map((mode) => ({ mode, state: 'queued', frames: 0 }));
+    const draw = () => renderCameraCompare(ui.compareTable, rows);
+    ui.compareTable.hidden = false;
+    ui.section.dataset.compare = 'running';
+    let cancelled = false;
+    for (const row of rows) {
+      if (cancelled || camera.state !== 'live') {
+        row.state = 'cancelled';
+        continue;
+      }
+      row.state = 'running';
+      ui.compareStatus.textContent = `Running ${row.mode} at ${size} px for ${frames} frames…`;
+      draw();
+      const done = [];
+      const latencies = [];
+      let skipped = 0;
+      await new Promise((resolve) => {
+        live.comparing = {
+          add(result, latencyMs) {
+            if (result.mode !== row.mode || result.size !== size) return;
+            if (skipped < COMPARE_SKIP) {
+              skipped += 1;
+              return;
+            }
+            done.push(performance.now());
+            latencies.push(latencyMs);
+            row.frames = done.length;
+            if (done.length >= frames) resolve();
+          },
+          fail(error) {
+            row.state = error.kind === 'refused' ? 'refused' : 'error';
+            row.message = error.message;
+            resolve();
+          },
+          cancel() {
+            cancelled = true;
+            resolve();
+          },
+        };
+        camera.modeOverride = row.mode;
+        render();
+      });
+      camera.modeOverride = null;
+      live.comparing = null;
+      if (row.state !== 'running') continue;
+      if (done.length < frames) {
+        row.state = 'cancelled';
+        continue;
+      }
+      const span = done[done.length - 1] - done[0];
+      const summary = new FrameStats({ size: frames, seconds: Infinity });
+      latencies.forEach((ms, i) => summary.add(done[i], ms));
+      Object.assign(row, summary.summary(), { fps: span > 0 ? ((done.length - 1) * 1000) / span : null, state: 'done' });
+      draw();
+    }
+    draw();
+    const ok = rows.filter((r) => r.state === 'done').length;
+    const where = live.backend === 'webgpu' ? 'WebGPU' : 'the CPU';
+    ui.compareStatus.textContent =
+      `${ok} of ${rows.length} modes ran ${frames} frames each at ${size} px on ${where}` +
+      (cancelled ? ' (cancelled: the camera stopped)' : '') +
+      '. Latency: from the frame’s capture to its mask.';
+    ui.section.dataset.compare = cancelled ? 'cancelled' : 'done';
+    render();
+  }
+
+  render();
+  showFigures();
+  return camera;
+}
