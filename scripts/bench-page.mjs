@@ -4,7 +4,8 @@
 //
 // 1. the anchor comparison: linseg's page (index.html) at 256 px in mode none, the plain
 //    MediaPipe network, run `--runs` times after `--warmup` runs (the page's #timings fields:
-//    preprocess, inference, readback, postprocess, total); then TensorFlow.js 4.22 running
+//    preprocess, inference, readback, postprocess, total: from the worker's call into the wasm
+//    to its answer, copies in and out included); then TensorFlow.js 4.22 running
 //    MediaPipe's own TF.js graph of that network (the graph `linseg import` reads, from
 //    scripts/fetch-selfie.sh's cache) on the same letterboxed input, in bench/tfjs.html: wasm
 //    (SIMD, one thread) beside linseg's CPU backend, WebGPU beside its WebGPU; inference

@@ -133,6 +133,7 @@ export class StatusArea {
       [twoPasses ? 'inference, both passes' : 'inference', result.inferenceMs],
       ['readback', result.readbackMs],
       ['postprocess', result.postprocessMs],
+      ['in and out of the module', result.boundaryMs],
       ['total', result.totalMs],
     ]) {
       const item = document.createElement('div');

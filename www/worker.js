@@ -265,9 +265,23 @@ function checkCost(mode, width, height, size) {
 }
 
 /**
+ * The engine's segment, timed from the call to the answer: `totalMs` becomes that, and
+ * `boundaryMs` what it holds beyond the engine's own steps (the pixels copied in, the reply
+ * built and copied out).
+ */
+async function timedSegment(rgba, width, height, mode, size) {
+  const called = performance.now();
+  const result = await engine.segment(rgba, width, height, mode, size);
+  const totalMs = performance.now() - called;
+  const steps = result.preprocessMs + result.inferenceMs + result.readbackMs + result.postprocessMs;
+  return { ...result, totalMs, boundaryMs: Math.max(0, totalMs - steps) };
+}
+
+/**
  * Segments RGBA pixels with `mode` at `size` once the request passes the fit rule; when WebGPU
  * fails on the way, restarts on the CPU and runs there (checked again: the limits differ).
- * -> { result (the engine's reply), cost, first (shaders compiled for it), fellBack }
+ * -> { result (the engine's reply, timed by timedSegment), cost, first (shaders compiled for
+ *    it), fellBack }
  */
 async function segmentPixels(rgba, width, height, mode, size) {
   let cost = checkCost(mode, width, height, size);
@@ -276,7 +290,7 @@ async function segmentPixels(rgba, width, height, mode, size) {
   let fellBack = false;
   let result;
   try {
-    result = await engine.segment(rgba, width, height, mode, size);
+    result = await timedSegment(rgba, width, height, mode, size);
   } catch (err) {
     if (backend?.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
     await fallBackToCpu(err);
@@ -284,7 +298,7 @@ async function segmentPixels(rgba, width, height, mode, size) {
     first = true;
     cost = checkCost(mode, width, height, size);
     await ensureWeights(mode);
-    result = await engine.segment(rgba, width, height, mode, size);
+    result = await timedSegment(rgba, width, height, mode, size);
   }
   compiled.add(shapeKey(mode, cost));
   return { result, cost, first, fellBack };
@@ -407,8 +421,9 @@ const OPS = {
   /**
    * A camera frame (www/camera.js): the bitmap is transferred, read and closed here, never kept.
    * args: { bitmap: ImageBitmap | VideoFrame, mode, size }
-   * -> { mask, width, height, mode, size, backend, readMs, preprocessMs, inferenceMs,
-   *      readbackMs, postprocessMs, totalMs }   (readMs: the bitmap to RGBA)
+   * -> { mask, width, height, mode, size, backend, cost, readMs, preprocessMs, inferenceMs,
+   *      readbackMs, postprocessMs, boundaryMs, totalMs }   (readMs: the bitmap to RGBA; the
+   *      rest as for segment)
    */
   async frame({ bitmap, mode, size }) {
     requireEngine();
@@ -430,7 +445,9 @@ const OPS = {
   /**
    * args: { imageId, mode, size }
    * -> { mask, width, height, mode, size, backend, first, fellBack, cost,
-   *      preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs, profile }
+   *      preprocessMs, inferenceMs, readbackMs, postprocessMs, boundaryMs, totalMs, profile }
+   *   totalMs: from the call into the module to its answer; boundaryMs: what that holds beyond
+   *   the module's own steps (copies in and out)
    *   profile: [{ step, layers, ms }] on the CPU kernels (inference per kind of layer), or null
    */
   async segment({ imageId, mode, size }) {
