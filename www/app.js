@@ -9,6 +9,7 @@
 import { DEFAULTS } from './config.js';
 import { Engine } from './engine.js';
 import { attachFileSources, readFile } from './files.js';
+import { formatBytes } from './format.js';
 import { Overlay, rgbaCanvas } from './overlay.js';
 import { createPhoto, markFailed, matchesSettings } from './photo.js';
 import { RunQueue } from './run-queue.js';
@@ -47,7 +48,7 @@ const viewer = new Viewer({ viewer: $('viewer'), message: $('view-message'), cap
 const status = new StatusArea({
   backend: $('backend'), backendText: $('backend-text'),
   progress: $('progress'), progressBar: $('progress-bar'), progressText: $('progress-text'),
-  timings: $('timings'), messages: $('errors'),
+  timings: $('timings'), messages: $('errors'), clearMessages: $('clear-messages'),
 });
 const strip = new PhotoStrip($('photos'), {
   onPick(photo) {
@@ -104,7 +105,9 @@ const queue = new RunQueue({
     },
     refused(photo) {
       status.addMessage('refused', `${photo.name}: ${photo.refusal}`, { photo });
-      if (photo === selected) showMask(null);
+      if (photo !== selected) return;
+      status.showNotRun({ ...settings, refusal: photo.refusal });
+      showMask(null);
     },
     failed: showFailure,
     jobFailed: (err) => status.addMessage('error', `analysis: ${err?.message ?? err}`),
@@ -177,8 +180,12 @@ function select(photo) {
   selected = photo;
   for (const p of photos) strip.render(p, p === selected);
   overlay.setPhoto(photo.canvas ?? null);
-  if (photo.result) overlay.setMask(photo.result.mask);
-  status.showTimings(photo.result);
+  if (photo.state === 'refused') {
+    status.showNotRun({ ...settings, refusal: photo.refusal });
+  } else {
+    if (photo.result) overlay.setMask(photo.result.mask);
+    status.showTimings(photo.result);
+  }
   renderViewer();
   updateButtons();
   if (photo.canvas && photo.state !== 'running' && !matchesSettings(photo, settings)) queue.schedule(photo);
@@ -218,6 +225,11 @@ attachFileSources({ input: $('file-input'), dropZone: $('drop-zone'), onFiles: a
 // The engine.
 
 engine.addEventListener('progress', (event) => status.showProgress(event.detail));
+engine.addEventListener('recycle', (event) => status.showProgress({
+  stage: 'recycle',
+  message: `Giving back the ${formatBytes(event.detail.memoryBytes)} the last run took: restarting the model…`,
+  fraction: 0,
+}));
 // After start, a 'backend' event means the worker moved (to the CPU) and runs again.
 let engineStarted = false;
 engine.addEventListener('backend', (event) => status.showBackend(event.detail.info, engineStarted ? 'ready' : undefined));
