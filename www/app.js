@@ -74,6 +74,7 @@ const controls = new Controls({
   },
   onViewChange: (view) => viewer.setView(view),
   onError: (photo, text) => status.addMessage('error', `${photo.name}: ${text}`, { photo }),
+  onInvalid: (text) => status.addMessage('error', `Not run: ${text}`),
 });
 let settings = controls.settings();
 
@@ -92,9 +93,10 @@ const queue = new RunQueue({
         overlay.setPhoto(photo.canvas);
         renderViewer();
         updateButtons();
-      } else if (photo.autoSelect || !selected?.canvas) {
-        // A newly added photo takes the view once it decodes; a file that does not decode
-        // never gets here, so it never takes the view from a good photo.
+      } else if (!selected?.canvas || (photo.autoSelect && !(selected.autoSelect && photos.indexOf(selected) < photos.indexOf(photo)))) {
+        // A newly added photo takes the view once it decodes, unless one before it in the same
+        // pick already has it: the view ends on the first of a pick that decodes, whichever
+        // decoded first. A file that does not decode never gets here.
         select(photo);
       }
     },
@@ -131,12 +133,10 @@ const analyses = new Analyses({
 // Photos, the selection and what the views show of them.
 
 function addFiles(files) {
-  let first = true;
+  // The photos of this pick may take the view as they decode (see `decoded`), earlier ones not.
+  for (const p of photos) p.autoSelect = false;
   for (const file of files) {
-    // The first photo of a pick takes the view once it decodes; a file that does not
-    // decode never does, so a bad file never takes the view from a good photo.
-    const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: first });
-    first = false;
+    const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: true });
     photos.push(photo);
     strip.add(photo);
     renderPhoto(photo);
@@ -173,7 +173,19 @@ function removePhoto(photo) {
       renderViewer();
     }
   }
+  releasePhoto(photo);
   updateButtons();
+}
+
+/** Lets go of a removed photo's pixels: its canvas's backing store, its bytes and its mask. */
+function releasePhoto(photo) {
+  if (photo.canvas) {
+    photo.canvas.width = 0;
+    photo.canvas.height = 0;
+  }
+  photo.canvas = null;
+  photo.bytes = null;
+  photo.result = null;
 }
 
 function select(photo) {
