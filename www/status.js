@@ -150,6 +150,8 @@ export class StatusArea {
     t.dataset.backend = result.backend;
     t.dataset.firstRun = String(result.first);
     t.dataset.run = String(result.run);
+    // The worker's wasm memory after the run (it only grows; a fresh worker gives it back).
+    t.dataset.memoryBytes = String(result.memoryBytes);
 
     const head = document.createElement('span');
     head.className = 'timings-head';
