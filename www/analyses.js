@@ -76,6 +76,7 @@ export class Analyses {
         mode: e.mode,
         totalMs: e.state === 'done' ? e.result.totalMs : null,
         blockBytes: e.state === 'done' ? e.result.cost?.peakBytes : null,
+        refusedBytes: e.state === 'refused' ? e.cost?.refusedBytes ?? null : null,
         note: cellText(e),
       })));
       this.#fillTable(
@@ -99,10 +100,13 @@ export class Analyses {
     render();
     await this.#runEntries(entries, photo, render);
     const ok = entries.filter((e) => e.state === 'done').length;
+    const onGpu = this.engine.info?.backend === 'webgpu';
     this.#finish(
-      `${ok} of ${entries.length} modes ran on ${this.engine.info?.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}` +
+      `${ok} of ${entries.length} modes ran on ${onGpu ? 'WebGPU' : 'the CPU'}` +
         (this.cancelled ? ' (cancelled)' : '') +
-        '. Block memory is the attention block’s peak; times exclude shader compilation.',
+        '. Block memory is the attention block’s peak' +
+        (entries.some((e) => e.state === 'refused') ? '; an outlined bar is what a refused mode would have needed' : '') +
+        (onGpu ? '; times exclude shader compilation.' : '.'),
     );
   }
 
@@ -121,7 +125,11 @@ export class Analyses {
           mode,
           points: entries
             .filter((e) => e.mode === mode)
-            .map((e) => ({ size: e.size, ms: e.state === 'done' ? e.result.totalMs : null })),
+            .map((e) => ({
+              size: e.size,
+              ms: e.state === 'done' ? e.result.totalMs : null,
+              refused: e.state === 'refused' ? e.message : null,
+            })),
         })),
       });
       this.#fillTable(
@@ -138,11 +146,13 @@ export class Analyses {
     render();
     await this.#runEntries(entries, photo, render);
     const ok = entries.filter((e) => e.state === 'done').length;
+    const onGpu = this.engine.info?.backend === 'webgpu';
     this.#finish(
       `${ok} of ${entries.length} runs done` +
         (this.cancelled ? ' (cancelled)' : '') +
-        '. Total time per run; a mode and size whose shaders were not yet compiled ran once, untimed, first. ' +
-        'Hover a refused cell for the reason.',
+        '. Total time per run' +
+        (onGpu ? '; a mode and size whose shaders were not yet compiled ran once, untimed, first' : '') +
+        (entries.some((e) => e.state === 'refused') ? '; × marks a refused run, its reason under the chart.' : '.'),
     );
   }
 

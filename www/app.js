@@ -10,6 +10,7 @@ import { DEFAULTS } from './config.js';
 import { Engine } from './engine.js';
 import { mountCamera } from './camera-panel.js';
 import { attachFileSources, readFile } from './files.js';
+import { formatBytes } from './format.js';
 import { Overlay, rgbaCanvas } from './overlay.js';
 import { createPhoto, markFailed, matchesSettings } from './photo.js';
 import { RunQueue } from './run-queue.js';
@@ -48,7 +49,7 @@ const viewer = new Viewer({ viewer: $('viewer'), message: $('view-message'), cap
 const status = new StatusArea({
   backend: $('backend'), backendText: $('backend-text'),
   progress: $('progress'), progressBar: $('progress-bar'), progressText: $('progress-text'),
-  timings: $('timings'), messages: $('errors'),
+  timings: $('timings'), messages: $('errors'), clearMessages: $('clear-messages'),
 });
 const strip = new PhotoStrip($('photos'), {
   onPick(photo) {
@@ -74,6 +75,7 @@ const controls = new Controls({
   },
   onViewChange: (view) => viewer.setView(view),
   onError: (photo, text) => status.addMessage('error', `${photo.name}: ${text}`, { photo }),
+  onInvalid: (text) => status.addMessage('error', `Not run: ${text}`),
 });
 let settings = controls.settings();
 
@@ -92,9 +94,10 @@ const queue = new RunQueue({
         overlay.setPhoto(photo.canvas);
         renderViewer();
         updateButtons();
-      } else if (photo.autoSelect || !selected?.canvas) {
-        // A newly added photo takes the view once it decodes; a file that does not decode
-        // never gets here, so it never takes the view from a good photo.
+      } else if (!selected?.canvas || (photo.autoSelect && !(selected.autoSelect && photos.indexOf(selected) < photos.indexOf(photo)))) {
+        // A newly added photo takes the view once it decodes, unless one before it in the same
+        // pick already has it: the view ends on the first of a pick that decodes, whichever
+        // decoded first. A file that does not decode never gets here.
         select(photo);
       }
     },
@@ -105,7 +108,9 @@ const queue = new RunQueue({
     },
     refused(photo) {
       status.addMessage('refused', `${photo.name}: ${photo.refusal}`, { photo });
-      if (photo === selected) showMask(null);
+      if (photo !== selected) return;
+      status.showNotRun({ ...settings, refusal: photo.refusal });
+      showMask(null);
     },
     failed: showFailure,
     jobFailed: (err) => status.addMessage('error', `analysis: ${err?.message ?? err}`),
@@ -129,12 +134,10 @@ const analyses = new Analyses({
 // Photos, the selection and what the views show of them.
 
 function addFiles(files) {
-  let first = true;
+  // The photos of this pick may take the view as they decode (see `decoded`), earlier ones not.
+  for (const p of photos) p.autoSelect = false;
   for (const file of files) {
-    // The first photo of a pick takes the view once it decodes; a file that does not
-    // decode never does, so a bad file never takes the view from a good photo.
-    const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: first });
-    first = false;
+    const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: true });
     photos.push(photo);
     strip.add(photo);
     renderPhoto(photo);
@@ -171,15 +174,31 @@ function removePhoto(photo) {
       renderViewer();
     }
   }
+  releasePhoto(photo);
   updateButtons();
+}
+
+/** Lets go of a removed photo's pixels: its canvas's backing store, its bytes and its mask. */
+function releasePhoto(photo) {
+  if (photo.canvas) {
+    photo.canvas.width = 0;
+    photo.canvas.height = 0;
+  }
+  photo.canvas = null;
+  photo.bytes = null;
+  photo.result = null;
 }
 
 function select(photo) {
   selected = photo;
   for (const p of photos) strip.render(p, p === selected);
   overlay.setPhoto(photo.canvas ?? null);
-  if (photo.result) overlay.setMask(photo.result.mask);
-  status.showTimings(photo.result);
+  if (photo.state === 'refused') {
+    status.showNotRun({ ...settings, refusal: photo.refusal });
+  } else {
+    if (photo.result) overlay.setMask(photo.result.mask);
+    status.showTimings(photo.result);
+  }
   renderViewer();
   updateButtons();
   if (photo.canvas && photo.state !== 'running' && !matchesSettings(photo, settings)) queue.schedule(photo);
@@ -219,6 +238,11 @@ attachFileSources({ input: $('file-input'), dropZone: $('drop-zone'), onFiles: a
 // The engine.
 
 engine.addEventListener('progress', (event) => status.showProgress(event.detail));
+engine.addEventListener('recycle', (event) => status.showProgress({
+  stage: 'recycle',
+  message: `Giving back the ${formatBytes(event.detail.memoryBytes)} the last run took: restarting the model…`,
+  fraction: 0,
+}));
 // After start, a 'backend' event means the worker moved (to the CPU) and runs again.
 let engineStarted = false;
 engine.addEventListener('backend', (event) => status.showBackend(event.detail.info, engineStarted ? 'ready' : undefined));

@@ -1,6 +1,10 @@
 // Charts for the analysis panel, as inline SVG: horizontal bars of time and block memory per
 // mode ("Compare modes") and a log–log line chart of time against resolution per mode
-// ("Resolution sweep"). Colours, text and gridlines come from style.css classes.
+// ("Resolution sweep"). A refused run is drawn, not left out: an outlined bar at the memory it
+// would have needed, a marked point in the sweep with its reason in a note under the chart.
+// A chart with nothing measured yet says "no data" rather than drawing empty axes.
+// Colours, text and gridlines come from style.css classes.
+// Owns: the chart container's children. Must not touch: anything else on the page.
 
 import { formatBytes, formatMs } from './format.js';
 
@@ -80,9 +84,18 @@ function tickLabel(value) {
   return String(Math.round(value * 100) / 100);
 }
 
+const isNumber = (v) => v != null && Number.isFinite(v);
+
+/** "no data" in the middle of a box, for a chart with nothing measured yet. */
+function noData(svg, x, y) {
+  svg.append(el('text', { x, y, class: 'chart-empty', 'text-anchor': 'middle', 'data-testid': 'no-data' }, 'no data'));
+}
+
 /**
  * Horizontal bars, one per row, in a box at (x, y) of size w×h.
- * rows: [{ label, value (number|null), colour, note (shown instead of a bar when value is null) }]
+ * rows: [{ label, value (number|null), colour, note (shown instead of a bar when value is null),
+ *          refused (number|null: what a refused run would have needed, drawn as an outlined
+ *          bar labelled "refused: …") }]
  */
 function barPanel(svg, { x, y, w, h, title, axisLabel, rows, format, scale = 1 }) {
   const labelWidth = 92;
@@ -90,18 +103,22 @@ function barPanel(svg, { x, y, w, h, title, axisLabel, rows, format, scale = 1 }
   const bottom = y + h - 34;
   const left = x + labelWidth;
   const right = x + w - 64;
-  const values = rows.map((r) => r.value).filter((v) => v != null && Number.isFinite(v));
-  const ticks = linearTicks(Math.max(...values, 0) / scale);
-  const max = ticks.at(-1) * scale || 1;
-  const px = (v) => left + ((right - left) * v) / max;
+  const values = rows.flatMap((r) => [r.value, r.refused]).filter(isNumber);
 
   svg.append(el('text', { x, y: y + 12, class: 'chart-title' }, title));
-  for (const t of ticks) {
-    const gx = px(t * scale);
-    svg.append(el('line', { x1: gx, x2: gx, y1: top - 4, y2: bottom, class: 'chart-grid' }));
-    svg.append(el('text', { x: gx, y: bottom + 14, class: 'chart-tick', 'text-anchor': 'middle' }, tickLabel(t)));
+  const ticks = values.length ? linearTicks(Math.max(...values, 0) / scale) : [];
+  const max = (ticks.at(-1) ?? 0) * scale || 1;
+  const px = (v) => left + ((right - left) * v) / max;
+  if (values.length) {
+    for (const t of ticks) {
+      const gx = px(t * scale);
+      svg.append(el('line', { x1: gx, x2: gx, y1: top - 4, y2: bottom, class: 'chart-grid' }));
+      svg.append(el('text', { x: gx, y: bottom + 14, class: 'chart-tick', 'text-anchor': 'middle' }, tickLabel(t)));
+    }
+    svg.append(el('text', { x: (left + right) / 2, y: bottom + 30, class: 'chart-axis', 'text-anchor': 'middle' }, axisLabel));
+  } else {
+    noData(svg, (left + right) / 2, bottom + 14);
   }
-  svg.append(el('text', { x: (left + right) / 2, y: bottom + 30, class: 'chart-axis', 'text-anchor': 'middle' }, axisLabel));
   svg.append(el('line', { x1: left, x2: left, y1: top - 4, y2: bottom, class: 'chart-axis-line' }));
 
   const band = (bottom - top) / Math.max(rows.length, 1);
@@ -109,21 +126,37 @@ function barPanel(svg, { x, y, w, h, title, axisLabel, rows, format, scale = 1 }
   rows.forEach((row, i) => {
     const cy = top + band * (i + 0.5);
     svg.append(el('text', { x: left - 8, y: cy + 4, class: 'chart-label', 'text-anchor': 'end' }, row.label));
-    if (row.value == null || !Number.isFinite(row.value)) {
+    if (isNumber(row.value)) {
+      const barWidth = Math.max(1, px(row.value) - left);
+      const bar = el('rect', { x: left, y: cy - barHeight / 2, width: barWidth, height: barHeight, rx: 2, fill: row.colour });
+      bar.append(el('title', {}, `${row.label}: ${format(row.value)}`));
+      svg.append(bar);
+      svg.append(el('text', { x: left + barWidth + 6, y: cy + 4, class: 'chart-value' }, format(row.value)));
+    } else if (isNumber(row.refused)) {
+      const barWidth = Math.max(1, px(row.refused) - left);
+      const text = `refused: ${format(row.refused)}`;
+      const bar = el('rect', {
+        x: left, y: cy - barHeight / 2, width: barWidth, height: barHeight, rx: 2,
+        fill: 'none', stroke: row.colour, 'stroke-width': 1.5, 'stroke-dasharray': '4 3',
+        class: 'chart-refused', 'data-testid': 'refused-bar',
+      });
+      bar.append(el('title', {}, `${row.label}: ${text}`));
+      svg.append(bar);
+      // Inside the bar when the bar is long, after it otherwise.
+      const inside = barWidth > 120;
+      svg.append(el('text', {
+        x: inside ? left + 6 : left + barWidth + 6, y: cy + 4, class: 'chart-refused-label',
+      }, text));
+    } else {
       svg.append(el('text', { x: left + 6, y: cy + 4, class: 'chart-note' }, row.note ?? '–'));
-      return;
     }
-    const barWidth = Math.max(1, px(row.value) - left);
-    const bar = el('rect', { x: left, y: cy - barHeight / 2, width: barWidth, height: barHeight, rx: 2, fill: row.colour });
-    bar.append(el('title', {}, `${row.label}: ${format(row.value)}`));
-    svg.append(bar);
-    svg.append(el('text', { x: left + barWidth + 6, y: cy + 4, class: 'chart-value' }, format(row.value)));
   });
 }
 
 /**
  * "Compare modes": time and attention-block memory per mode, side by side.
- * rows: [{ mode, totalMs, blockBytes, note }]  (null values draw `note`, e.g. "refused")
+ * rows: [{ mode, totalMs, blockBytes, refusedBytes, note }]  (null values draw `note`, e.g.
+ * "refused"; a refused mode's refusedBytes is drawn in the memory panel as an outlined bar)
  */
 export function renderCompareChart(container, rows) {
   const width = 760;
@@ -141,7 +174,9 @@ export function renderCompareChart(container, rows) {
     x: half + 16, y: 0, w: half - 16, h: height,
     title: 'Attention block memory',
     axisLabel: 'peak memory of the block (MiB)',
-    rows: rows.map((r) => ({ label: r.mode, value: r.blockBytes, colour: MODE_COLOURS[r.mode], note: r.note })),
+    rows: rows.map((r) => ({
+      label: r.mode, value: r.blockBytes, refused: r.refusedBytes, colour: MODE_COLOURS[r.mode], note: r.note,
+    })),
     format: formatBytes,
     scale: 1024 ** 2,
   });
@@ -150,23 +185,30 @@ export function renderCompareChart(container, rows) {
 
 /**
  * "Resolution sweep": time against resolution per mode, both axes logarithmic.
- * series: [{ mode, points: [{ size, ms (number|null) }] }]; sizes: the x positions.
+ * series: [{ mode, points: [{ size, ms (number|null), refused (string|null: why it did not
+ * run) }] }]; sizes: the x positions. A refused point is marked × above the plot, at its size,
+ * and its reason is written in a note under the chart.
  */
 export function renderSweepChart(container, { sizes, series }) {
   const width = 760;
-  const height = 320;
+  const height = 330;
   const svg = svgRoot(width, height, 'Time against resolution per mode, log–log');
   const left = 64;
   const right = width - 140;
-  const top = 30;
+  const top = 44;
   const bottom = height - 48;
 
   svg.append(el('text', { x: 0, y: 12, class: 'chart-title' }, 'Time against resolution (log–log)'));
 
   const all = series.flatMap((s) => s.points.map((p) => p.ms)).filter((v) => v != null && v > 0);
-  const min = all.length ? Math.min(...all) : 1;
-  const max = all.length ? Math.max(...all) : 10;
-  const [axisMin, axisMax] = logBounds(min, max);
+  const refused = series.flatMap((s) => s.points.filter((p) => p.refused).map((p) => ({ mode: s.mode, ...p })));
+  const notes = refused.map((p) => `${p.mode} at ${p.size} px refused: ${p.refused}`);
+  if (!all.length && !refused.length) {
+    noData(svg, (left + right) / 2, (top + bottom) / 2);
+    container.replaceChildren(svg);
+    return;
+  }
+  const [axisMin, axisMax] = all.length ? logBounds(Math.min(...all), Math.max(...all)) : [1, 10];
   const lo = Math.log10(axisMin);
   const hi = Math.log10(axisMax);
   const py = (v) => bottom - ((bottom - top) * (Math.log10(v) - lo)) / (hi - lo);
@@ -175,10 +217,18 @@ export function renderSweepChart(container, { sizes, series }) {
   const x1 = Math.max(...xs);
   const px = (s) => (x1 === x0 ? (left + right) / 2 : left + ((right - left) * (Math.log2(s) - x0)) / (x1 - x0));
 
-  for (const t of logTicks(10 ** lo, 10 ** hi)) {
-    const gy = py(t);
-    svg.append(el('line', { x1: left, x2: right, y1: gy, y2: gy, class: 'chart-grid' }));
-    svg.append(el('text', { x: left - 8, y: gy + 4, class: 'chart-tick', 'text-anchor': 'end' }, tickLabel(t)));
+  if (all.length) {
+    for (const t of logTicks(10 ** lo, 10 ** hi)) {
+      const gy = py(t);
+      svg.append(el('line', { x1: left, x2: right, y1: gy, y2: gy, class: 'chart-grid' }));
+      svg.append(el('text', { x: left - 8, y: gy + 4, class: 'chart-tick', 'text-anchor': 'end' }, tickLabel(t)));
+    }
+    svg.append(el('text', {
+      x: 14, y: (top + bottom) / 2, class: 'chart-axis', 'text-anchor': 'middle',
+      transform: `rotate(-90 14 ${(top + bottom) / 2})`,
+    }, 'total time (ms; log scale)'));
+  } else {
+    noData(svg, (left + right) / 2, (top + bottom) / 2);
   }
   for (const s of sizes) {
     const gx = px(s);
@@ -188,10 +238,6 @@ export function renderSweepChart(container, { sizes, series }) {
   svg.append(el('line', { x1: left, x2: left, y1: top, y2: bottom, class: 'chart-axis-line' }));
   svg.append(el('line', { x1: left, x2: right, y1: bottom, y2: bottom, class: 'chart-axis-line' }));
   svg.append(el('text', { x: (left + right) / 2, y: bottom + 38, class: 'chart-axis', 'text-anchor': 'middle' }, 'resolution (longer side, px; log scale)'));
-  svg.append(el('text', {
-    x: 14, y: (top + bottom) / 2, class: 'chart-axis', 'text-anchor': 'middle',
-    transform: `rotate(-90 14 ${(top + bottom) / 2})`,
-  }, 'total time (ms; log scale)'));
 
   series.forEach((s, i) => {
     const colour = MODE_COLOURS[s.mode];
@@ -219,6 +265,16 @@ export function renderSweepChart(container, { sizes, series }) {
       dot.append(el('title', {}, `${s.mode} at ${p.size}: ${formatMs(p.ms)}`));
       svg.append(dot);
     }
+    // Refused sizes: a × in the mode's colour above the plot, side by side when several modes
+    // were refused at one size.
+    for (const p of s.points.filter((q) => q.refused)) {
+      const cx = px(p.size) + (i - (series.length - 1) / 2) * 11;
+      const mark = el('text', {
+        x: cx, y: top - 8, fill: colour, class: 'chart-refused-mark', 'text-anchor': 'middle', 'data-testid': 'refused-point',
+      }, '×');
+      mark.append(el('title', {}, `${s.mode} at ${p.size} px refused: ${p.refused}`));
+      svg.append(mark);
+    }
     const ly = top + 6 + i * 20;
     svg.append(el('line', {
       x1: right + 14, x2: right + 46, y1: ly, y2: ly, stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash,
@@ -226,5 +282,18 @@ export function renderSweepChart(container, { sizes, series }) {
     svg.append(el('circle', { cx: right + 30, cy: ly, r: 3.5, fill: colour }));
     svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, s.mode));
   });
-  container.replaceChildren(svg);
+  if (refused.length) {
+    const ly = top + 6 + series.length * 20;
+    svg.append(el('text', { x: right + 30, y: ly + 4, class: 'chart-refused-mark chart-refused-legend', 'text-anchor': 'middle' }, '×'));
+    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, 'refused'));
+  }
+  const parts = [svg];
+  if (notes.length) {
+    const list = document.createElement('ul');
+    list.className = 'chart-notes';
+    list.dataset.testid = 'refusal-notes';
+    for (const note of notes) list.append(Object.assign(document.createElement('li'), { textContent: note }));
+    parts.push(list);
+  }
+  container.replaceChildren(...parts);
 }

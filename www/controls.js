@@ -1,7 +1,10 @@
 // The controls: the mode and size selects (built from the model's catalog once it has loaded),
 // the display settings (view, opacity, colour) and the downloads.
 // Owns: those inputs and buttons. Must not touch: the queue or the photos. A settings change
-// is reported through onSettingsChange; display settings go to the overlay it was given.
+// is reported through onSettingsChange once it is checked against the catalog: a mode or size
+// the model does not offer (an option injected into the page, say) is refused here, reported
+// through onInvalid, and the selects go back to the settings in force.
+// Display settings go to the overlay it was given.
 
 import { downloadBlob } from './overlay.js';
 
@@ -47,18 +50,33 @@ export class Controls {
    * @param {(settings: { mode: string, size: number }) => void} options.onSettingsChange
    * @param {(view: string) => void} options.onViewChange   overlay | mask | cutout
    * @param {(photo: import('./photo.js').Photo, text: string) => void} options.onError
+   * @param {(text: string) => void} options.onInvalid  a chosen mode or size was refused
    */
-  constructor({ elements, defaults, overlay, selectedPhoto, onSettingsChange, onViewChange, onError }) {
+  constructor({ elements, defaults, overlay, selectedPhoto, onSettingsChange, onViewChange, onError, onInvalid }) {
     this.ui = elements;
     this.defaults = defaults;
     this.overlay = overlay;
     this.selectedPhoto = selectedPhoto;
     this.onError = onError;
+    /** What the model offers (setChoices), and the settings in force, always among them. */
+    this.choices = null;
+    this.current = { ...defaults };
     const ui = elements;
 
     ui.mode.disabled = true;
     ui.size.disabled = true;
-    const settingsChanged = () => onSettingsChange(this.settings());
+    const settingsChanged = () => {
+      const chosen = { mode: ui.mode.value, size: Number(ui.size.value) };
+      const problem = this.#problem(chosen, ui.size.value);
+      if (problem) {
+        ui.mode.value = this.current.mode;
+        ui.size.value = String(this.current.size);
+        onInvalid(problem);
+        return;
+      }
+      this.current = chosen;
+      onSettingsChange(this.settings());
+    };
     ui.mode.addEventListener('change', settingsChanged);
     ui.size.addEventListener('change', settingsChanged);
 
@@ -83,16 +101,28 @@ export class Controls {
 
   /** Fills the selects with what the model offers (`catalog.modes`, `catalog.sizes`). */
   setChoices({ modes, sizes }) {
+    this.choices = { modes, sizes };
     buildModeOptions(this.ui.mode, modes, this.defaults.mode);
     buildSizeOptions(this.ui.size, sizes, this.defaults.size);
+    this.current = { mode: this.ui.mode.value, size: Number(this.ui.size.value) };
     this.ui.mode.disabled = false;
     this.ui.size.disabled = false;
   }
 
-  /** The mode and size the selects show (the defaults before they are filled). */
+  /** The mode and size in force (the defaults before the selects are filled). */
   settings() {
-    if (!this.ui.mode.value) return { ...this.defaults };
-    return { mode: this.ui.mode.value, size: Number(this.ui.size.value) };
+    return { ...this.current };
+  }
+
+  /** Why `chosen` cannot run (`sizeText`: the size as chosen), or null when the model offers it. */
+  #problem({ mode, size }, sizeText) {
+    if (!this.choices) return 'the model is still loading';
+    const { modes, sizes } = this.choices;
+    if (!modes.includes(mode)) return `“${mode}” is not an attention mode this model offers (${modes.join(', ')}).`;
+    if (!sizes.includes(size)) {
+      return `“${sizeText}” is not a resolution this model offers (${sizes.map((s) => `${s} px`).join(', ')}).`;
+    }
+    return null;
   }
 
   /** Enables the download buttons when there is a mask to save. */

@@ -3,11 +3,16 @@
 // Each call posts { id, op, args } and resolves with the worker's answer (or rejects with an
 // EngineError whose `kind` says what failed: module, backend, weights, input, refused,
 // unknown-image, crashed, error). Worker events arrive as DOM events on the Engine:
-//   'progress' { stage, message, fraction }   warm-up steps
+//   'progress' { stage, message, fraction, loaded?, total? }   loading steps; a download
+//                                              counts its bytes (total: null when unknown)
 //   'backend'  { info }                        the backend that runs now
 //   'fallback' { reason }                      WebGPU failed; the worker moved to the CPU
 //   'crash'    { message, restarting }         the worker died; it is restarted on the CPU
-// A crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
+//   'recycle'  { memoryBytes }                 a run left the wasm memory this large; the
+//                                              worker is replaced to give it back
+// A WebAssembly memory never shrinks: after a run that grew it past RECYCLE_MEMORY_BYTES the
+// worker is replaced by a fresh one (weights come again from the HTTP cache). A replaced or
+// crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
 
 export class EngineError extends Error {
   constructor(kind, message) {
@@ -20,6 +25,8 @@ export class EngineError extends Error {
 /** A crashed worker is replaced at most this many times within RESTART_WINDOW_MS. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
+/** A run that leaves the worker's wasm memory larger than this has the worker replaced. */
+export const RECYCLE_MEMORY_BYTES = 1024 ** 3;
 
 export class Engine extends EventTarget {
   /**
@@ -49,17 +56,15 @@ export class Engine extends EventTarget {
     this.lastPanic = null;
     this.failed = null;
     this.ready = null;
+    /** True once the worker has warmed up, false while one starts. */
+    this.isReady = false;
+    /** The wasm memory a run left behind, once it is over RECYCLE_MEMORY_BYTES. */
+    this.recycleBytes = null;
   }
 
   /** Creates the worker and starts the backend; resolves with the backend info after warm-up. */
   start() {
-    this.ready = this.#spawn().then((info) => {
-      this.info = info;
-      return info;
-    });
-    this.ready.catch((err) => {
-      this.failed = err;
-    });
+    this.#launch();
     return this.ready;
   }
 
@@ -112,6 +117,20 @@ export class Engine extends EventTarget {
     return this.#call('frame', { bitmap, mode, size }, [bitmap]);
   }
 
+  /** Spawns a worker and sets `ready` to its warm-up. */
+  #launch() {
+    this.isReady = false;
+    this.recycleBytes = null;
+    this.ready = this.#spawn().then((info) => {
+      this.info = info;
+      this.isReady = true;
+      return info;
+    });
+    this.ready.catch((err) => {
+      this.failed = err;
+    });
+  }
+
   #spawn() {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'linseg' });
     this.worker = worker;
@@ -152,6 +171,11 @@ export class Engine extends EventTarget {
     if (data.event) {
       const { event, ...detail } = data;
       if (event === 'backend') this.info = { ...this.info, ...detail.info };
+      // A replacement worker starts where this one moved to, not on the GPU that failed.
+      if (event === 'fallback') {
+        this.preferGpu = false;
+        this.forcedReason = detail.reason;
+      }
       // The words of a panic whose trap the worker's 'error' event is about to report.
       if (event === 'panic') {
         this.lastPanic = detail.message;
@@ -163,6 +187,10 @@ export class Engine extends EventTarget {
     const entry = this.pending.get(data.id);
     if (!entry) return;
     this.pending.delete(data.id);
+    if (data.ok && data.value?.memoryBytes > RECYCLE_MEMORY_BYTES) this.recycleBytes = data.value.memoryBytes;
+    // Replaced before the answer is delivered, so that the caller's next request waits for the
+    // fresh worker; not while another request is in flight in this one.
+    if (this.recycleBytes != null && this.pending.size === 0) this.#recycle();
     if (data.ok) {
       entry.resolve(data.value);
     } else {
@@ -195,12 +223,16 @@ export class Engine extends EventTarget {
     this.restarts.push(now);
     this.preferGpu = false;
     this.forcedReason = `restarted on the CPU after the model stopped (${message})`;
-    this.ready = this.#spawn().then((info) => {
-      this.info = info;
-      return info;
-    });
-    this.ready.catch((err) => {
-      this.failed = err;
-    });
+    this.#launch();
+  }
+
+  /** Replaces the worker by a fresh one on the same backend, giving its memory back. */
+  #recycle() {
+    const memoryBytes = this.recycleBytes;
+    this.recycleBytes = null;
+    this.worker.terminate();
+    this.worker = null;
+    this.dispatchEvent(new CustomEvent('recycle', { detail: { memoryBytes } }));
+    this.#launch();
   }
 }

@@ -1,7 +1,9 @@
 // Drawing a photo and its mask: the overlay (mask tinted in a colour at an opacity over the
 // photo), the mask itself (grey levels) and the cut-out (the photo with the mask as its alpha,
-// over a checkerboard); PNG downloads of the mask and the cut-out. The canvas is drawn at the
-// photo's full resolution and scaled by CSS.
+// over a checkerboard); PNG downloads of the mask (one grey channel, www/png.js) and the
+// cut-out. The canvas is drawn at the photo's full resolution and scaled by CSS.
+
+import { greyPng } from './png.js';
 
 /** A canvas holding RGBA pixels. */
 export function rgbaCanvas(rgba, width, height) {
@@ -202,10 +204,10 @@ export class Overlay {
     }
   }
 
-  /** The mask as a PNG (grey levels, the photo's size). */
+  /** The mask as a PNG: one grey channel, the photo's size, exactly the model's bytes. */
   maskPng() {
     if (!this.hasMask) return Promise.reject(new Error('there is no mask yet'));
-    return toPng(this.#greyMask());
+    return greyPng(this.mask, this.photo.width, this.photo.height);
   }
 
   /** The cut-out as a PNG (the photo, transparent where the mask says background). */

@@ -19,8 +19,8 @@
  * @property {string | null} error     the last failure's message, or null
  * @property {boolean} permanent       the failure is one no re-run will fix (a bad file)
  * @property {boolean} retried         the current run was already retried after a crash
- * @property {boolean} autoSelect      takes the view once it decodes (the first of a pick,
- *                                     until a photo is chosen by hand)
+ * @property {boolean} autoSelect      may take the view once it decodes (the photos of the
+ *                                     latest pick, until a photo is chosen by hand)
  */
 
 const STATUS_TEXT = { queued: 'Queued', running: 'Running…', done: 'Done', error: 'Error', refused: 'Skipped' };

@@ -27,7 +27,7 @@ import { markFailed, matchesSettings, setPhotoState } from './photo.js';
 export class RunQueue {
   /**
    * @param {object} options
-   * @param {{ has: Function, decode: Function, segment: Function, failed: unknown }} options.engine
+   * @param {{ has: Function, decode: Function, segment: Function, failed: unknown, isReady: boolean, ready: Promise<unknown> }} options.engine
    * @param {(photo: Photo) => boolean} options.isPresent  false once the photo was removed
    * @param {() => Photo | null} options.selected          the photo in view
    * @param {() => { mode: string, size: number }} options.settings  what a run uses
@@ -130,7 +130,14 @@ export class RunQueue {
   }
 
   async #run(photo) {
-    if (!this.engine.has(photo.id)) this.#setState(photo, 'running', 'Decoding…');
+    if (!this.engine.has(photo.id)) {
+      // A photo added while the model loads says what it waits for.
+      if (!this.engine.isReady) {
+        this.#setState(photo, 'running', 'Waiting for the model…');
+        await this.engine.ready?.catch(() => {});
+      }
+      this.#setState(photo, 'running', 'Decoding…');
+    }
     if (!(await this.ensureDecoded(photo))) return;
     const settings = this.settings();
     if (matchesSettings(photo, settings)) {

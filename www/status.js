@@ -1,12 +1,10 @@
-// The status area: the backend label in the top bar, the warm-up progress, the message list
-// and the timings of the photo in view.
+// The status area: the backend label in the top bar, the loading progress (sticky at the top
+// of the page), the message list (every message, newest first, scrollable, clearable) and the
+// timings of the photo in view.
 // Owns: those elements. Must not touch: the photos, the queue or the engine (it is told what
 // to show).
 
 import { formatBytes, formatMs } from './format.js';
-
-/** The message list keeps this many, newest first. */
-const MAX_MESSAGES = 8;
 
 /** The backend label, the warm-up progress, the messages and the timings. */
 export class StatusArea {
@@ -19,9 +17,15 @@ export class StatusArea {
    * @param {HTMLElement} elements.progressText
    * @param {HTMLElement} elements.timings
    * @param {HTMLElement} elements.messages     the list of messages
+   * @param {HTMLButtonElement} elements.clearMessages  empties the list; hidden while it is empty
    */
   constructor(elements) {
     this.ui = elements;
+    elements.clearMessages.hidden = true;
+    elements.clearMessages.addEventListener('click', () => {
+      elements.messages.replaceChildren();
+      this.#messagesChanged();
+    });
   }
 
   /** Names the backend that runs (null: none) and sets the label's state when given. */
@@ -47,13 +51,24 @@ export class StatusArea {
     if (text) this.ui.backendText.textContent = text;
   }
 
-  /** Shows a warm-up step; the bar hides once the stage is 'ready'. */
-  showProgress({ stage, message, fraction }) {
+  /**
+   * Shows a loading step; the bar hides once the stage is 'ready'. A download (`loaded` bytes,
+   * of `total` when known) is said in the words and fills the bar; with no total the bar is
+   * indeterminate.
+   */
+  showProgress({ stage, message, fraction, loaded, total }) {
     const { progress, progressBar, progressText } = this.ui;
     progress.dataset.stage = stage;
     progress.hidden = stage === 'ready';
-    progressBar.value = fraction ?? 0;
-    progressText.textContent = message;
+    let text = message;
+    if (loaded != null) {
+      text += total ? ` ${formatMegabytes(loaded)} of ${formatMegabytes(total)}` : ` ${formatMegabytes(loaded)} so far`;
+      if (total) progressBar.value = Math.min(1, loaded / total);
+      else progressBar.removeAttribute('value');
+    } else {
+      progressBar.value = fraction ?? 0;
+    }
+    progressText.textContent = text;
   }
 
   /** Says that the model is ready: its backend, the end of the warm-up and how long it took. */
@@ -98,15 +113,32 @@ export class StatusArea {
     close.className = 'message-close';
     close.setAttribute('aria-label', 'Dismiss this message');
     close.textContent = '×';
-    close.addEventListener('click', () => li.remove());
+    close.addEventListener('click', () => {
+      li.remove();
+      this.#messagesChanged();
+    });
     li.append(body, close);
     messages.prepend(li);
-    while (messages.children.length > MAX_MESSAGES) messages.lastElementChild.remove();
+    this.#messagesChanged();
+  }
+
+  /** Says that `mode` at `size` px did not run (`refusal`: why) in place of a run's timings. */
+  showNotRun({ mode, size, refusal }) {
+    const t = this.ui.timings;
+    for (const key of ['mode', 'size', 'totalMs', 'backend', 'firstRun']) delete t.dataset[key];
+    t.dataset.refused = 'true';
+    const head = Object.assign(document.createElement('span'), {
+      className: 'timings-head',
+      textContent: `${mode} at ${size} px: not run`,
+    });
+    const reason = Object.assign(document.createElement('span'), { className: 'timings-refusal', textContent: refusal });
+    t.replaceChildren(head, reason);
   }
 
   /** Shows a run's timings, or "No run yet." for null. */
   showTimings(result) {
     const t = this.ui.timings;
+    delete t.dataset.refused;
     if (!result) {
       for (const key of ['mode', 'size', 'totalMs', 'backend', 'firstRun']) delete t.dataset[key];
       t.replaceChildren(Object.assign(document.createElement('span'), { className: 'muted', textContent: 'No run yet.' }));
@@ -118,6 +150,8 @@ export class StatusArea {
     t.dataset.backend = result.backend;
     t.dataset.firstRun = String(result.first);
     t.dataset.run = String(result.run);
+    // The worker's wasm memory after the run (it only grows; a fresh worker gives it back).
+    t.dataset.memoryBytes = String(result.memoryBytes);
 
     const head = document.createElement('span');
     head.className = 'timings-head';
@@ -159,6 +193,10 @@ export class StatusArea {
     t.replaceChildren(...parts);
   }
 
+  #messagesChanged() {
+    this.ui.clearMessages.hidden = this.ui.messages.children.length === 0;
+  }
+
   /** Puts the warm-up time in the "no run yet" note, if the note is still there. */
   #showWarmup({ warmupMs, backend }) {
     const t = this.ui.timings;
@@ -170,6 +208,11 @@ export class StatusArea {
       note.dataset.testid = 'warmup';
     }
   }
+}
+
+/** 2_500_000 -> "2.5 MB": download sizes, in the units a connection's speed is quoted in. */
+function formatMegabytes(bytes) {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 /** The inference time per kind of layer on the CPU kernels, folded under the timings. */

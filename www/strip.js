@@ -72,9 +72,16 @@ export class PhotoStrip {
     if (photo.canvas && !image.firstChild) image.append(thumbnailCanvas(photo.canvas, 160));
   }
 
-  /** Takes the photo's thumbnail off the strip. */
+  /** Takes the photo's thumbnail off the strip and lets go of its pixels. */
   remove(photo) {
-    this.items.get(photo)?.remove();
+    const li = this.items.get(photo);
+    if (!li) return;
+    const thumbnail = li.querySelector('.thumb-image canvas');
+    if (thumbnail) {
+      thumbnail.width = 0;
+      thumbnail.height = 0;
+    }
+    li.remove();
     this.items.delete(photo);
   }
 }

@@ -32,7 +32,7 @@ export class Viewer {
       message = `${photo.name} could not be used: ${photo.error}`;
     } else if (!photo.canvas) {
       state = 'loading';
-      message = photo.state === 'running' ? 'Decoding…' : 'Waiting for the model…';
+      message = photo.state === 'running' ? photo.status : 'Waiting for the model…';
     } else {
       state = hasMask ? 'mask' : 'photo';
       if (photo.state === 'refused') message = photo.refusal;

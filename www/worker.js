@@ -1,7 +1,7 @@
 // The model's home: a module Web Worker that owns the linseg WebAssembly instance, so that no
 // model work ever runs on the page's thread.
 //
-// It loads the module, starts Burn on WebGPU or the CPU, warms up (compiling the shaders on a
+// It loads the module (counting its bytes as they arrive, for the page's progress line), starts Burn on WebGPU or the CPU, warms up (compiling the shaders on a
 // small blank image), loads each mode's weights once (fetched bytes are cached, so a restart
 // does not fetch again), keeps the decoded photos, and answers requests strictly one at a time.
 // A mode/size whose attention buffer is larger than the device allows is refused before it
@@ -14,9 +14,12 @@
 //               { event: 'progress' | 'backend' | 'fallback', ... }   (see engine.js)
 
 import { WARMUP } from './config.js';
+import { countedResponse } from './download.js';
 
 /** The wasm-bindgen module namespace, once loaded. */
 let linseg = null;
+/** The instance's memory (it only grows; the page replaces the worker to give it back). */
+let wasmMemory = null;
 /** The running linseg.Engine (src/web.rs): the device and the networks loaded on it. */
 let engine = null;
 /** { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes } of the running engine. */
@@ -101,8 +104,28 @@ function emit(event, detail) {
   self.postMessage({ event, ...detail });
 }
 
-function progress(stage, message, fraction) {
-  emit('progress', { stage, message, fraction });
+/** A loading step; `bytes` ({ loaded, total }) when it is a download. */
+function progress(stage, message, fraction, bytes = {}) {
+  emit('progress', { stage, message, fraction, ...bytes });
+}
+
+/** Fetches `url`; throws a WorkerError of `kind` that names `what` unless the answer is ok. */
+async function fetchOk(url, kind, what) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new WorkerError(kind, `${what} could not be fetched from ${url.pathname}: ${messageOf(err)}`);
+  }
+  if (!response.ok) {
+    throw new WorkerError(kind, `${what} could not be fetched: ${url.pathname} answered ${response.status} ${response.statusText}`.trim());
+  }
+  return response;
+}
+
+/** The response with its download reported as 'progress' events of `stage`. */
+function reported(response, stage, message, fraction) {
+  return countedResponse(response, (loaded, total) => progress(stage, message, fraction, { loaded, total }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,9 +133,14 @@ function progress(stage, message, fraction) {
 
 async function loadModule() {
   if (linseg) return;
+  progress('module', 'Loading the WebAssembly module…', 0.1);
   try {
     const module = await import('./pkg/linseg.js');
-    await module.default();
+    const url = new URL('./pkg/linseg_bg.wasm', import.meta.url);
+    const response = reported(await fetchOk(url, 'module', 'its file'), 'module', 'Downloading the model’s code:', 0.1);
+    // Compiled while it streams in (the response is application/wasm).
+    const exports = await module.default({ module_or_path: response });
+    wasmMemory = exports.memory;
     linseg = module;
   } catch (err) {
     throw new WorkerError(
@@ -135,25 +163,19 @@ function weightsUrl(mode) {
   return new URL(`../models/selfie-${mode}.bpk`, import.meta.url);
 }
 
-/** Loads `mode`'s weights into the engine unless they are there; fetches each file once. */
-async function ensureWeights(mode) {
+/**
+ * Loads `mode`'s weights into the engine unless they are there; fetches each file once. While
+ * the model starts (`reportBytes`), the download is reported as progress; later ones are not,
+ * as the progress line is gone by then.
+ */
+async function ensureWeights(mode, reportBytes = false) {
   if (engine.hasWeights(mode)) return;
   let bytes = weightBytes.get(mode);
   if (!bytes) {
     const url = weightsUrl(mode);
-    let response;
-    try {
-      response = await fetch(url);
-    } catch (err) {
-      throw new WorkerError('weights', `the weights for "${mode}" could not be fetched from ${url.pathname}: ${messageOf(err)}`);
-    }
-    if (!response.ok) {
-      throw new WorkerError(
-        'weights',
-        `the weights for "${mode}" are missing: ${url.pathname} answered ${response.status} ${response.statusText}`.trim(),
-      );
-    }
-    bytes = new Uint8Array(await response.arrayBuffer());
+    const response = await fetchOk(url, 'weights', `the weights for "${mode}"`);
+    const body = reportBytes ? reported(response, 'weights', `Downloading the weights for "${mode}":`, 0.5) : response;
+    bytes = new Uint8Array(await body.arrayBuffer());
     weightBytes.set(mode, bytes);
   }
   try {
@@ -333,14 +355,12 @@ function framePixels(bitmap) {
 const OPS = {
   /** -> { modes, sizes, trainedSize, maxFileBytes, maxPixels }: what the model offers (src/web.rs) */
   async catalog() {
-    progress('module', 'Loading the WebAssembly module…', 0.1);
     await loadModule();
     return [linseg.catalog()];
   },
 
   /** args: { preferGpu, acceptSoftwareGpu, forcedReason } -> { ...backend info, warmupMs, warmupError } */
   async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null }) {
-    progress('module', 'Loading the WebAssembly module…', 0.1);
     await loadModule();
 
     const software = preferGpu && !acceptSoftwareGpu ? await softwareAdapter() : null;
@@ -363,7 +383,7 @@ const OPS = {
     let warmupMs = null;
     try {
       progress('weights', `Loading the weights for "${WARMUP.mode}"…`, 0.5);
-      await ensureWeights(WARMUP.mode);
+      await ensureWeights(WARMUP.mode, true);
       progress(
         'warmup',
         backend.backend === 'webgpu' ? 'Warming up: compiling shaders…' : 'Warming up…',
@@ -445,10 +465,12 @@ const OPS = {
   /**
    * args: { imageId, mode, size }
    * -> { mask, width, height, mode, size, backend, first, fellBack, cost,
-   *      preprocessMs, inferenceMs, readbackMs, postprocessMs, boundaryMs, totalMs, profile }
+   *      preprocessMs, inferenceMs, readbackMs, postprocessMs, boundaryMs, totalMs, profile,
+   *      memoryBytes }
    *   totalMs: from the call into the module to its answer; boundaryMs: what that holds beyond
    *   the module's own steps (copies in and out)
    *   profile: [{ step, layers, ms }] on the CPU kernels (inference per kind of layer), or null
+   *   memoryBytes: the wasm memory's size after the run (it never shrinks; see engine.js)
    */
   async segment({ imageId, mode, size }) {
     requireEngine();
@@ -459,7 +481,7 @@ const OPS = {
     const { result, cost, first, fellBack } = await segmentPixels(rgba, width, height, mode, size);
     const { mask, ...times } = result;
     return [
-      { mask, width, height, mode, size, backend: backend.backend, first, fellBack, cost, ...times },
+      { mask, width, height, mode, size, backend: backend.backend, first, fellBack, cost, ...times, memoryBytes: wasmMemory.buffer.byteLength },
       [mask.buffer],
     ];
   },

@@ -358,3 +358,136 @@ pageSuite('no-webgpu', {
   flags: FLAGS_WITHOUT_WEBGPU,
   label: /^CPU · .*WebGPU/,
 });
+
+// ---------------------------------------------------------------------------------------------
+// The page's own behaviour, on the CPU backend only (the backend does not matter to it, and
+// the CPU is the one whose memory a large run grows): the loading line's byte counts, the
+// backend label on a phone, every message kept, a size the model
+// does not offer refused before it runs, the first photo of a pick shown, and the memory of a
+// large run given back by replacing the worker.
+
+describe('page details on cpu', () => {
+  let page;
+  let close;
+  const pageErrors = [];
+
+  before(async () => {
+    ({ page, close } = await launchChromium('details'));
+    page.context().setDefaultTimeout(RUN_TIMEOUT);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Every text the loading line shows, from the first.
+    await page.addInitScript(() => {
+      window.progressTexts = [];
+      document.addEventListener('DOMContentLoaded', () => {
+        const text = document.getElementById('progress-text');
+        new MutationObserver(() => window.progressTexts.push(text.textContent))
+          .observe(text, { childList: true, characterData: true, subtree: true });
+      });
+    });
+    await page.goto(new URL('index.html?backend=cpu', server.url).href);
+    const model = await waitForModel(page, START_TIMEOUT);
+    assert.equal(model.state, 'ready');
+  });
+
+  after(async () => {
+    await close?.();
+  });
+
+  /** Sets the mode and the size with one change (one run, not one per select). */
+  const chooseSettings = (mode, size) => page.evaluate(([m, z]) => {
+    document.getElementById('mode').value = m;
+    const select = document.getElementById('size');
+    select.value = String(z);
+    select.dispatchEvent(new Event('change'));
+  }, [mode, size]);
+
+  test('counts the bytes it downloads, in a loading line that stays in sight', async () => {
+    const texts = await page.evaluate(() => window.progressTexts);
+    assert.ok(texts.some((text) => /^Downloading the model’s code: \d+\.\d MB( of \d+\.\d MB| so far)$/.test(text)),
+      `no byte count among ${JSON.stringify(texts)}`);
+    assert.ok(texts.some((text) => /^Downloading the weights for "none": \d+\.\d MB/.test(text)),
+      `no weights byte count among ${JSON.stringify(texts)}`);
+    assert.equal(await page.locator('#progress').evaluate((el) => getComputedStyle(el).position), 'sticky');
+  });
+
+  test('shows the whole backend label on a 390 px wide screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const box = await page.locator('#backend').evaluate((el) => {
+      const rect = el.getBoundingClientRect();
+      const text = document.getElementById('backend-text');
+      return { right: rect.right, clipped: text.scrollWidth > text.clientWidth || el.scrollWidth > el.clientWidth };
+    });
+    await page.screenshot({ path: join(OUTPUT, 'details-390.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    assert.ok(box.right <= 390, `the label ends at ${box.right} px`);
+    assert.equal(box.clipped, false, 'the label is cut off');
+  });
+
+  test('keeps every message, and clears them on request', { timeout: TEST_TIMEOUT }, async () => {
+    const bad = Array.from({ length: 11 }, (_, i) => ({
+      name: `bad-${i}.png`, mimeType: 'image/png', buffer: Buffer.from(`not a PNG ${i}\n`),
+    }));
+    await page.setInputFiles('#file-input', bad);
+    for (const { name } of bad) {
+      const settled = await settledPhoto(page, name, RUN_TIMEOUT);
+      assert.equal(settled.state, 'error', `${name}: ${settled.status}`);
+    }
+    const errors = await page.locator('#errors').innerText();
+    for (const { name } of bad) assert.ok(errors.includes(name), `#errors lost ${name}:\n${errors}`);
+    await page.click('#clear-messages');
+    assert.equal(await page.locator('#errors li').count(), 0);
+    assert.ok(await page.locator('#clear-messages').isHidden());
+    for (const { name } of bad) await page.click(`[data-testid="photo"][data-name="${name}"] .thumb-remove`);
+  });
+
+  test('shows the first photo of a pick once it decodes, not the first to decode', { timeout: TEST_TIMEOUT }, async () => {
+    const tiny = new PNG({ width: 1, height: 1 });
+    tiny.data.fill(255);
+    await page.setInputFiles('#file-input', [
+      { name: PHOTO_NAME, mimeType: 'image/jpeg', buffer: readFileSync(PHOTO) },
+      { name: 'tiny.png', mimeType: 'image/png', buffer: PNG.sync.write(tiny) },
+    ]);
+    for (const name of [PHOTO_NAME, 'tiny.png']) {
+      const settled = await settledPhoto(page, name, RUN_TIMEOUT);
+      assert.equal(settled.state, 'done', `${name}: ${settled.status}`);
+    }
+    assert.match(await page.locator('#caption').innerText(), new RegExp(`^${PHOTO_NAME.replace('.', '\\.')}`));
+    await page.click('[data-testid="photo"][data-name="tiny.png"] .thumb-remove');
+  });
+
+  test('refuses a resolution the model does not offer before it runs', { timeout: TEST_TIMEOUT }, async () => {
+    const run = await page.locator('#timings').getAttribute('data-run');
+    await page.evaluate(() => document.getElementById('size').append(new Option('abc px', 'abc')));
+    await page.selectOption('#size', 'abc');
+    await page.waitForFunction(() => document.getElementById('errors').innerText.includes('abc'));
+    assert.match(await page.locator('#errors').innerText(), /“abc” is not a resolution this model offers/);
+    assert.equal(await page.locator('#size').inputValue(), String(SIZE), 'the select went back to the size in force');
+    assert.doesNotMatch(await page.locator('#caption').innerText(), /NaN/);
+    assert.doesNotMatch(await page.locator('#view-message').innerText(), /NaN/);
+    assert.equal(await page.locator('#timings').getAttribute('data-run'), run, 'something ran');
+  });
+
+  test('gives back the memory of a large run', { timeout: TEST_TIMEOUT }, async (t) => {
+    const MiB = 1024 ** 2;
+    const timings = page.locator('#timings');
+    const before = Number(await timings.getAttribute('data-memory-bytes'));
+    const previous = Number(await timings.getAttribute('data-run'));
+    await chooseSettings('dot', 2048);
+    const run = await nextRun(page, PHOTO_NAME, 'dot', previous, RUN_TIMEOUT);
+    assert.ok(run.ok, `dot at 2048 did not run: ${run.state}: ${run.status}`);
+    assert.equal(run.size, '2048');
+    const grown = Number(await timings.getAttribute('data-memory-bytes'));
+    assert.ok(grown > 1024 * MiB, `dot at 2048 left only ${grown} bytes of wasm memory: nothing to give back`);
+
+    // The worker is replaced after the run; the photo is decoded again in the fresh one.
+    await chooseSettings(MODE, SIZE);
+    const next = await nextRun(page, PHOTO_NAME, MODE, run.run, RUN_TIMEOUT);
+    assert.ok(next.ok, `the photo did not run in the fresh worker: ${next.state}: ${next.status}`);
+    const afterBytes = Number(await timings.getAttribute('data-memory-bytes'));
+    t.diagnostic(`wasm memory: ${(before / MiB).toFixed(0)} MiB before, ${(grown / MiB).toFixed(0)} MiB after dot at 2048, ` +
+      `${(afterBytes / MiB).toFixed(0)} MiB after the next run`);
+    assert.ok(afterBytes < before + 256 * MiB, `the wasm memory went from ${before} to ${afterBytes} bytes`);
+    assert.equal(page.workers().length, 1, 'the old worker is still there');
+    assert.deepEqual(pageErrors, []);
+  });
+});

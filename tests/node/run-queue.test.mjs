@@ -27,6 +27,8 @@ function fakeEngine() {
     log: [],
     decoded: new Set(),
     failed: null,
+    isReady: true,
+    ready: Promise.resolve(),
     failDecode: new Map(),
     failSegment: new Map(),
     has(id) {
@@ -108,6 +110,31 @@ test('a photo waits as queued, and is decoding, then running, while its turn com
   page.queue.schedule(a);
   await settle();
   assert.deepEqual(page.events, ['a queued', 'a running', 'a decoded', 'a running', 'a done', 'a result linear 256']);
+});
+
+test('a photo added before the model is ready says it waits for the model, then decodes', async () => {
+  const page = setup();
+  let started;
+  page.engine.isReady = false;
+  page.engine.ready = new Promise((resolve) => {
+    started = resolve;
+  });
+  const a = page.add('a');
+  const statuses = [];
+  const change = page.queue.on.change;
+  page.queue.on.change = (photo) => {
+    statuses.push(photo.status);
+    change(photo);
+  };
+  page.queue.schedule(a);
+  await settle();
+  assert.equal(a.status, 'Waiting for the model…');
+  assert.deepEqual(page.engine.log, []);
+  page.engine.isReady = true;
+  started();
+  await settle();
+  assert.deepEqual(statuses.slice(0, 3), ['Queued', 'Waiting for the model…', 'Decoding…']);
+  assert.equal(a.state, 'done');
 });
 
 test('the selected photo jumps ahead of the photos queued before it', async () => {
