@@ -20,3 +20,4 @@ cargo rustc --lib --profile wasm --target wasm32-unknown-unknown \
 wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir www/pkg \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/linseg.wasm"
 ls -l www/pkg/linseg_bg.wasm | awk '{printf "www/pkg/linseg_bg.wasm: %.1f MB\n", $5 / 1e6}'
+node scripts/precompress.mjs www/pkg/linseg_bg.wasm

@@ -29,7 +29,7 @@
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -72,7 +72,8 @@ const MAX_COMPRESSED_SIZE = 256 * 1024 * 1024;
 /**
  * Brotli's quality for a file of `size` bytes. 11 is cheap on the small text files (40 ms for
  * linseg.js) but takes 22 s on the 15 MB wasm (2.17 MB) and 0.8 s per .bpk, where 9 takes 1.3 s
- * (2.47 MB) and 45 ms: a first load waits once per build for 1.3 s rather than 22 s.
+ * (2.47 MB) and 45 ms: a first load waits once per build for 1.3 s rather than 22 s. The wasm's
+ * quality-11 copy is made once by the build instead (FILE.br beside it; see precompressedBody).
  */
 const brotliQuality = (size) => (size <= 256 * 1024 ? 11 : 9);
 
@@ -290,6 +291,20 @@ function chooseEncoding(header) {
  */
 const compressed = new Map();
 
+/**
+ * The brotli copy the build wrote beside `file` (scripts/precompress.mjs), when `encoding` is br
+ * and that copy is at least as new as the file; else null.
+ */
+async function precompressedBody(file, encoding, info) {
+  if (encoding !== 'br') return null;
+  try {
+    const copy = await stat(`${file}.br`);
+    return copy.mtimeMs >= info.mtimeMs ? await readFile(`${file}.br`) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** `file` (of the version `key`) compressed with `encoding`, from memory after the first time. */
 function compressedBody(file, key, encoding) {
   const id = `${encoding}:${file}`;
@@ -300,10 +315,9 @@ function compressedBody(file, key, encoding) {
     const handle = await open(file, 'r');
     try {
       const info = await handle.stat();
-      const data = await handle.readFile();
       // The file changed since it was looked at: serve this, but do not keep it under the old key.
       if (`${info.size}-${info.mtimeMs}` !== key && compressed.get(id) === entry) compressed.delete(id);
-      return await ENCODERS[encoding](data);
+      return (await precompressedBody(file, encoding, info)) ?? (await ENCODERS[encoding](await handle.readFile()));
     } finally {
       await handle.close();
     }

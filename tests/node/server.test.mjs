@@ -5,12 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WASM = 'www/pkg/linseg_bg.wasm';
@@ -356,8 +357,11 @@ describe('methods', () => {
 
 describe('--allow and --mount', () => {
   let extra;
+  const built = mkdtempSync(join(tmpdir(), 'linseg-serve-'));
   before(async () => {
     extra = await startServer([
+      '--mount',
+      `built=${built}`,
       '--allow',
       'bench/',
       '--allow=node_modules/playwright-core/package.json',
@@ -392,6 +396,25 @@ describe('--allow and --mount', () => {
     assert.ok(jpeg.body.equals(res.body));
     assert.equal((await fetchRaw('/fixtures/../Cargo.toml', { port })).status, 404);
     assert.equal((await fetchRaw('/fixtures/%2e%2e/%2e%2e/Cargo.toml', { port })).status, 404);
+  });
+
+  test('a brotli copy the build wrote beside a file is sent for br while it is current', async () => {
+    const port = extra.port;
+    const headers = { 'Accept-Encoding': 'br' };
+    const source = 'export const answer = 42;\n'.repeat(50);
+    writeFileSync(join(built, 'module.js'), source);
+    // The build's copy (scripts/precompress.mjs) differs from what the server would make.
+    const copy = brotliCompressSync(Buffer.from(source + '// the build\'s copy\n'));
+    writeFileSync(join(built, 'module.js.br'), copy);
+    const sent = await fetchRaw('/built/module.js', { port, headers });
+    assert.equal(sent.headers['content-encoding'], 'br');
+    assert.ok(sent.body.equals(copy), 'the build\'s copy is sent');
+    // The file changed after its copy was written: the copy is stale and the server compresses.
+    const later = new Date(Date.now() + 60_000);
+    writeFileSync(join(built, 'module.js'), source + '// edited\n');
+    utimesSync(join(built, 'module.js'), later, later);
+    const fresh = await fetchRaw('/built/module.js', { port, headers });
+    assert.equal(brotliDecompressSync(fresh.body).toString(), source + '// edited\n');
   });
 
   test('a bad --allow or --mount is refused', async () => {
