@@ -54,12 +54,14 @@ pub fn segment_bytes(
 }
 
 /// Segment a decoded photo at processing size `size`: in one pass up to the trained size, in a
-/// global and a detail pass above it (see [`crate::refine`]).
+/// global and a detail pass above it (see [`crate::refine`]). Transparent pixels are background
+/// ([`photo::apply_alpha`]).
 pub fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> (GrayImage, Timings) {
     let plan = Plan::new(photo.width(), photo.height(), size);
     let passes = net.run_passes(photo, &plan);
     let start = Instant::now();
-    let mask = plan.mask(&passes.detail, passes.global.as_deref());
+    let mut mask = plan.mask(&passes.detail, passes.global.as_deref());
+    photo::apply_alpha(&mut mask, photo);
     let timings = Timings {
         preprocess: passes.preprocess,
         inference: passes.inference,
