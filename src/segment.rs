@@ -71,8 +71,10 @@ pub fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> (GrayImage,
     (mask, timings)
 }
 
-/// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`.
+/// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`; opaque, with
+/// transparent pixels white (as the network saw them, [`crate::preprocess::over_white`]).
 pub fn overlay(photo: &RgbaImage, mask: &GrayImage) -> RgbaImage {
+    let photo = crate::preprocess::over_white(photo);
     RgbaImage::from_fn(photo.width(), photo.height(), |x, y| {
         let a = 0.6 * mask.get_pixel(x, y)[0] as f32 / 255.0;
         let p = photo.get_pixel(x, y);
