@@ -90,8 +90,7 @@ impl FileKind {
         } else if let Some(text) = as_text(bytes) {
             let head = text.trim_start_matches('\u{feff}').trim_start();
             let lower = head[..head.len().min(4096)].to_ascii_lowercase();
-            if lower.starts_with("<svg") || (lower.starts_with("<?xml") && lower.contains("<svg"))
-            {
+            if lower.starts_with("<svg") || (lower.starts_with("<?xml") && lower.contains("<svg")) {
                 FileKind::Svg
             } else if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
                 FileKind::Html
@@ -113,7 +112,7 @@ impl FileKind {
     }
 }
 
-/// An ISO media file (`ftyp` box): AVIF, HEIC/HEIF, or a video, by its brands.
+/// An ISO media file (`ftyp` box): AVIF, HEIC/HEIF, a video, or something else, by its brands.
 fn iso_media(bytes: &[u8]) -> FileKind {
     let size = u32::from_be_bytes(bytes[0..4].try_into().expect("4 bytes")) as usize;
     let end = size.clamp(12, 256).min(bytes.len());
@@ -128,8 +127,13 @@ fn iso_media(bytes: &[u8]) -> FileKind {
         b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
     ]) {
         FileKind::Image("HEIC")
-    } else {
+    } else if has(&[
+        b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"qt  ",
+        b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"dash",
+    ]) {
         FileKind::Video
+    } else {
+        FileKind::Unknown
     }
 }
 
@@ -208,7 +212,10 @@ impl fmt::Display for PhotoError {
                     "the {format} uses a feature linseg cannot read; save it again as JPEG or PNG"
                 ),
                 Damage::TooMuchMemory => {
-                    write!(f, "the {format} would need more memory to decode than allowed")
+                    write!(
+                        f,
+                        "the {format} would need more memory to decode than allowed"
+                    )
                 }
                 Damage::Damaged => write!(f, "the {format} is damaged"),
             },
@@ -305,9 +312,16 @@ fn damage_of(err: &ImageError) -> Damage {
             let text = err.to_string().to_ascii_lowercase();
             if text.contains("crc") || text.contains("checksum") {
                 Damage::Checksum
-            } else if ["eof", "end of", "truncat", "unexpected end", "ended", "too short"]
-                .iter()
-                .any(|word| text.contains(word))
+            } else if [
+                "eof",
+                "end of",
+                "truncat",
+                "unexpected end",
+                "ended",
+                "too short",
+            ]
+            .iter()
+            .any(|word| text.contains(word))
             {
                 Damage::CutOff
             } else {
@@ -322,7 +336,11 @@ fn damage_of(err: &ImageError) -> Damage {
 /// `mask · alpha / 255`, rounded. A transparent pixel is background, in the mask and so in the
 /// cut-out. The CLI and the page both make their masks through here.
 pub fn apply_alpha(mask: &mut GrayImage, photo: &RgbaImage) {
-    assert_eq!(mask.dimensions(), photo.dimensions(), "the mask fits the photo");
+    assert_eq!(
+        mask.dimensions(),
+        photo.dimensions(),
+        "the mask fits the photo"
+    );
     for (m, pixel) in mask.pixels_mut().zip(photo.pixels()) {
         let alpha = pixel[3] as u32;
         if alpha != 255 {
@@ -408,7 +426,10 @@ mod tests {
             let cut = &bytes[..bytes.len() / 2];
             match decode(cut, DEFAULT_MAX_PIXELS) {
                 Err(err @ PhotoError::Corrupt { .. }) => {
-                    assert!(err.to_string().contains("cut off or damaged"), "{name}: {err}")
+                    assert!(
+                        err.to_string().contains("cut off or damaged"),
+                        "{name}: {err}"
+                    )
                 }
                 other => panic!("{name}: expected a corrupt-image error, got {other:?}"),
             }
@@ -462,7 +483,9 @@ mod tests {
 
     fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
         let mut bytes = Vec::new();
-        image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
         bytes
     }
 
@@ -537,11 +560,37 @@ mod tests {
             bytes
         };
         let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-            ("HEIC", ftyp(&[b"heic", b"mif1", b"heic"]), "HEIC is not supported"),
+            (
+                "HEIC",
+                ftyp(&[b"heic", b"mif1", b"heic"]),
+                "HEIC is not supported",
+            ),
             ("HEIF", ftyp(&[b"mif1", b"heic"]), "HEIC is not supported"),
-            ("AVIF", ftyp(&[b"avif", b"mif1", b"miaf"]), "AVIF is not supported"),
-            ("AVIF (mif1 first)", ftyp(&[b"mif1", b"avif"]), "AVIF is not supported"),
-            ("MP4", ftyp(&[b"isom", b"mp42"]), "this is a video, not a photo"),
+            (
+                "AVIF",
+                ftyp(&[b"avif", b"mif1", b"miaf"]),
+                "AVIF is not supported",
+            ),
+            (
+                "AVIF (mif1 first)",
+                ftyp(&[b"mif1", b"avif"]),
+                "AVIF is not supported",
+            ),
+            (
+                "MP4",
+                ftyp(&[b"isom", b"mp42"]),
+                "this is a video, not a photo",
+            ),
+            (
+                "QuickTime",
+                ftyp(&[b"qt  "]),
+                "this is a video, not a photo",
+            ),
+            (
+                "M4A",
+                ftyp(&[b"M4A ", b"M4A "]),
+                "not an image linseg can read (JPEG, PNG, GIF, WebP, BMP, AVIF where the browser reads it)",
+            ),
             (
                 "SVG",
                 b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec(),
@@ -558,7 +607,11 @@ mod tests {
                 "PDF is a document, not a photo",
             ),
             ("TIFF", b"II*\0\x08\0\0\0".to_vec(), "TIFF is not supported"),
-            ("ZIP", b"PK\x03\x04\x14\0\0\0".to_vec(), "this is a ZIP archive, not a photo"),
+            (
+                "ZIP",
+                b"PK\x03\x04\x14\0\0\0".to_vec(),
+                "this is a ZIP archive, not a photo",
+            ),
             (
                 "text",
                 "a note, with ünïcödé\r\n\tand lines\n".as_bytes().to_vec(),
@@ -627,7 +680,10 @@ mod tests {
             );
             let text = err.to_string();
             assert!(text.starts_with("the "), "{format:?}: {text}");
-            assert!(!text.contains('{') && !text.contains("Error"), "{format:?}: {text}");
+            assert!(
+                !text.contains('{') && !text.contains("Error"),
+                "{format:?}: {text}"
+            );
         }
     }
 

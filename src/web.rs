@@ -146,8 +146,7 @@ pub fn browser_format(bytes: &[u8]) -> Option<String> {
 #[wasm_bindgen(js_name = pixelLimit)]
 pub fn pixel_limit(width: u32, height: u32, max_pixels: f64) -> Option<String> {
     let max_pixels = max_pixels as u64;
-    (width as u64 * height as u64 > max_pixels)
-        .then(|| photo::too_large(width, height, max_pixels))
+    (width as u64 * height as u64 > max_pixels).then(|| photo::too_large(width, height, max_pixels))
 }
 
 /// Which backend an engine runs on.
