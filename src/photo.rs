@@ -89,7 +89,7 @@ impl FileKind {
             FileKind::Video
         } else if let Some(text) = as_text(bytes) {
             let head = text.trim_start_matches('\u{feff}').trim_start();
-            let lower = head[..head.len().min(4096)].to_ascii_lowercase();
+            let lower = head.to_ascii_lowercase(); // at most 4 KB of text: see `as_text`
             if lower.starts_with("<svg") || (lower.starts_with("<?xml") && lower.contains("<svg")) {
                 FileKind::Svg
             } else if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
@@ -637,6 +637,21 @@ mod tests {
             Some("HEIC")
         );
         assert_eq!(FileKind::sniff(b"<svg/>").browser_may_decode(), None);
+    }
+
+    /// UTF-16 text (with its byte-order mark) is text, however long and wide its characters.
+    #[test]
+    fn utf16_text_is_text() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "a €uro, ".repeat(1000).encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(FileKind::sniff(&bytes), FileKind::Text);
+        let mut svg = vec![0xFE, 0xFF];
+        for unit in "<svg></svg>".encode_utf16() {
+            svg.extend_from_slice(&unit.to_be_bytes());
+        }
+        assert_eq!(FileKind::sniff(&svg), FileKind::Svg);
     }
 
     /// The CRC of a PNG's IHDR chunk sits at bytes 29..33 (signature 8, length 4, type 4, data 13).
