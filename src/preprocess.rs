@@ -45,17 +45,19 @@ impl Letterbox {
     }
 }
 
-/// The network's input for a photo, channels last: RGB in `[0, 1]` (alpha dropped).
+/// The network's input for a photo, channels last: RGB in `[0, 1]`, composited over white
+/// where the photo is transparent (see [`over_white`]).
 ///
 /// # Shapes
 /// - output: `[H_in, W_in, 3]`, with `[W_in, H_in] = letterbox.input`
 pub fn to_pixels(photo: &RgbaImage, letterbox: &Letterbox) -> FeatureMap {
     let [scaled_w, scaled_h] = letterbox.scaled;
     let [input_w, input_h] = letterbox.input;
+    let photo = over_white(photo);
     let scaled = if letterbox.scaled == letterbox.photo {
-        Cow::Borrowed(photo)
+        photo
     } else {
-        Cow::Owned(scale_rgba(photo, scaled_w, scaled_h))
+        Cow::Owned(scale_rgba(&photo, scaled_w, scaled_h))
     };
     let mut values = Vec::with_capacity((3 * input_w * input_h) as usize);
     for y in 0..input_h {
@@ -65,6 +67,28 @@ pub fn to_pixels(photo: &RgbaImage, letterbox: &Letterbox) -> FeatureMap {
         }
     }
     FeatureMap::new(input_h as usize, input_w as usize, 3, values)
+}
+
+/// The photo as the network sees it: composited over white where it is transparent, so that
+/// it sees what a person sees on a page; unchanged (borrowed) when it is opaque.
+///
+/// The RGB of a transparent pixel is whatever the program that saved it left there (black, or
+/// the colours before a background was erased): the network would see shapes nobody can see,
+/// and the scaling would bleed them into the visible edges. (The mask is cleared there anyway,
+/// by [`crate::photo::apply_alpha`].)
+pub fn over_white(photo: &RgbaImage) -> Cow<'_, RgbaImage> {
+    if photo.pixels().all(|p| p[3] == 255) {
+        return Cow::Borrowed(photo);
+    }
+    let mut opaque = photo.clone();
+    for pixel in opaque.pixels_mut() {
+        let alpha = pixel[3] as u32;
+        for c in 0..3 {
+            pixel[c] = ((pixel[c] as u32 * alpha + 255 * (255 - alpha) + 127) / 255) as u8;
+        }
+        pixel[3] = 255;
+    }
+    Cow::Owned(opaque)
 }
 
 /// The network's input as a tensor, from [`to_pixels`].
@@ -167,7 +191,7 @@ mod tests {
 
     #[test]
     fn input_is_rgb_in_unit_range_with_edge_padding() {
-        let photo = RgbaImage::from_fn(20, 10, |x, _| Rgba([255, 0, (x * 10) as u8, 7]));
+        let photo = RgbaImage::from_fn(20, 10, |x, _| Rgba([255, 0, (x * 10) as u8, 255]));
         let letterbox = Letterbox {
             photo: [20, 10],
             scaled: [20, 10],
@@ -185,6 +209,35 @@ mod tests {
             190.0 / 255.0,
             "padding repeats the last column and row"
         );
+    }
+
+    /// Transparent pixels are white to the network, whatever RGB they hold, at the photo's size
+    /// and scaled; half-transparent ones are blended.
+    #[test]
+    fn transparent_pixels_are_composited_over_white() {
+        let photo = |hidden: [u8; 3]| {
+            RgbaImage::from_fn(40, 20, |x, y| match x {
+                0..20 => Rgba([(x * 10) as u8, (y * 10) as u8, 90, 255]),
+                20 => Rgba([0, 100, 200, 51]),
+                _ => Rgba([hidden[0], hidden[1], hidden[2], 0]),
+            })
+        };
+        let white = RgbaImage::from_fn(40, 20, |x, y| match x {
+            0..20 => Rgba([(x * 10) as u8, (y * 10) as u8, 90, 255]),
+            20 => Rgba([204, 224, 244, 255]), // 0.2 · (0, 100, 200) + 0.8 · 255
+            _ => Rgba([255, 255, 255, 255]),
+        });
+        for letterbox in [Letterbox::new(40, 20, 40), Letterbox::new(40, 20, 256)] {
+            let expected = to_pixels(&white, &letterbox).data;
+            for hidden in [[0, 0, 0], [255, 0, 0], [17, 99, 3]] {
+                assert_eq!(
+                    to_pixels(&photo(hidden), &letterbox).data,
+                    expected,
+                    "hidden RGB {hidden:?} at {:?}",
+                    letterbox.scaled
+                );
+            }
+        }
     }
 
     #[test]

@@ -86,12 +86,14 @@ pub fn segment_bytes(
 }
 
 /// Segment a decoded photo at processing size `size`: in one pass up to the trained size, in a
-/// global and a detail pass above it (see [`crate::refine`]).
+/// global and a detail pass above it (see [`crate::refine`]). Transparent pixels are background
+/// ([`photo::apply_alpha`]).
 pub fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> (GrayImage, Timings) {
     let plan = Plan::new(photo.width(), photo.height(), size);
     let passes = net.run_passes(photo, &plan);
     let start = Instant::now();
-    let mask = plan.mask(&passes.detail, passes.global.as_deref());
+    let mut mask = plan.mask(&passes.detail, passes.global.as_deref());
+    photo::apply_alpha(&mut mask, photo);
     let timings = Timings {
         preprocess: passes.preprocess,
         inference: passes.inference,
@@ -101,8 +103,10 @@ pub fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> (GrayImage,
     (mask, timings)
 }
 
-/// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`.
+/// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`; opaque, with
+/// transparent pixels white (as the network saw them, [`crate::preprocess::over_white`]).
 pub fn overlay(photo: &RgbaImage, mask: &GrayImage) -> RgbaImage {
+    let photo = crate::preprocess::over_white(photo);
     RgbaImage::from_fn(photo.width(), photo.height(), |x, y| {
         let a = 0.6 * mask.get_pixel(x, y)[0] as f32 / 255.0;
         let p = photo.get_pixel(x, y);

@@ -130,8 +130,9 @@ struct Decoded {
     rgba: Vec<u8>,
 }
 
-/// Decode a JPEG or PNG: `{ width, height, rgba }`, upright. Throws a message a person can act
-/// on for an empty, non-image, corrupt or too large file.
+/// Decode a JPEG, PNG, GIF (first frame), WebP or BMP: `{ width, height, rgba }`, upright, alpha
+/// kept. Throws a message a person can act on for an empty, non-image, corrupt or too large
+/// file (for one [`browser_format`] names, the worker tries the browser's decoder first).
 #[wasm_bindgen(js_name = decodeImage)]
 pub fn decode_image(bytes: &[u8], max_pixels: f64) -> Result<JsValue, JsError> {
     let image =
@@ -141,6 +142,23 @@ pub fn decode_image(bytes: &[u8], max_pixels: f64) -> Result<JsValue, JsError> {
         height: image.height(),
         rgba: image.into_raw(),
     })
+}
+
+/// The name of the image format of `bytes` ("AVIF", "HEIC", "TIFF", …) when it is one that
+/// [`decode_image`] does not read but a browser may; `undefined` for anything else.
+#[wasm_bindgen(js_name = browserFormat)]
+pub fn browser_format(bytes: &[u8]) -> Option<String> {
+    photo::FileKind::sniff(bytes)
+        .browser_may_decode()
+        .map(str::to_string)
+}
+
+/// Why a `width × height` photo (decoded by the browser) is refused under `max_pixels`, or
+/// `undefined` when it is not: the words [`decode_image`] uses.
+#[wasm_bindgen(js_name = pixelLimit)]
+pub fn pixel_limit(width: u32, height: u32, max_pixels: f64) -> Option<String> {
+    let max_pixels = max_pixels as u64;
+    (width as u64 * height as u64 > max_pixels).then(|| photo::too_large(width, height, max_pixels))
 }
 
 /// Which backend an engine runs on.
@@ -369,7 +387,8 @@ impl Engine {
             }
             Network::Burn { net, device } => gpu_passes(net, device, &photo, &plan).await?,
         };
-        let mask = plan.mask(&passes.detail, passes.global.as_deref());
+        let mut mask = plan.mask(&passes.detail, passes.global.as_deref());
+        photo::apply_alpha(&mut mask, &photo);
         let finished = now();
         to_js(&Segmented {
             mask: mask.into_raw(),

@@ -332,7 +332,6 @@ async function segmentPixels(rgba, width, height, mode, size) {
 /** The OffscreenCanvas camera frames are read through (resized to each frame). */
 let frameCanvas = null;
 
-
 /** A bitmap's pixels as RGBA bytes (a view on the ImageData's own buffer, no copy). */
 function framePixels(bitmap) {
   const width = bitmap.displayWidth ?? bitmap.width;
@@ -347,6 +346,39 @@ function framePixels(bitmap) {
   ctx.drawImage(bitmap, 0, 0);
   const { data } = ctx.getImageData(0, 0, width, height);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser's decoder, for image formats the wasm does not read (AVIF in most browsers,
+// HEIC in Safari): upright (EXIF orientation applied, as the wasm does), alpha not
+// premultiplied, the same pixel limit, checked from the bitmap's size before its pixels are read.
+
+/** { width, height, rgba } of `bytes` in `format` ("AVIF"), or a WorkerError('input') that says
+ *  this browser cannot read it. */
+async function browserDecode(bytes, maxPixels, format) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes]), {
+      imageOrientation: 'from-image',
+      premultiplyAlpha: 'none',
+      colorSpaceConversion: 'none',
+    });
+  } catch {
+    throw new WorkerError('input', `${format} is not supported by this browser`);
+  }
+  try {
+    const { width, height } = bitmap;
+    if (!width || !height) throw new WorkerError('input', `the ${format} is damaged (it has no pixels)`);
+    const refusal = linseg.pixelLimit(width, height, maxPixels);
+    if (refusal) throw new WorkerError('input', refusal);
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(bitmap, 0, 0);
+    const pixels = ctx.getImageData(0, 0, width, height);
+    return { width, height, rgba: new Uint8Array(pixels.data.buffer) };
+  } finally {
+    bitmap.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,7 +442,11 @@ const OPS = {
     return [{ ...backend, warmupMs, warmupError }];
   },
 
-  /** args: { imageId, bytes, maxPixels } -> { width, height, rgba } (the worker keeps a copy) */
+  /**
+   * args: { imageId, bytes, maxPixels } -> { width, height, rgba } (the worker keeps a copy).
+   * The wasm decodes JPEG, PNG, GIF, WebP and BMP (as the CLI does); an image format it does
+   * not read but a browser may (AVIF, HEIC, …: the wasm's browserFormat) goes to the browser.
+   */
   async decode({ imageId, bytes, maxPixels }) {
     requireModule();
     let decoded;
@@ -418,7 +454,9 @@ const OPS = {
       decoded = linseg.decodeImage(bytes, maxPixels);
     } catch (err) {
       if (err instanceof WebAssembly.RuntimeError) throw err;
-      throw new WorkerError('input', messageOf(err));
+      const format = linseg.browserFormat(bytes);
+      if (!format) throw new WorkerError('input', messageOf(err));
+      decoded = await browserDecode(bytes, maxPixels, format);
     }
     const { width, height, rgba } = decoded;
     images.set(imageId, decoded);
