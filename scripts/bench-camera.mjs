@@ -1,8 +1,10 @@
 // The camera's figures for `npm run bench:page`: Chromium's fake camera plays a clip from
 // scripts/make-camera-clip.mjs, the page runs on the CPU backend (?backend=cpu), and the
-// camera's own "Compare modes" gives every mode a fixed number of frames at each size.
-// Prints one Markdown table per size: frames per second, latency median and p95 (from a
-// frame's capture to its mask on the page).
+// camera's own "Compare modes" gives every mode a fixed number of frames at each size, once per
+// number of camera workers (?camera-workers=N: one frame per worker at a time, see
+// www/frame-pool.js). Prints one Markdown table per size and worker count: frames per second,
+// latency median and p95 (from a frame's capture to its mask on the page), then the ratio of
+// frames per second between the worker counts.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,9 +17,27 @@ const MINUTE = 60_000;
 
 /**
  * Runs the camera's comparison at each of `sizes` with `frames` frames per mode on the page
- * served at `server.url`; prints the tables and resolves [{ size, rows: [{ mode, fps }] }].
+ * served at `server.url`, with each of `workers` camera workers; prints the tables and the
+ * ratios, and resolves [{ workers, size, rows: [{ mode, fps }] }].
  */
-export async function benchCamera(server, { sizes = [256, 512], frames = 30 } = {}) {
+export async function benchCamera(server, { sizes = [256, 512], frames = 30, workers = [1, 2] } = {}) {
+  const results = [];
+  for (const count of workers) results.push(...(await benchWorkers(server, { sizes, frames, workers: count })));
+  for (const size of sizes) {
+    const fps = (count, mode) =>
+      results.find((r) => r.workers === count && r.size === size)?.rows.find((row) => row.mode === mode)?.fps;
+    for (const count of workers.slice(1)) {
+      const line = ['none', 'linear', 'dot']
+        .map((mode) => `${mode} ${(fps(count, mode) / fps(workers[0], mode)).toFixed(2)}×`)
+        .join(', ');
+      console.log(`camera fps, ${count} workers ÷ ${workers[0]} at ${size} px: ${line}`);
+    }
+  }
+  return results;
+}
+
+/** The camera's comparison at each size with `workers` camera workers (see benchCamera). */
+async function benchWorkers(server, { sizes, frames, workers }) {
   const work = mkdtempSync(join(tmpdir(), 'linseg-bench-camera-'));
   const clip = await makeCameraClip({ out: join(work, 'clip.y4m') });
   const flags = [
@@ -29,13 +49,16 @@ export async function benchCamera(server, { sizes = [256, 512], frames = 30 } = 
   const { page, close } = await launchChromium('bench-camera', flags);
   const results = [];
   try {
-    await page.goto(new URL('index.html?backend=cpu', server.url).href);
+    await page.goto(new URL(`index.html?backend=cpu&camera-workers=${workers}`, server.url).href);
     const model = await waitForModel(page, 15 * MINUTE);
     if (model.state !== 'ready') throw new Error(`the model did not start: ${model.label}`);
     await page.click('#camera-toggle');
     await page.waitForSelector('#camera[data-state="live"]');
     await page.fill('#camera-compare-frames', String(frames));
-    console.log(`\n## Live camera on ${model.label} (fake camera, 256×256 at 30 fps, ${frames} frames per mode)\n`);
+    console.log(
+      `\n## Live camera on ${model.label}, ${workers} camera worker${workers === 1 ? '' : 's'} ` +
+        `(fake camera, 256×256 at 30 fps, ${frames} frames per mode)\n`,
+    );
     for (const size of sizes) {
       await page.selectOption('#size', String(size));
       await page.click('#camera-compare');
@@ -51,7 +74,7 @@ export async function benchCamera(server, { sizes = [256, 512], frames = 30 } = 
       const rows = await page.locator('#camera-compare-table tbody tr').evaluateAll((trs) =>
         trs.map((tr) => ({ mode: tr.dataset.mode, fps: Number(tr.dataset.fps) })),
       );
-      results.push({ size, rows });
+      results.push({ workers, size, rows });
     }
   } finally {
     await close();

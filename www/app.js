@@ -271,6 +271,8 @@ engine.addEventListener('crash', (event) => {
 
 mountCamera({
   engine,
+  // ?camera-workers=N: the camera's CPU workers (default: one per core, at most four).
+  workers: Number.parseInt(params.get('camera-workers') ?? '', 10) || null,
   settings: () => ({ mode: settings.mode, size: settings.size }),
   photos: () => photos.filter((p) => p.canvas),
   addPhoto: (file) => addFiles([file]),

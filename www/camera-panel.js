@@ -2,9 +2,10 @@
 // camera's "Compare modes". It owns the elements inside #camera and nothing else; the page
 // reaches it only through mountCamera's arguments (the engine, the current settings, the photos
 // and the way to add one, the message list). Stream and loop: camera.js; drawing:
-// camera-view.js; numbers: camera-stats.js.
+// camera-view.js; numbers: camera-stats.js; the workers frames run on: frame-pool.js.
 
 import { Camera, cameraErrorMessage } from './camera.js';
+import { FramePool } from './frame-pool.js';
 import { CameraView, SMOOTHING_ALPHA } from './camera-view.js';
 import { FrameStats, formatFps, renderCameraCompare } from './camera-stats.js';
 import { formatMs } from './format.js';
@@ -15,13 +16,14 @@ const COMPARE_SKIP = 2;
 /**
  * Mounts the camera into the page's #camera section.
  * @param {{ engine: import('./engine.js').Engine,
+ *           workers?: number | null,
  *           settings: () => { mode: string, size: number },
  *           photos: () => { id: number, name: string, canvas: HTMLCanvasElement }[],
  *           addPhoto: (file: File) => void,
  *           report: (kind: 'error'|'notice'|'refused', text: string) => void }} options
  * @returns {Camera}
  */
-export function mountCamera({ engine, settings, photos, addPhoto, report }) {
+export function mountCamera({ engine, workers = null, settings, photos, addPhoto, report }) {
   const $ = (id) => document.getElementById(id);
   const ui = {
     section: $('camera'),
@@ -40,14 +42,20 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
     compareStatus: $('camera-compare-status'),
     compareTable: $('camera-compare-table'),
   };
-  const camera = new Camera({ video: ui.video, settings, segment: (bitmap, mode, size) => engine.frame(bitmap, mode, size) });
+  const pool = new FramePool(engine, workers);
+  const camera = new Camera({
+    video: ui.video,
+    settings,
+    segment: (bitmap, mode, size) => pool.frame(bitmap, mode, size),
+    lanes: () => pool.lanes,
+  });
   const view = new CameraView(ui.canvas);
   const stats = new FrameStats();
   const live = { presented: -1, key: null, timings: null, backend: null, lastError: null, figuresAt: 0, comparing: null, snapshot: null };
 
   window.__linsegCamera = {
     get stats() {
-      return { ...camera.stats(), ...stats.summary() };
+      return { ...camera.stats(), ...stats.summary(), workers: pool.lanes };
     },
     get track() {
       return camera.track;
@@ -84,13 +92,17 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
       processed: String(s.processed),
       dropped: String(s.dropped),
       backend: live.backend ?? '',
+      workers: String(pool.lanes),
     });
     if (camera.state === 'off') {
       ui.figures.textContent = s.processed ? `Stopped after ${s.processed} frames.` : 'The camera is off.';
       return;
     }
     const [mode, size] = (live.key ?? '').split('@');
-    const where = live.backend === 'webgpu' ? 'WebGPU' : live.backend === 'cpu' ? 'the CPU' : '…';
+    const where =
+      live.backend === 'webgpu' ? 'WebGPU'
+      : live.backend === 'cpu' ? `the CPU (${pool.lanes === 1 ? 'one worker' : `${pool.lanes} workers, a frame each`})`
+      : '…';
     ui.figures.textContent = frames
       ? `${formatFps(fps)} · latency ${formatMs(medianMs)} median, ${formatMs(p95Ms)} p95 · ` +
         `${mode} at ${size} px on ${where} · ${s.dropped} frames skipped`
@@ -115,6 +127,7 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
   camera.addEventListener('state', () => {
     if (camera.state === 'live') requestAnimationFrame(paint);
     if (camera.state === 'off') {
+      pool.close();
       view.clear();
       live.comparing?.cancel();
       showFigures();
@@ -155,7 +168,10 @@ export function mountCamera({ engine, settings, photos, addPhoto, report }) {
       await camera.start();
     } catch (err) {
       report('error', cameraErrorMessage(err));
+      return;
     }
+    // The extra workers start while the first frames run on the page's own.
+    pool.open().catch((err) => report('notice', `Camera: the extra workers did not start (${err.message}); one worker runs the frames.`));
   }
 
   ui.toggle.addEventListener('click', () => (camera.state === 'off' ? start() : camera.stop()));

@@ -1,10 +1,11 @@
 // The camera's stream and its frame loop. Owns the MediaStream (started only by start(), ended
 // by stop() or by the track ending), the hidden <video> it plays in, and the newest-frame-wins
 // loop: each new video frame becomes a VideoFrame (an ImageBitmap where there are none) that is
-// transferred to the worker, with at
-// most one frame in flight and one waiting (a newer frame replaces the waiting one, which is
-// closed and counted as dropped), never a queue. It draws nothing and touches no page element
-// but its <video>; camera-panel.js wires it to the page.
+// transferred to a worker, with at most one frame in flight per worker (`lanes`: one, or the
+// frame pool's workers on the CPU) and one waiting (a newer frame replaces the waiting one,
+// which is closed and counted as dropped), never a queue. With several lanes a mask may come
+// back after a newer frame's: it is counted as late and not shown. It draws nothing and touches
+// no page element but its <video>; camera-panel.js wires it to the page.
 //
 // Events: 'state' { state }            off | starting | live
 //         'result' { result, latencyMs } a frame's mask (engine.frame's answer); latency from
@@ -45,14 +46,18 @@ async function grabFrame(video) {
 export class Camera extends EventTarget {
   /**
    * @param {{ video: HTMLVideoElement, segment: (bitmap: ImageBitmap, mode: string, size: number) => Promise<object>,
-   *           settings: () => { mode: string, size: number } }} options
-   *   segment takes ownership of the bitmap (engine.frame transfers it).
+   *           settings: () => { mode: string, size: number }, lanes?: () => number }} options
+   *   segment takes ownership of the bitmap (engine.frame transfers it); lanes: how many frames
+   *   it may be given at once (default one).
    */
-  constructor({ video, segment, settings }) {
+  constructor({ video, segment, settings, lanes = () => 1 }) {
     super();
     this.video = video;
     this.segment = segment;
     this.settings = settings;
+    this.lanes = lanes;
+    /** When the newest frame shown was captured: an older frame's mask is late. */
+    this.shownCapturedAt = -Infinity;
     this.state = 'off';
     this.stream = null;
     /** The last video track started (kept after stop so that a test can see it ended). */
@@ -65,10 +70,10 @@ export class Camera extends EventTarget {
     this.inFlight = 0;
     this.waiting = null;
     this.snapshotWanted = null;
-    this.counters = { presented: 0, captured: 0, sent: 0, processed: 0, dropped: 0, failed: 0, maxInFlight: 0, maxWaiting: 0 };
+    this.counters = { presented: 0, captured: 0, sent: 0, processed: 0, late: 0, dropped: 0, failed: 0, maxInFlight: 0, maxWaiting: 0 };
   }
 
-  /** The loop's counters: { inFlight, waiting, presented (video frames), captured, sent, processed, dropped, failed, maxInFlight, maxWaiting }. */
+  /** The loop's counters: { inFlight, waiting, presented (video frames), captured, sent, processed, late, dropped, failed, maxInFlight, maxWaiting }. */
   stats() {
     return { state: this.state, inFlight: this.inFlight, waiting: this.waiting ? 1 : 0, ...this.counters };
   }
@@ -181,7 +186,7 @@ export class Camera extends EventTarget {
     }
     this.counters.captured += 1;
     const frame = { bitmap, capturedAt: performance.now(), session };
-    if (this.inFlight === 0) {
+    if (this.inFlight < this.lanes()) {
       this.#send(frame);
       return;
     }
@@ -218,10 +223,12 @@ export class Camera extends EventTarget {
     }
     // The waiting frame goes first, so the worker computes while the page draws this mask.
     this.inFlight -= 1;
-    const next = this.waiting;
-    this.waiting = null;
-    if (next && next.session === this.session) this.#send(next);
-    else next?.bitmap.close();
+    if (this.waiting && this.inFlight < this.lanes()) {
+      const next = this.waiting;
+      this.waiting = null;
+      if (next.session === this.session) this.#send(next);
+      else next.bitmap.close();
+    }
     if (error) {
       if (frame.session === this.session) {
         this.counters.failed += 1;
@@ -230,8 +237,11 @@ export class Camera extends EventTarget {
       snapshot?.reject(error);
       return;
     }
-    if (frame.session === this.session) {
+    if (frame.session === this.session && frame.capturedAt < this.shownCapturedAt) {
+      this.counters.late += 1;
+    } else if (frame.session === this.session) {
       this.counters.processed += 1;
+      this.shownCapturedAt = frame.capturedAt;
       const latencyMs = performance.now() - frame.capturedAt;
       this.dispatchEvent(new CustomEvent('result', { detail: { result, latencyMs } }));
     }

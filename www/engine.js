@@ -117,6 +117,20 @@ export class Engine extends EventTarget {
     return this.#call('frame', { bitmap, mode, size }, [bitmap]);
   }
 
+  /** Stops the worker for good (its memory goes with it); unanswered requests are rejected. */
+  close() {
+    const worker = this.worker;
+    this.failed = new EngineError('module', 'the model was closed');
+    if (!worker) return;
+    worker.terminate();
+    this.worker = null;
+    for (const [id, entry] of this.pending) {
+      if (entry.worker !== worker) continue;
+      this.pending.delete(id);
+      entry.reject(this.failed);
+    }
+  }
+
   /** Spawns a worker and sets `ready` to its warm-up. */
   #launch() {
     this.isReady = false;

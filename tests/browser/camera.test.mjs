@@ -179,11 +179,15 @@ describe('camera on the CPU', () => {
         `${end.p95Ms?.toFixed(1)} ms p95; captured ${end.captured - start.captured}, ` +
         `dropped ${end.dropped - start.dropped}; heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB`,
     );
-    assert.equal(end.maxInFlight, 1, 'more than one frame was in flight');
+    // One frame in flight per worker of the frame pool (one per core on the CPU, at most four).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(end.workers, Math.min(4, cores), 'the camera runs one worker per core');
+    assert.ok(end.maxInFlight >= 1 && end.maxInFlight <= end.workers, `${end.maxInFlight} frames were in flight at once`);
     assert.ok(end.maxWaiting <= 1, 'more than one frame waited');
-    assert.ok(end.inFlight <= 1 && end.waiting <= 1);
+    assert.ok(end.inFlight <= end.workers && end.waiting <= 1);
     assert.equal(end.failed, 0, 'frames failed');
-    assert.ok(end.captured - end.processed - end.dropped <= 2, `frames unaccounted for: ${JSON.stringify(end)}`);
+    const accounted = end.processed + end.late + end.dropped;
+    assert.ok(end.captured - accounted <= end.workers + 1, `frames unaccounted for: ${JSON.stringify(end)}`);
     assert.ok(heapAfter < heapBefore * 1.5, `the JS heap grew from ${heapBefore} to ${heapAfter} bytes`);
   });
 
