@@ -2,17 +2,18 @@
 // holds the page's state (the photos, the one in view, the settings). Data flows one way:
 // the worker answers the engine (engine.js), the run queue (run-queue.js) writes the answers
 // into the photo records (photo.js), and app.js hands those to the views: the strip
-// (strip.js), the viewer (viewer.js), the status area (status.js), the controls (controls.js)
-// and the analysis panel (analyses.js). The views report clicks through the callbacks they
-// were given here; none of them calls back into this file otherwise.
+// (strip.js), the viewer (viewer.js), the status area (status.js, which engine-status.js keeps
+// up with the engine), the controls (controls.js), the analysis panel (analyses.js) and the
+// camera (camera-panel.js). The views report clicks through the callbacks they were given
+// here; none of them calls back into this file otherwise.
 
 import { DEFAULTS } from './config.js';
 import { Engine } from './engine.js';
+import { followEngine } from './engine-status.js';
 import { mountCamera } from './camera-panel.js';
 import { attachFileSources, readFile } from './files.js';
-import { formatBytes } from './format.js';
 import { Overlay, rgbaCanvas } from './overlay.js';
-import { createPhoto, markFailed, matchesSettings } from './photo.js';
+import { createPhoto, markFailed, matchesSettings, releasePhoto } from './photo.js';
 import { RunQueue } from './run-queue.js';
 import { StatusArea } from './status.js';
 import { PhotoStrip } from './strip.js';
@@ -178,17 +179,6 @@ function removePhoto(photo) {
   updateButtons();
 }
 
-/** Lets go of a removed photo's pixels: its canvas's backing store, its bytes and its mask. */
-function releasePhoto(photo) {
-  if (photo.canvas) {
-    photo.canvas.width = 0;
-    photo.canvas.height = 0;
-  }
-  photo.canvas = null;
-  photo.bytes = null;
-  photo.result = null;
-}
-
 function select(photo) {
   selected = photo;
   for (const p of photos) strip.render(p, p === selected);
@@ -235,38 +225,6 @@ function updateButtons() {
 attachFileSources({ input: $('file-input'), dropZone: $('drop-zone'), onFiles: addFiles });
 
 // ---------------------------------------------------------------------------------------------
-// The engine.
-
-engine.addEventListener('progress', (event) => status.showProgress(event.detail));
-engine.addEventListener('recycle', (event) => status.showProgress({
-  stage: 'recycle',
-  message: `Giving back the ${formatBytes(event.detail.memoryBytes)} the last run took: restarting the model…`,
-  fraction: 0,
-}));
-// After start, a 'backend' event means the worker moved (to the CPU) and runs again.
-let engineStarted = false;
-engine.addEventListener('backend', (event) => status.showBackend(event.detail.info, engineStarted ? 'ready' : undefined));
-engine.addEventListener('fallback', (event) => {
-  status.addMessage('notice', event.detail.reason);
-  status.setBackendState('starting');
-});
-engine.addEventListener('crash', (event) => {
-  const { message, restarting } = event.detail;
-  status.showCrash(message, restarting);
-  if (!restarting) return;
-  engine.ready.then(
-    (info) => {
-      status.showBackend(info, 'ready');
-      queue.resume();
-    },
-    (err) => {
-      status.setBackendState('failed');
-      status.addMessage('error', err.message);
-    },
-  );
-});
-
-// ---------------------------------------------------------------------------------------------
 // The live camera (www/camera-panel.js): it shares the engine, the settings and the photos.
 
 mountCamera({
@@ -282,21 +240,9 @@ mountCamera({
 renderViewer();
 updateButtons();
 
-const started = engine.start();
+followEngine(engine, status, { started: engine.start(), onSettled: updateButtons, onRecovered: () => queue.resume() });
 engine.catalog.then((catalog) => {
   controls.setChoices(catalog);
   analyses.setChoices(catalog);
   settings = controls.settings();
 }, () => {});
-started.then(
-  (info) => {
-    engineStarted = true;
-    status.showReady(info);
-    updateButtons();
-  },
-  (err) => {
-    status.showStartFailure();
-    status.addMessage('error', err.message);
-    updateButtons();
-  },
-);

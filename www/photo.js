@@ -63,3 +63,14 @@ export function markFailed(photo, err, permanent = false) {
 export function matchesSettings(photo, { mode, size }) {
   return photo.result?.mode === mode && photo.result?.size === size;
 }
+
+/** Lets go of a removed photo's pixels: its canvas's backing store, its bytes and its mask. */
+export function releasePhoto(photo) {
+  if (photo.canvas) {
+    photo.canvas.width = 0;
+    photo.canvas.height = 0;
+  }
+  photo.canvas = null;
+  photo.bytes = null;
+  photo.result = null;
+}
