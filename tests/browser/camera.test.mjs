@@ -5,10 +5,11 @@
 // slow) they check that the camera starts only on a click and names its button for a screen
 // reader, that a snapshot's mask (a frame of the loop) agrees with the CLI's on the same
 // picture (IoU ≥ 0.9) and the snapshot joins the photos, that fps and latency are shown, that
-// 300 frames leave no queue (never more than one frame in flight and one waiting) and no
+// 300 frames leave no queue (never more than one frame in flight per worker and one waiting) and no
 // growing JS heap, that every view draws, that "Compare modes" tables every mode, that Stop,
 // a hidden tab and a camera that goes away release it, and, in a second browser that denies
-// the camera, that the page says so and still segments photos.
+// the camera, that the page says so and still segments photos; in a third, on WebGPU, that
+// frames are segmented there and the figures say so.
 //
 // Needs what page.test.mjs needs (Chromium, `npm ci`, www/pkg/, models/, the CLI).
 
@@ -279,5 +280,37 @@ describe('camera denied', () => {
     assert.equal(await page.getByRole('button', { name: 'Camera', exact: true }).count(), 1);
     await page.setInputFiles('#file-input', PHOTO);
     await page.waitForSelector('[data-testid="photo"][data-state="done"]', { timeout: 3 * MINUTE });
+  });
+});
+
+describe('camera on WebGPU', () => {
+  let page;
+  let close;
+
+  before(async () => {
+    ({ page, close } = await launchChromium('camera-webgpu', cameraFlags(clip, true)));
+    // ?backend=webgpu: WebGPU even on this machine's software adapter (SwiftShader).
+    await page.goto(new URL('index.html?backend=webgpu', server.url).href);
+    const model = await waitForModel(page, 10 * MINUTE);
+    assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+  });
+
+  after(async () => {
+    await close?.();
+  });
+
+  test('segments frames on WebGPU, on one worker, and says so', { timeout: 10 * MINUTE }, async () => {
+    await page.getByRole('button', { name: 'Camera', exact: true }).click();
+    await page.waitForSelector('#camera[data-state="live"]');
+    await waitProcessed(page, 3, 8 * MINUTE);
+    await page.waitForFunction(() => /WebGPU/.test(document.getElementById('camera-figures').textContent), null, {
+      timeout: MINUTE,
+    });
+    const stats = await cameraStats(page);
+    assert.equal(stats.workers, 1, 'one GPU gains nothing from more workers');
+    assert.equal(stats.failed, 0);
+    assert.equal(await page.locator('#camera-figures').getAttribute('data-backend'), 'webgpu');
+    await page.getByRole('button', { name: 'Stop camera' }).click();
+    assert.equal(await page.evaluate(() => window.__linsegCamera.track.readyState), 'ended');
   });
 });
