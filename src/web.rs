@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-use burn::tensor::wgpu::WgpuInitError;
 use burn::tensor::{Device, Tensor};
 use image::RgbaImage;
 use serde::Serialize;
@@ -105,9 +104,12 @@ struct Catalog {
     max_pixels: u64,
     /// The most an attention block may hold at once on the CPU fallback.
     cpu_block_bytes: u64,
+    /// Whether this build can run on WebGPU (the full build) or only on the CPU.
+    webgpu: bool,
 }
 
-/// `{ modes, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes }`: see [`Catalog`].
+/// `{ modes, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes, webgpu }`: see
+/// [`Catalog`].
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
     to_js(&Catalog {
@@ -117,6 +119,7 @@ pub fn catalog() -> Result<JsValue, JsError> {
         max_file_bytes: MAX_FILE_BYTES,
         max_pixels: photo::DEFAULT_MAX_PIXELS,
         cpu_block_bytes: CPU_LIMITS.block_bytes,
+        webgpu: cfg!(feature = "webgpu"),
     })
 }
 
@@ -236,65 +239,24 @@ pub struct Engine {
 impl Engine {
     /// Start an engine on WebGPU when `prefer_gpu` and an adapter is there, else on the CPU.
     pub async fn start(prefer_gpu: bool) -> Engine {
-        let gpu = if prefer_gpu {
-            Some(Device::wgpu_options().init_with_setup_async().await)
+        let reason = if prefer_gpu {
+            match Engine::start_gpu().await {
+                Ok(engine) => return engine,
+                Err(reason) => reason,
+            }
         } else {
-            None
+            "the CPU backend was asked for".to_string()
         };
-        match gpu {
-            Some(Ok((device, setup))) => {
-                let adapter = setup.adapter.get_info();
-                let limits = setup.device.limits();
-                let max_buffer = limits
-                    .max_buffer_size
-                    .min(limits.max_storage_buffer_binding_size);
-                let name = [adapter.name, adapter.driver, adapter.driver_info]
-                    .into_iter()
-                    .filter(|part| !part.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Engine {
-                    device,
-                    info: BackendInfo {
-                        backend: "webgpu",
-                        adapter: if name.is_empty() {
-                            "unnamed adapter".into()
-                        } else {
-                            name
-                        },
-                        fallback_reason: None,
-                        max_buffer_bytes: Some(max_buffer),
-                    },
-                    // A GPU out of memory loses the device, and the browser does not say how
-                    // much memory there is: a block may hold one buffer's worth at once.
-                    limits: Limits {
-                        buffer_bytes: Some(max_buffer),
-                        block_bytes: max_buffer,
-                        block_source: "a block may hold at once on this GPU (one buffer's worth)",
-                    },
-                    networks: HashMap::new(),
-                }
-            }
-            other => {
-                let reason = match other {
-                    Some(Err(WgpuInitError::AdapterUnavailable { message, .. })) => format!(
-                        "WebGPU is not available: this browser offers no adapter ({message})"
-                    ),
-                    Some(Err(err)) => format!("WebGPU could not start: {err}"),
-                    _ => "the CPU backend was asked for".to_string(),
-                };
-                Engine {
-                    device: Device::flex(),
-                    info: BackendInfo {
-                        backend: "cpu",
-                        adapter: "linseg CPU kernels (WebAssembly SIMD, one thread)".into(),
-                        fallback_reason: Some(reason),
-                        max_buffer_bytes: None,
-                    },
-                    limits: CPU_LIMITS,
-                    networks: HashMap::new(),
-                }
-            }
+        Engine {
+            device: Device::flex(),
+            info: BackendInfo {
+                backend: "cpu",
+                adapter: "linseg CPU kernels (WebAssembly SIMD, one thread)".into(),
+                fallback_reason: Some(reason),
+                max_buffer_bytes: None,
+            },
+            limits: CPU_LIMITS,
+            networks: HashMap::new(),
         }
     }
 
@@ -400,6 +362,65 @@ impl Engine {
             total_ms: finished - started,
             profile: passes.profile.as_ref().map(profile_entries),
         })
+    }
+}
+
+/// Starting on WebGPU: in the full build only (`--features webgpu`); the CPU build says so.
+impl Engine {
+    /// An engine on the browser's WebGPU adapter, or why there is none.
+    #[cfg(feature = "webgpu")]
+    async fn start_gpu() -> Result<Engine, String> {
+        use burn::tensor::wgpu::WgpuInitError;
+        let (device, setup) = match Device::wgpu_options().init_with_setup_async().await {
+            Ok(started) => started,
+            Err(WgpuInitError::AdapterUnavailable { message, .. }) => {
+                return Err(format!(
+                    "WebGPU is not available: this browser offers no adapter ({message})"
+                ));
+            }
+            Err(err) => return Err(format!("WebGPU could not start: {err}")),
+        };
+        let adapter = setup.adapter.get_info();
+        let limits = setup.device.limits();
+        let max_buffer = limits
+            .max_buffer_size
+            .min(limits.max_storage_buffer_binding_size);
+        let name = [adapter.name, adapter.driver, adapter.driver_info]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(Engine {
+            device,
+            info: BackendInfo {
+                backend: "webgpu",
+                adapter: if name.is_empty() {
+                    "unnamed adapter".into()
+                } else {
+                    name
+                },
+                fallback_reason: None,
+                max_buffer_bytes: Some(max_buffer),
+            },
+            // A GPU out of memory loses the device, and the browser does not say how
+            // much memory there is: a block may hold one buffer's worth at once.
+            limits: Limits {
+                buffer_bytes: Some(max_buffer),
+                block_bytes: max_buffer,
+                block_source: "a block may hold at once on this GPU (one buffer's worth)",
+            },
+            networks: HashMap::new(),
+        })
+    }
+
+    /// The CPU build has no WebGPU backend.
+    #[cfg(not(feature = "webgpu"))]
+    async fn start_gpu() -> Result<Engine, String> {
+        Err(
+            "this build of linseg runs on the CPU only (the page loads it where WebGPU \
+             is not used)"
+                .to_string(),
+        )
     }
 }
 

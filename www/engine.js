@@ -159,7 +159,7 @@ export class Engine extends EventTarget {
     worker.addEventListener('messageerror', () => {
       this.#onCrash(worker, 'a message from the worker could not be read');
     });
-    this.catalog = this.#call('catalog', {});
+    this.catalog = this.#call('catalog', { preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu });
     // A crash of the first load leaves `catalog` rejected; `ready` reports it.
     this.catalog.catch(() => {});
     return this.catalog.then(() =>

@@ -131,17 +131,56 @@ function reported(response, stage, message, fraction) {
 // ---------------------------------------------------------------------------------------------
 // Module, backend, weights.
 
-async function loadModule() {
+/**
+ * Which build of the module to load, and why it is the CPU build when it is: the full build
+ * (www/pkg/linseg.js: WebGPU, the CPU as its fallback) where WebGPU will be used, the CPU build
+ * (linseg_cpu.js, a fifth of the size) where it will not: asked for the CPU, no WebGPU in this
+ * browser, or a software adapter the page passes over.
+ * -> { name: 'linseg' | 'linseg_cpu', reason: string | null }
+ */
+async function chooseBuild({ preferGpu, acceptSoftwareGpu }) {
+  const cpu = (reason) => ({ name: 'linseg_cpu', reason });
+  if (!preferGpu) return cpu(null);
+  if (!self.navigator.gpu) return cpu('this browser has no WebGPU');
+  let adapter = null;
+  try {
+    adapter = await self.navigator.gpu.requestAdapter();
+  } catch {
+    // As good as none.
+  }
+  if (!adapter) return cpu('this browser offers no WebGPU adapter');
+  const software = acceptSoftwareGpu ? null : softwareName(adapter);
+  if (software) return cpu(`WebGPU here is software (${software}), slower than the CPU`);
+  return { name: 'linseg', reason: null };
+}
+
+/**
+ * The adapter's name when it is a software fallback (SwiftShader, in Chromium without a usable
+ * GPU), else null. Such an adapter runs WebGPU on the CPU, 13–40× slower than the wasm CPU
+ * backend on the development machine.
+ */
+function softwareName(adapter) {
+  const info = adapter.info;
+  if (!(info?.isFallbackAdapter ?? adapter.isFallbackAdapter)) return null;
+  const words = [info?.vendor, info?.architecture].filter((word) => word && typeof word === 'string');
+  return words.length ? words.join(' ') : 'the browser’s fallback adapter';
+}
+
+/** Why the loaded module is the CPU build although WebGPU was wanted (see chooseBuild), or null. */
+let cpuBuildReason = null;
+
+async function loadModule(build) {
   if (linseg) return;
   progress('module', 'Loading the WebAssembly module…', 0.1);
   try {
-    const module = await import('./pkg/linseg.js');
-    const url = new URL('./pkg/linseg_bg.wasm', import.meta.url);
+    const module = await import(`./pkg/${build.name}.js`);
+    const url = new URL(`./pkg/${build.name}_bg.wasm`, import.meta.url);
     const response = reported(await fetchOk(url, 'module', 'its file'), 'module', 'Downloading the model’s code:', 0.1);
     // Compiled while it streams in (the response is application/wasm).
     const exports = await module.default({ module_or_path: response });
     wasmMemory = exports.memory;
     linseg = module;
+    cpuBuildReason = build.reason;
   } catch (err) {
     throw new WorkerError(
       'module',
@@ -221,22 +260,6 @@ async function nameAdapter(info) {
   return info;
 }
 
-/**
- * The name of the browser's WebGPU adapter when it is a software fallback (SwiftShader, in
- * Chromium without a usable GPU), else null. Such an adapter runs WebGPU on the CPU, 13–40×
- * slower than the wasm CPU backend on the development machine.
- */
-async function softwareAdapter() {
-  try {
-    const adapter = await self.navigator.gpu?.requestAdapter();
-    const info = adapter?.info;
-    if (!(info?.isFallbackAdapter ?? adapter?.isFallbackAdapter)) return null;
-    const words = [info?.vendor, info?.architecture].filter((word) => word && typeof word === 'string');
-    return words.length ? words.join(' ') : 'the browser’s fallback adapter';
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Replaces the engine with a new one (on WebGPU when `preferGpu`), freeing the old one's
@@ -385,20 +408,23 @@ async function browserDecode(bytes, maxPixels, format) {
 // Operations.
 
 const OPS = {
-  /** -> { modes, sizes, trainedSize, maxFileBytes, maxPixels }: what the model offers (src/web.rs) */
-  async catalog() {
-    await loadModule();
+  /**
+   * Loads the build of the module that start will use (see chooseBuild).
+   * args: { preferGpu, acceptSoftwareGpu } (as for start)
+   * -> { modes, sizes, trainedSize, maxFileBytes, maxPixels, webgpu }: what the model offers
+   *    (src/web.rs); webgpu: whether this build has WebGPU
+   */
+  async catalog({ preferGpu = true, acceptSoftwareGpu = false }) {
+    await loadModule(await chooseBuild({ preferGpu, acceptSoftwareGpu }));
     return [linseg.catalog()];
   },
 
   /** args: { preferGpu, acceptSoftwareGpu, forcedReason } -> { ...backend info, warmupMs, warmupError } */
   async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null }) {
-    await loadModule();
-
-    const software = preferGpu && !acceptSoftwareGpu ? await softwareAdapter() : null;
-    if (software) {
+    await loadModule(await chooseBuild({ preferGpu, acceptSoftwareGpu }));
+    if (preferGpu && !linseg.catalog().webgpu) {
       preferGpu = false;
-      forcedReason = `WebGPU here is software (${software}), slower than the CPU`;
+      forcedReason = cpuBuildReason;
     }
 
     progress('backend', preferGpu ? 'Requesting a WebGPU adapter…' : 'Starting the CPU backend…', 0.3);

@@ -190,12 +190,14 @@ after(async () => {
   rmSync(WORK, { recursive: true, force: true });
 });
 
-function pageSuite(name, { query, backend, flags = FLAGS, label }) {
+function pageSuite(name, { query, backend, flags = FLAGS, label, build }) {
   describe(`page on ${name}`, () => {
     let context;
     let page;
     let close;
     const foreign = [];
+    /** The wasm files the page fetched (the worker picks the build). */
+    const modules = [];
     const pageErrors = [];
     const consoleErrors = [];
     // Later tests stop at once (instead of waiting out their timeouts) when the model never started.
@@ -210,6 +212,7 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
         const url = request.url();
         if (url.startsWith('data:')) return;
         if (originOf(url) !== origin) foreign.push(url);
+        if (url.endsWith('.wasm')) modules.push(new URL(url).pathname.split('/').pop());
       });
       page.on('pageerror', (err) => pageErrors.push(err.message));
       page.on('console', (message) => {
@@ -229,6 +232,8 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
       assert.equal(model.backend, backend);
       assert.match(model.label, label);
       assert.equal(await page.locator('#errors li').count(), 0, `warm-up reported:\n${errors}`);
+      // The full build where WebGPU runs; the CPU build, a fifth of its size, everywhere else.
+      assert.deepEqual(modules, [build], 'the page loaded another build of the module');
       started = true;
     });
 
@@ -343,20 +348,32 @@ function pageSuite(name, { query, backend, flags = FLAGS, label }) {
 }
 
 // SwiftShader is a software adapter: WebGPU on it only when asked for.
-pageSuite('webgpu', { query: 'index.html?backend=webgpu', backend: 'webgpu', label: /^WebGPU on \S/ });
+pageSuite('webgpu', {
+  query: 'index.html?backend=webgpu',
+  backend: 'webgpu',
+  label: /^WebGPU on \S/,
+  build: 'linseg_bg.wasm',
+});
 // Left to choose, the page passes over the software adapter for the faster CPU backend and says so.
 pageSuite('software-webgpu', {
   query: 'index.html',
   backend: 'cpu',
   label: /^CPU · WebGPU here is software \(google swiftshader\), slower than the CPU$/,
+  build: 'linseg_cpu_bg.wasm',
 });
-pageSuite('cpu', { query: 'index.html?backend=cpu', backend: 'cpu', label: /^CPU · forced by \?backend=cpu/ });
+pageSuite('cpu', {
+  query: 'index.html?backend=cpu',
+  backend: 'cpu',
+  label: /^CPU · forced by \?backend=cpu/,
+  build: 'linseg_cpu_bg.wasm',
+});
 // A browser without WebGPU (navigator.gpu missing): the page falls back to the CPU by itself.
 pageSuite('no-webgpu', {
   query: 'index.html',
   backend: 'cpu',
   flags: FLAGS_WITHOUT_WEBGPU,
-  label: /^CPU · .*WebGPU/,
+  label: /^CPU · this browser (has no WebGPU|offers no WebGPU adapter)$/,
+  build: 'linseg_cpu_bg.wasm',
 });
 
 // ---------------------------------------------------------------------------------------------
