@@ -140,15 +140,21 @@ vectorised! {
     }
 }
 
-/// `R` pixels from `start`, every output channel: panels two at a time, then the odd one.
+/// `R` pixels from `start`, every output channel: panels [`Simd::TILE_GROUPS`] at a time (two,
+/// then the odd one; or one by one).
 #[inline(always)]
 fn row_block<S: Simd, const R: usize>(product: &Product, out: &mut [f32], start: usize) {
     let panels = product.w.channels_out / LANES;
-    for first in (0..panels / 2 * 2).step_by(2) {
+    let paired = if S::TILE_GROUPS == 2 {
+        panels / 2 * 2
+    } else {
+        0
+    };
+    for first in (0..paired).step_by(2) {
         tile::<S, R, 2>(product, out, start, first);
     }
-    if panels % 2 == 1 {
-        tile::<S, R, 1>(product, out, start, panels - 1);
+    for first in paired..panels {
+        tile::<S, R, 1>(product, out, start, first);
     }
 }
 

@@ -15,6 +15,13 @@ pub trait Simd {
     /// A group of eight floats, in registers.
     type F8: Copy;
 
+    /// How many groups of output channels a 1×1 convolution's register tile holds (its tile is
+    /// 4 pixels × this many groups): as many as the registers allow. AVX2 has sixteen 8-float
+    /// registers: 4 × 2 accumulators fit with room for the loads. WebAssembly has 4-float
+    /// vectors, two per group, and V8 gives them sixteen registers on x86: 4 × 1 (eight
+    /// vectors) fits, 4 × 2 (sixteen) spills accumulators to memory in the inner loop.
+    const TILE_GROUPS: usize;
+
     /// Eight copies of `v`.
     fn splat(v: f32) -> Self::F8;
     /// The first eight values of `v`.
@@ -40,6 +47,7 @@ pub struct Scalar;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 impl Simd for Scalar {
     type F8 = [f32; LANES];
+    const TILE_GROUPS: usize = 2;
 
     #[inline(always)]
     fn splat(v: f32) -> Self::F8 {
@@ -91,6 +99,7 @@ mod avx2 {
     // floats that the slicing has just checked to be there.
     impl Simd for Avx2 {
         type F8 = __m256;
+        const TILE_GROUPS: usize = 2;
 
         #[inline(always)]
         fn splat(v: f32) -> __m256 {
@@ -141,6 +150,7 @@ mod wasm128 {
 
     impl Simd for Wasm128 {
         type F8 = (v128, v128);
+        const TILE_GROUPS: usize = 1;
 
         #[inline(always)]
         fn splat(v: f32) -> Self::F8 {
