@@ -24,6 +24,7 @@ import { PNG } from 'pngjs';
 
 import { FLAGS, ROOT, launchChromium, linsegBin, startServer, waitForModel } from '../../scripts/browser.mjs';
 import { makeCameraClip } from '../../scripts/make-camera-clip.mjs';
+import { iou } from './masks.mjs';
 
 const MINUTE = 60_000;
 const MODE = 'linear';
@@ -57,20 +58,6 @@ async function heapUsed(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const { metrics } = await cdp.send('Performance.getMetrics');
   return metrics.find((m) => m.name === 'JSHeapUsedSize').value;
-}
-
-/** IoU of two one-byte-per-pixel masks thresholded at 128. */
-function iou(a, b) {
-  assert.equal(a.length, b.length, 'the masks differ in size');
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= 128;
-    const y = b[i] >= 128;
-    if (x && y) inter += 1;
-    if (x || y) union += 1;
-  }
-  return { iou: union === 0 ? 1 : inter / union, union };
 }
 
 let server;

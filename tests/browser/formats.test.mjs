@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 
 import { FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, linsegBin, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { maskIou, readPng, settledPhoto } from './masks.mjs';
 
 const MODE = 'linear';
 const SIZE = 256;
@@ -137,42 +138,6 @@ function pngOf(rgba, width, height) {
   const image = new PNG({ width, height });
   image.data.set(rgba);
   return PNG.sync.write(image);
-}
-
-function readPng(path) {
-  return PNG.sync.read(readFileSync(path));
-}
-
-/** IoU of two masks (first channel), thresholded at 128. */
-function maskIou(a, b) {
-  assert.deepEqual([a.width, a.height], [b.width, b.height], 'mask sizes differ');
-  let intersection = 0;
-  let union = 0;
-  for (let i = 0; i < a.width * a.height; i++) {
-    const x = a.data[i * 4] >= 128;
-    const y = b.data[i * 4] >= 128;
-    if (x && y) intersection += 1;
-    if (x || y) union += 1;
-  }
-  return { iou: union === 0 ? 1 : intersection / union, union };
-}
-
-async function settledPhoto(page, name, timeout) {
-  const handle = await page.waitForFunction(
-    (photoName) => {
-      const li = [...document.querySelectorAll('[data-testid="photo"]')].find((el) => el.dataset.name === photoName);
-      if (!li) return { state: 'missing', status: '' };
-      if (li.dataset.state === 'queued' || li.dataset.state === 'running') return null;
-      return {
-        state: li.dataset.state,
-        status: li.querySelector('[data-testid="photo-status"]')?.textContent ?? '',
-        height: li.getBoundingClientRect().height,
-      };
-    },
-    name,
-    { timeout, polling: 250 },
-  );
-  return handle.jsonValue();
 }
 
 /** Shows the photo named `name` and downloads its mask through the page's button. */

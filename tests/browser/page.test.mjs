@@ -25,6 +25,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 
 import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, linsegBin, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { maskIou, readPng, settledPhoto } from './masks.mjs';
 
 const OUTPUT = join(ROOT, 'tests/browser/output');
 
@@ -63,25 +64,6 @@ const WORK = mkdtempSync(join(tmpdir(), 'linseg-browser-'));
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-function readPng(path) {
-  return PNG.sync.read(readFileSync(path));
-}
-
-/** IoU of two masks (first channel of RGBA, as pngjs gives every PNG), thresholded at 128. */
-function maskIou(a, b) {
-  assert.equal(a.width, b.width, 'mask widths differ');
-  assert.equal(a.height, b.height, 'mask heights differ');
-  let intersection = 0;
-  let union = 0;
-  for (let i = 0; i < a.width * a.height; i++) {
-    const x = a.data[i * 4] >= 128;
-    const y = b.data[i * 4] >= 128;
-    if (x && y) intersection += 1;
-    if (x || y) union += 1;
-  }
-  return { iou: union === 0 ? 1 : intersection / union, union };
-}
 
 /** The CLI's mask for the photo at a size (computed once per size, shared by the suites). */
 const cliMasks = new Map();
@@ -130,22 +112,6 @@ function originOf(url) {
   const parsed = new URL(url);
   if (parsed.protocol === 'blob:') return new URL(parsed.pathname).origin;
   return parsed.origin;
-}
-
-/** Waits until the photo named `name` leaves queued/running; returns { state, status }
- *  (state 'missing' at once when there is no such photo). */
-async function settledPhoto(page, name, timeout) {
-  const handle = await page.waitForFunction(
-    (photoName) => {
-      const li = [...document.querySelectorAll('[data-testid="photo"]')].find((el) => el.dataset.name === photoName);
-      if (!li) return { state: 'missing', status: `no photo named ${photoName} on the page` };
-      if (li.dataset.state === 'queued' || li.dataset.state === 'running') return null;
-      return { state: li.dataset.state, status: li.querySelector('[data-testid="photo-status"]')?.textContent ?? '' };
-    },
-    name,
-    { timeout, polling: 250 },
-  );
-  return handle.jsonValue();
 }
 
 /** Waits for a run of `mode` newer than run number `after`, or for the photo to fail. */
