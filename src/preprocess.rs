@@ -114,9 +114,13 @@ pub fn crop(probabilities: &[f32], letterbox: &Letterbox) -> ProbabilityMap {
         "probabilities do not fit the input"
     );
     let [scaled_w, scaled_h] = letterbox.scaled;
-    ImageBuffer::from_fn(scaled_w, scaled_h, |x, y| {
-        Luma([probabilities[(y * input_w + x) as usize]])
-    })
+    let values = probabilities
+        .chunks_exact(input_w as usize)
+        .take(scaled_h as usize)
+        .flat_map(|row| &row[..scaled_w as usize])
+        .copied()
+        .collect();
+    ImageBuffer::from_raw(scaled_w, scaled_h, values).expect("a whole map")
 }
 
 /// A probability map scaled to `width × height` (bilinear); unchanged when it already is.
@@ -162,9 +166,14 @@ fn scale_rgba(photo: &RgbaImage, width: u32, height: u32) -> RgbaImage {
 /// A probability map as a `width × height` mask, 0–255.
 pub fn quantize(map: ProbabilityMap, width: u32, height: u32) -> GrayImage {
     let map = resize(map, width, height);
-    GrayImage::from_fn(width, height, |x, y| {
-        Luma([(map.get_pixel(x, y)[0].clamp(0.0, 1.0) * 255.0).round() as u8])
-    })
+    // `+ 0.5` then truncation rounds the non-negative values half up, as `round` would, without
+    // a call to libm's `roundf` per pixel in WebAssembly.
+    let values = map
+        .as_raw()
+        .iter()
+        .map(|p| (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u8)
+        .collect();
+    GrayImage::from_raw(width, height, values).expect("a whole map")
 }
 
 /// The mask for the photo from the network's probabilities over its input (row-major

@@ -18,7 +18,7 @@ const MODE_DESCRIPTIONS = {
 };
 
 /** Fills a <select> with one option per mode, `selected` chosen. */
-export function buildModeOptions(select, modes, selected) {
+function buildModeOptions(select, modes, selected) {
   select.replaceChildren(...modes.map((mode) => {
     const words = MODE_DESCRIPTIONS[mode];
     return new Option(words ? `${mode} · ${words}` : mode, mode, mode === selected, mode === selected);
@@ -26,7 +26,7 @@ export function buildModeOptions(select, modes, selected) {
 }
 
 /** Fills a <select> with one option per processing size (px), `selected` chosen. */
-export function buildSizeOptions(select, sizes, selected) {
+function buildSizeOptions(select, sizes, selected) {
   select.replaceChildren(...sizes.map((size) =>
     new Option(`${size} px`, String(size), size === selected, size === selected)));
 }

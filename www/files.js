@@ -62,7 +62,7 @@ export function attachFileSources({ input, dropZone, onFiles }) {
 }
 
 /** Why `file` is refused before reading (above `maxBytes`, or empty), or null when it may be read. */
-export function checkFile(file, maxBytes) {
+function checkFile(file, maxBytes) {
   if (file.size === 0) return 'empty file (0 bytes)';
   if (file.size > maxBytes) {
     return `file is ${formatBytes(file.size)}, above the limit of ${formatBytes(maxBytes)}`;

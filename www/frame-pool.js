@@ -16,7 +16,7 @@ import { Engine } from './engine.js';
 const MAX_WORKERS = 4;
 
 /** The number of workers the camera should use on `backend`, `requested` (e.g. from the URL) first. */
-export function cameraWorkers(backend, requested = null) {
+function cameraWorkers(backend, requested = null) {
   if (backend !== 'cpu') return 1;
   const wanted = Number.isInteger(requested) && requested > 0 ? requested : (navigator.hardwareConcurrency || 1);
   return Math.max(1, Math.min(MAX_WORKERS, wanted));
