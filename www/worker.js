@@ -1,8 +1,9 @@
 // The model's home: a module Web Worker that owns the linseg WebAssembly instance, so that no
 // model work ever runs on the page's thread.
 //
-// It loads the module (counting its bytes as they arrive, for the page's progress line), starts Burn on WebGPU or the CPU, warms up (compiling the shaders on a
-// small blank image), loads each mode's weights once (fetched bytes are cached, so a restart
+// It loads the module (the full build or the CPU build; counting its bytes as they arrive, for
+// the page's progress line), starts Burn on WebGPU or the CPU, warms up (compiling the shaders
+// on a small blank image), loads each mode's weights once (fetched bytes are cached, so a restart
 // does not fetch again), keeps the decoded photos, and answers requests strictly one at a time.
 // A mode/size whose attention buffer is larger than the device allows is refused before it
 // runs. When WebGPU reports 'device lost' or 'out of memory' (or the wasm's "the device failed"),
@@ -148,6 +149,7 @@ async function chooseBuild({ preferGpu, acceptSoftwareGpu }) {
   } catch {
     // As good as none.
   }
+  gpuAdapter = adapter;
   if (!adapter) return cpu('this browser offers no WebGPU adapter');
   const software = acceptSoftwareGpu ? null : softwareName(adapter);
   if (software) return cpu(`WebGPU here is software (${software}), slower than the CPU`);
@@ -168,9 +170,13 @@ function softwareName(adapter) {
 
 /** Why the loaded module is the CPU build although WebGPU was wanted (see chooseBuild), or null. */
 let cpuBuildReason = null;
+/** The browser's WebGPU adapter chooseBuild looked at (for its name), or null. */
+let gpuAdapter = null;
 
-async function loadModule(build) {
+/** Loads the build of the module `options` call for (see chooseBuild), once. */
+async function loadModule(options) {
   if (linseg) return;
+  const build = await chooseBuild(options);
   progress('module', 'Loading the WebAssembly module…', 0.1);
   try {
     const module = await import(`./pkg/${build.name}.js`);
@@ -249,7 +255,7 @@ function isDeviceFailure(err) {
 async function nameAdapter(info) {
   if (info.backend !== 'webgpu' || (info.adapter && info.adapter !== 'unnamed adapter')) return info;
   try {
-    const adapter = await self.navigator.gpu?.requestAdapter();
+    const adapter = gpuAdapter ?? (await self.navigator.gpu?.requestAdapter());
     const details = adapter?.info;
     const words = [details?.vendor, details?.architecture, details?.device, details?.description]
       .filter((word) => word && typeof word === 'string');
@@ -259,7 +265,6 @@ async function nameAdapter(info) {
   }
   return info;
 }
-
 
 /**
  * Replaces the engine with a new one (on WebGPU when `preferGpu`), freeing the old one's
@@ -285,16 +290,14 @@ async function fallBackToCpu(err) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What a run costs: the engine's cost report ({ flops, peakBytes, largestBufferBytes,
-// featureHeight, featureWidth, refusal, refusedBytes }); `refusal` says why it may not run here.
+// Running the network. A run's cost is the engine's report ({ flops, peakBytes,
+// largestBufferBytes, featureHeight, featureWidth, refusal, refusedBytes }); `refusal` says why
+// it may not run here.
 
 /** What a run compiles shaders for: the mode and the shapes (the feature map stands for them). */
 function shapeKey(mode, cost) {
   return `${mode}:${cost.featureHeight}x${cost.featureWidth}`;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Running the network.
 
 /** The block's cost of `mode` at `size` here; throws 'refused' with the engine's reason. */
 function checkCost(mode, width, height, size) {
@@ -415,13 +418,13 @@ const OPS = {
    *    (src/web.rs); webgpu: whether this build has WebGPU
    */
   async catalog({ preferGpu = true, acceptSoftwareGpu = false }) {
-    await loadModule(await chooseBuild({ preferGpu, acceptSoftwareGpu }));
+    await loadModule({ preferGpu, acceptSoftwareGpu });
     return [linseg.catalog()];
   },
 
   /** args: { preferGpu, acceptSoftwareGpu, forcedReason } -> { ...backend info, warmupMs, warmupError } */
   async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null }) {
-    await loadModule(await chooseBuild({ preferGpu, acceptSoftwareGpu }));
+    await loadModule({ preferGpu, acceptSoftwareGpu });
     if (preferGpu && !linseg.catalog().webgpu) {
       preferGpu = false;
       forcedReason = cpuBuildReason;
@@ -451,15 +454,8 @@ const OPS = {
       const blank = new Uint8Array(width * height * 4).fill(grey);
       for (let i = 3; i < blank.length; i += 4) blank[i] = 255;
       const started = performance.now();
-      try {
-        await engine.segment(blank, width, height, mode, size);
-      } catch (err) {
-        if (backend.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
-        await fallBackToCpu(err);
-        await engine.segment(blank, width, height, mode, size);
-      }
+      await segmentPixels(blank, width, height, mode, size);
       warmupMs = performance.now() - started;
-      compiled.add(shapeKey(mode, engine.cost(mode, width, height, size)));
     } catch (err) {
       if (err instanceof WebAssembly.RuntimeError) throw err;
       warmupError = `warm-up failed: ${messageOf(err)}`;
