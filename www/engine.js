@@ -43,8 +43,9 @@ export class Engine extends EventTarget {
     this.info = null;
     /**
      * What the model offers, from the wasm module (src/web.rs `catalog`): resolves with
-     * { modes, sizes, trainedSize, maxFileBytes, maxPixels } once the module has loaded.
-     * @type {Promise<{ modes: string[], sizes: number[], trainedSize: number, maxFileBytes: number, maxPixels: number }> | null}
+     * { modes, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes, webgpu } once the
+     * module has loaded.
+     * @type {Promise<{ modes: string[], sizes: number[], trainedSize: number, maxFileBytes: number, maxPixels: number, cpuBlockBytes: number, webgpu: boolean }> | null}
      */
     this.catalog = null;
     this.worker = null;
@@ -124,10 +125,15 @@ export class Engine extends EventTarget {
     if (!worker) return;
     worker.terminate();
     this.worker = null;
+    this.#rejectPending(worker, this.failed);
+  }
+
+  /** Rejects with `error` every request `worker` has not answered. */
+  #rejectPending(worker, error) {
     for (const [id, entry] of this.pending) {
       if (entry.worker !== worker) continue;
       this.pending.delete(id);
-      entry.reject(this.failed);
+      entry.reject(error);
     }
   }
 
@@ -220,12 +226,7 @@ export class Engine extends EventTarget {
     worker.terminate();
     this.worker = null;
     this.decoded.clear();
-    for (const [id, entry] of this.pending) {
-      if (entry.worker === worker) {
-        this.pending.delete(id);
-        entry.reject(new EngineError('crashed', `the model stopped: ${message}`));
-      }
-    }
+    this.#rejectPending(worker, new EngineError('crashed', `the model stopped: ${message}`));
     const now = performance.now();
     this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     const restarting = this.restarts.length < MAX_RESTARTS;
