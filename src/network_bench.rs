@@ -130,6 +130,7 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
             "width": pixels.width,
             "mode": options.mode.to_string(),
             "threads": threads,
+            "kernel_threads": crate::cpu::threads(),
             "runs": options.runs,
             "median_ms": median,
             "p90_ms": p90,
@@ -144,11 +145,12 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
 
     writeln!(
         out,
-        "{} network, {}×{} input ({}), CPU, Burn's pool {threads} thread(s), CPU kernels 1 thread; {} runs after {} warm-ups\n",
+        "{} network, {}×{} input ({}), CPU, Burn's pool {threads} thread(s), CPU kernels {} thread(s); {} runs after {} warm-ups\n",
         options.mode,
         pixels.width,
         pixels.height,
         options.photo.display(),
+        crate::cpu::threads(),
         options.runs,
         options.warmup
     )

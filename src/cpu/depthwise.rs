@@ -7,10 +7,12 @@
 //! Taps outside the image are skipped rather than padded with zeros, so no padded copy of the
 //! input is made.
 
+use std::ops::Range;
 use std::rc::Rc;
 
 use super::activation::Activation;
 use super::feature_map::FeatureMap;
+use super::parallel::for_each_band;
 use super::simd::{LANES, Simd, vectorised};
 
 /// 'SAME' padding along one axis: `(padding before, output length)`. The output is
@@ -81,7 +83,8 @@ impl Depthwise {
         }
     }
 
-    /// `activation(depthwise(x) + b) (+ residual)`.
+    /// `activation(depthwise(x) + b) (+ residual)`, bands of rows in parallel where there are
+    /// threads.
     ///
     /// # Shapes
     /// - `x`: `[H, W, C]`
@@ -100,13 +103,18 @@ impl Depthwise {
         if let Some(residual) = residual {
             assert_eq!(residual.data.len(), out.data.len(), "residual shape");
         }
-        depthwise(
-            x,
-            self,
-            activation,
-            residual.map(|r| r.data.as_slice()),
-            &mut out,
-        );
+        let row_len = width * self.channels;
+        let work_per_row = row_len * self.kernel * self.kernel;
+        for_each_band(&mut out.data, row_len, work_per_row, |rows, out| {
+            let residual = residual.map(|r| &r.data[rows.start * row_len..rows.end * row_len]);
+            let mut band = Band {
+                rows,
+                width,
+                out,
+                residual,
+            };
+            depthwise(x, self, activation, &mut band)
+        });
         out
     }
 }
@@ -145,19 +153,19 @@ fn column_runs(
     runs
 }
 
-/// Every run of output pixels of a `kernel × kernel`, stride-`stride` 'SAME' convolution from
-/// `x` to `out`, row by row, with its length (1 or [`PIXELS`]).
+/// Every run of output pixels in the rows of `band` of a `kernel × kernel`, stride-`stride`
+/// 'SAME' convolution of `x`, row by row, with its length (1 or [`PIXELS`]).
 fn places(
     kernel: usize,
     stride: usize,
     x: &FeatureMap,
-    out: &FeatureMap,
+    band: &Band,
 ) -> impl Iterator<Item = (Place, usize)> + use<> {
     let (top, _) = same_padding(kernel, stride, x.height);
     let (left, _) = same_padding(kernel, stride, x.width);
-    let runs: Rc<[(usize, usize)]> = column_runs(kernel, stride, left, x.width, out.width).into();
+    let runs: Rc<[(usize, usize)]> = column_runs(kernel, stride, left, x.width, band.width).into();
     let height = x.height;
-    (0..out.height).flat_map(move |oy| {
+    band.rows.clone().flat_map(move |oy| {
         let (y0, rows) = taps(oy, stride, top, kernel, height);
         let runs = Rc::clone(&runs);
         (0..runs.len()).map(move |i| {
@@ -174,6 +182,23 @@ fn places(
     })
 }
 
+/// The output rows one thread writes: `out` (and `residual`, when there is one) hold rows
+/// `rows` of the output, `width` pixels each.
+struct Band<'a> {
+    rows: Range<usize>,
+    width: usize,
+    out: &'a mut [f32],
+    residual: Option<&'a [f32]>,
+}
+
+impl Band<'_> {
+    /// The index in the band of output pixel `(oy, ox)`'s first channel.
+    #[inline(always)]
+    fn at(&self, oy: usize, ox: usize, channels: usize) -> usize {
+        ((oy - self.rows.start) * self.width + ox) * channels
+    }
+}
+
 /// Output pixels computed together, for independent accumulators that hide the latency of
 /// the multiply-adds and share each weight load.
 const PIXELS: usize = 4;
@@ -184,14 +209,13 @@ vectorised! {
         x: &FeatureMap,
         dw: &Depthwise,
         activation: Activation,
-        residual: Option<&[f32]>,
-        out: &mut FeatureMap,
+        band: &mut Band,
     ) {
-        for (place, count) in places(dw.kernel, dw.stride, x, out) {
+        for (place, count) in places(dw.kernel, dw.stride, x, band) {
             if count == PIXELS {
-                depthwise_tile::<S, PIXELS>(x, dw, activation, residual, out, &place);
+                depthwise_tile::<S, PIXELS>(x, dw, activation, band, &place);
             } else {
-                depthwise_tile::<S, 1>(x, dw, activation, residual, out, &place);
+                depthwise_tile::<S, 1>(x, dw, activation, band, &place);
             }
         }
     }
@@ -214,13 +238,11 @@ fn depthwise_tile<S: Simd, const X: usize>(
     x: &FeatureMap,
     dw: &Depthwise,
     activation: Activation,
-    residual: Option<&[f32]>,
-    out: &mut FeatureMap,
+    band: &mut Band,
     place: &Place,
 ) {
     let (k, s, c) = (dw.kernel, dw.stride, dw.channels);
     let (x0, columns) = taps(place.ox, s, place.left, k, x.width);
-    let width = out.width;
     for group in (0..c).step_by(LANES) {
         let mut acc = [S::load(&dw.bias[group..]); X];
         for i in place.rows.clone() {
@@ -234,8 +256,8 @@ fn depthwise_tile<S: Simd, const X: usize>(
             }
         }
         for (p, &acc) in acc.iter().enumerate() {
-            let at = (place.oy * width + place.ox + p) * c + group;
-            store::<S>(acc, activation, residual, &mut out.data, at);
+            let at = band.at(place.oy, place.ox + p, c) + group;
+            store::<S>(acc, activation, band.residual, band.out, at);
         }
     }
 }
@@ -316,7 +338,7 @@ impl Convolution {
         }
     }
 
-    /// `activation(conv(x) + b)`.
+    /// `activation(conv(x) + b)`, bands of rows in parallel where there are threads.
     ///
     /// # Shapes
     /// - `x`: `[H, W, C_in]`
@@ -326,19 +348,29 @@ impl Convolution {
         let (_, height) = same_padding(self.kernel, self.stride, x.height);
         let (_, width) = same_padding(self.kernel, self.stride, x.width);
         let mut out = FeatureMap::zeros(height, width, self.channels_out);
-        convolution(x, self, activation, &mut out);
+        let row_len = width * self.channels_out;
+        let work_per_row = row_len * self.kernel * self.kernel * self.channels_in;
+        for_each_band(&mut out.data, row_len, work_per_row, |rows, out| {
+            let mut band = Band {
+                rows,
+                width,
+                out,
+                residual: None,
+            };
+            convolution(x, self, activation, &mut band)
+        });
         out
     }
 }
 
 vectorised! {
     /// The convolution loop; see [`Convolution::forward`].
-    fn convolution(x: &FeatureMap, conv: &Convolution, activation: Activation, out: &mut FeatureMap) {
-        for (place, count) in places(conv.kernel, conv.stride, x, out) {
+    fn convolution(x: &FeatureMap, conv: &Convolution, activation: Activation, band: &mut Band) {
+        for (place, count) in places(conv.kernel, conv.stride, x, band) {
             if count == PIXELS {
-                convolution_tile::<S, PIXELS>(x, conv, activation, out, &place);
+                convolution_tile::<S, PIXELS>(x, conv, activation, band, &place);
             } else {
-                convolution_tile::<S, 1>(x, conv, activation, out, &place);
+                convolution_tile::<S, 1>(x, conv, activation, band, &place);
             }
         }
     }
@@ -350,7 +382,7 @@ fn convolution_tile<S: Simd, const X: usize>(
     x: &FeatureMap,
     conv: &Convolution,
     activation: Activation,
-    out: &mut FeatureMap,
+    band: &mut Band,
     place: &Place,
 ) {
     let (k, s, cin, cout) = (
@@ -360,7 +392,6 @@ fn convolution_tile<S: Simd, const X: usize>(
         conv.channels_out,
     );
     let (x0, columns) = taps(place.ox, s, place.left, k, x.width);
-    let width = out.width;
     for group in (0..cout).step_by(LANES) {
         let mut acc = [S::load(&conv.bias[group..]); X];
         for i in place.rows.clone() {
@@ -376,8 +407,8 @@ fn convolution_tile<S: Simd, const X: usize>(
             }
         }
         for (p, &acc) in acc.iter().enumerate() {
-            let at = (place.oy * width + place.ox + p) * cout + group;
-            store::<S>(acc, activation, None, &mut out.data, at);
+            let at = band.at(place.oy, place.ox + p, cout) + group;
+            store::<S>(acc, activation, None, band.out, at);
         }
     }
 }

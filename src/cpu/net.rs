@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::activation::Activation;
 use super::depthwise::{Convolution, Depthwise};
 use super::feature_map::FeatureMap;
+use super::parallel::on_pool;
 use super::pointwise::PackedPointwise;
 use super::pooling::{Dense, channel_gate, channel_means, gated_sum};
 use super::profile::{Profile, Step};
@@ -247,6 +248,11 @@ impl CpuNet {
     /// - `x`: `[H, W, 3]`, RGB in `[0, 1]`, `H` and `W` multiples of [`crate::model::STRIDE`]
     /// - output: `H × W` probabilities, row-major
     pub fn forward(&self, x: &FeatureMap) -> (Vec<f32>, Profile) {
+        on_pool(|| self.layers(x))
+    }
+
+    /// [`CpuNet::forward`], on the calling thread.
+    fn layers(&self, x: &FeatureMap) -> (Vec<f32>, Profile) {
         let mut profile = Profile::default();
         let p = &mut profile;
         let s2 = p.time(Step::Stem, || self.stem.forward(x, Activation::HardSwish)); // [H/2, W/2, 16]

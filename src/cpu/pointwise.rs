@@ -10,6 +10,7 @@
 
 use super::activation::Activation;
 use super::feature_map::FeatureMap;
+use super::parallel::for_each_band;
 use super::simd::{LANES, Simd, vectorised};
 
 /// Pixels per register tile.
@@ -76,7 +77,8 @@ impl PackedPointwise {
         scaled
     }
 
-    /// `activation(x · W + b) (+ residual)`.
+    /// `activation(x · W + b) (+ residual)`, bands of pixels in parallel where there are
+    /// threads.
     ///
     /// # Shapes
     /// - `x`: `[H, W, C_in]`
@@ -100,13 +102,16 @@ impl PackedPointwise {
                 "residual shape"
             );
         }
-        matmul(
-            &x.data,
-            self,
-            activation,
-            residual.map(|r| r.data.as_slice()),
-            &mut out.data,
-        );
+        let (cin, cout) = (self.channels_in, self.channels_out);
+        for_each_band(&mut out.data, cout, cin * cout, |pixels, out| {
+            matmul(
+                &x.data[pixels.start * cin..pixels.end * cin],
+                self,
+                activation,
+                residual.map(|r| &r.data[pixels.start * cout..pixels.end * cout]),
+                out,
+            )
+        });
         out
     }
 }

@@ -3,6 +3,7 @@
 
 use super::activation::sigmoid;
 use super::feature_map::FeatureMap;
+use super::parallel::for_each_band;
 use super::simd::{LANES, vectorised};
 
 vectorised! {
@@ -59,23 +60,33 @@ pub fn channel_gate(reduce: &Dense, expand: &Dense, pooled: &[f32]) -> Vec<f32> 
     expand.forward(&hidden).into_iter().map(sigmoid).collect()
 }
 
+/// `skip · gate + up`, the gate per channel, written over `up`; bands of pixels in parallel
+/// where there are threads. `C` is a multiple of [`LANES`].
+///
+/// # Shapes
+/// - `skip`, `up`: `[H, W, C]`
+/// - `gate`: `[C]`
+/// - output: `[H, W, C]`
+pub fn gated_sum(skip: &FeatureMap, gate: &[f32], up: FeatureMap) -> FeatureMap {
+    assert_eq!(skip.data.len(), up.data.len(), "gated sum shapes");
+    let c = skip.channels;
+    let mut out = up;
+    for_each_band(&mut out.data, c, c, |pixels, out| {
+        gated_sum_band(&skip.data[pixels.start * c..pixels.end * c], gate, out)
+    });
+    out
+}
+
 vectorised! {
-    /// `skip · gate + up`, the gate per channel, written over `up`; `C` is a multiple of
-    /// [`LANES`].
-    ///
-    /// # Shapes
-    /// - `skip`, `up`: `[H, W, C]`
-    /// - `gate`: `[C]`
-    /// - output: `[H, W, C]`
-    pub fn gated_sum(skip: &FeatureMap, gate: &[f32], up: FeatureMap) -> FeatureMap {
-        assert_eq!(skip.data.len(), up.data.len(), "gated sum shapes");
-        let mut out = up;
-        for (o, s) in out.data.chunks_exact_mut(skip.channels).zip(skip.data.chunks_exact(skip.channels)) {
+    /// [`gated_sum`] over some pixels: `out = skip · gate + out`, `gate` repeating every `C`
+    /// values.
+    fn gated_sum_band(skip: &[f32], gate: &[f32], out: &mut [f32]) {
+        let c = gate.len();
+        for (o, s) in out.chunks_exact_mut(c).zip(skip.chunks_exact(c)) {
             for (g, o) in o.chunks_exact_mut(LANES).enumerate() {
                 let at = g * LANES;
                 S::store(S::mul_add(S::load(&s[at..]), S::load(&gate[at..]), S::load(o)), o);
             }
         }
-        out
     }
 }

@@ -1,8 +1,11 @@
 //! Changing resolution: bilinear ×2 upsampling, and the network's last layer, a 2×2 stride-2
 //! transposed convolution to one channel followed by the sigmoid.
 
+use std::ops::Range;
+
 use super::activation::sigmoid;
 use super::feature_map::FeatureMap;
+use super::parallel::for_each_band;
 use super::simd::{LANES, vectorised};
 
 /// The two source positions of output position `o` of a ×2 bilinear resize with half-pixel
@@ -20,24 +23,29 @@ fn sources(o: usize, size: usize) -> [(usize, f32); 2] {
 
 /// Bilinear ×2 upsampling with half-pixel centres (TensorFlow's `ResizeBilinear` with
 /// `half_pixel_centers`, Burn's `interpolate` without `align_corners`). `C` is a multiple of
-/// [`LANES`].
+/// [`LANES`]. Bands of rows run in parallel where there are threads.
 ///
 /// # Shapes
 /// - `x`: `[H, W, C]`
 /// - output: `[2H, 2W, C]`
 pub fn upsample2x(x: &FeatureMap) -> FeatureMap {
     let mut out = FeatureMap::zeros(2 * x.height, 2 * x.width, x.channels);
-    upsample(x, &mut out);
+    let row_len = out.width * out.channels;
+    for_each_band(&mut out.data, row_len, 2 * row_len, |rows, band| {
+        upsample(x, rows, band)
+    });
     out
 }
 
 vectorised! {
-    /// Rows first (into one blended row), then columns; see [`upsample2x`].
-    fn upsample(x: &FeatureMap, out: &mut FeatureMap) {
+    /// Output rows `rows` into `out`, which holds just them: rows first (into one blended row),
+    /// then columns; see [`upsample2x`].
+    fn upsample(x: &FeatureMap, rows: Range<usize>, out: &mut [f32]) {
         let c = x.channels;
         let row_len = x.width * c;
+        let out_width = 2 * x.width;
         let mut blended = vec![0.0f32; row_len];
-        for oy in 0..out.height {
+        for (oy, out_row) in rows.zip(out.chunks_exact_mut(out_width * c)) {
             let [(y0, a), (y1, b)] = sources(oy, x.height);
             let (r0, r1) = (&x.data[y0 * row_len..][..row_len], &x.data[y1 * row_len..][..row_len]);
             for (g, t) in blended.chunks_exact_mut(LANES).enumerate() {
@@ -45,7 +53,6 @@ vectorised! {
                 let v = S::mul(S::splat(b), S::load(&r1[at..]));
                 S::store(S::mul_add(S::splat(a), S::load(&r0[at..]), v), t);
             }
-            let out_row = &mut out.data[oy * out.width * c..][..out.width * c];
             for (ox, target) in out_row.chunks_exact_mut(c).enumerate() {
                 let [(x0, a), (x1, b)] = sources(ox, x.width);
                 let (p0, p1) = (&blended[x0 * c..][..c], &blended[x1 * c..][..c]);
@@ -87,7 +94,7 @@ impl ToProbabilities {
         }
     }
 
-    /// The probabilities, row-major.
+    /// The probabilities, row-major; bands of rows in parallel where there are threads.
     ///
     /// # Shapes
     /// - `x`: `[H, W, C_in]`
@@ -98,17 +105,21 @@ impl ToProbabilities {
             "transposed convolution input channels"
         );
         let mut out = vec![0.0; 4 * x.pixels()];
-        transposed(x, self, &mut out);
-        out.iter_mut().for_each(|p| *p = sigmoid(*p));
+        let pair_len = 4 * x.width;
+        for_each_band(&mut out, pair_len, pair_len * x.channels, |rows, band| {
+            transposed(x, self, rows, band);
+            band.iter_mut().for_each(|p| *p = sigmoid(*p));
+        });
         out
     }
 }
 
 vectorised! {
-    /// The logits of [`ToProbabilities::forward`].
-    fn transposed(x: &FeatureMap, layer: &ToProbabilities, out: &mut [f32]) {
+    /// The logits of [`ToProbabilities::forward`] from input rows `rows`, into `out`, which
+    /// holds just their output rows (two per input row).
+    fn transposed(x: &FeatureMap, layer: &ToProbabilities, rows: Range<usize>, out: &mut [f32]) {
         let out_width = 2 * x.width;
-        for y in 0..x.height {
+        for (y, pair) in rows.zip(out.chunks_exact_mut(2 * out_width)) {
             for xx in 0..x.width {
                 let mut acc = [layer.bias; 4];
                 for (&value, w) in x.pixel(y, xx).iter().zip(&layer.weights) {
@@ -116,9 +127,9 @@ vectorised! {
                         acc[offset] += value * w[offset];
                     }
                 }
-                let top = 2 * y * out_width + 2 * xx;
-                out[top..top + 2].copy_from_slice(&acc[..2]);
-                out[top + out_width..top + out_width + 2].copy_from_slice(&acc[2..]);
+                let top = 2 * xx;
+                pair[top..top + 2].copy_from_slice(&acc[..2]);
+                pair[top + out_width..top + out_width + 2].copy_from_slice(&acc[2..]);
             }
         }
     }

@@ -258,6 +258,28 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
     }
 }
 
+/// Splitting each layer into bands of rows among threads changes no value: the network on three
+/// threads (uneven bands) equals it on one, bit for bit. Mode none: the attention block's Burn
+/// ops may sum in another order on more threads.
+#[cfg(feature = "threads")]
+#[test]
+fn the_network_on_three_threads_gives_the_bits_of_one() {
+    let device = device();
+    let net = CpuNet::new(&SelfieNetConfig::new(AttentionMode::None).init(&device), &device);
+    let x = random_map(160, 112, 3);
+    let on = |count: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(count)
+            .build()
+            .unwrap();
+        pool.install(|| (threads(), net.forward(&x).0))
+    };
+    let (one_thread, one) = on(1);
+    let (three_threads, three) = on(3);
+    assert_eq!((one_thread, three_threads), (1, 3));
+    assert!(one == three, "the probabilities differ between one and three threads");
+}
+
 /// The whole network on wgpu (with Burn's fusion and autotune) against the CPU kernels, every
 /// mode, on a non-square input; skipped without an adapter.
 #[test]

@@ -1,0 +1,64 @@
+//! Splitting a layer's output among threads: each thread computes a band of whole output rows.
+//!
+//! Every CPU kernel writes each output row from inputs it only reads, so bands of rows are
+//! independent and need no synchronisation beyond the join at the end of the layer. With the
+//! `threads` feature the bands run on Rayon's pool (native: one thread per core, or
+//! `RAYON_NUM_THREADS`; in the browser: the pool `wasm-bindgen-rayon` starts in Web Workers
+//! sharing the module's memory); without it, or for a layer too small to repay waking the pool,
+//! the whole output is one band on the calling thread.
+
+use std::ops::Range;
+
+/// Multiply-adds below which a band is not worth a thread: waking a parked worker costs a few
+/// microseconds natively and tens in the browser, about what 2¹⁶ multiply-adds take.
+const MIN_BAND_WORK: usize = 1 << 16;
+
+/// How many threads the bands may use.
+pub fn threads() -> usize {
+    #[cfg(feature = "threads")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "threads"))]
+    {
+        1
+    }
+}
+
+/// Call `band(rows, out_rows)` for bands of consecutive rows covering `0..rows`, where `out`
+/// holds `rows` rows of `row_len` values and `out_rows` is the part of it for `rows`; in
+/// parallel when there are threads and `work_per_row · rows` multiply-adds are enough to share.
+pub fn for_each_band<F>(out: &mut [f32], row_len: usize, work_per_row: usize, band: F)
+where
+    F: Fn(Range<usize>, &mut [f32]) + Sync,
+{
+    let rows = out.len() / row_len.max(1);
+    let bands = (rows * work_per_row / MIN_BAND_WORK).clamp(1, threads().min(rows.max(1)));
+    let rows_per_band = rows.div_ceil(bands).max(1);
+    let run = |(i, chunk): (usize, &mut [f32])| {
+        let first = i * rows_per_band;
+        band(first..first + chunk.len() / row_len, chunk)
+    };
+    #[cfg(feature = "threads")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(rows_per_band * row_len)
+            .enumerate()
+            .for_each(run);
+    }
+    #[cfg(not(feature = "threads"))]
+    out.chunks_mut(rows_per_band * row_len)
+        .enumerate()
+        .for_each(run);
+}
+
+/// Run `f` on a thread of the pool, so that the bands of every layer inside it are split
+/// between threads that are already awake, rather than each layer waking the pool from outside.
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    #[cfg(feature = "threads")]
+    {
+        rayon::scope(|_| f())
+    }
+    #[cfg(not(feature = "threads"))]
+    f()
+}
