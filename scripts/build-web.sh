@@ -15,17 +15,37 @@ if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$version" ]; th
   cargo install wasm-bindgen-cli --version "$version"
 fi
 
-# Two builds of the module: the full one (WebGPU, and the CPU as its fallback) as
-# www/pkg/linseg.js, and the CPU build, a fifth of its size, as www/pkg/linseg_cpu.js; the
-# worker loads the CPU build where it will not use WebGPU. Then each wasm's brotli copy, which
-# scripts/serve.mjs sends.
-build() { # FEATURES OUT-NAME
-  cargo rustc --lib --profile wasm --target wasm32-unknown-unknown \
-    --no-default-features --features "$1" --crate-type cdylib
+# Three builds of the module: the full one (WebGPU, and the CPU as its fallback) as
+# www/pkg/linseg.js; the CPU build, a fifth of its size, as www/pkg/linseg_cpu.js, which the
+# worker loads where it will not use WebGPU; and the same with threads (below). Then each wasm's
+# brotli copy, which scripts/serve.mjs sends.
+build() { # FEATURES OUT-NAME PROFILE [CARGO-ARGS...]
+  local features=$1 name=$2 profile=$3
+  shift 3
+  cargo rustc --lib --profile "$profile" --target wasm32-unknown-unknown \
+    --no-default-features --features "$features" --crate-type cdylib "$@"
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-    --out-dir www/pkg --out-name "$2" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/linseg.wasm"
-  ls -l "www/pkg/$2_bg.wasm" | awk -v name="$2" '{printf "www/pkg/%s_bg.wasm: %.1f MB\n", name, $5 / 1e6}'
+    --out-dir www/pkg --out-name "$name" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/linseg.wasm"
+  ls -l "www/pkg/${name}_bg.wasm" | awk -v name="$name" '{printf "www/pkg/%s_bg.wasm: %.1f MB\n", name, $5 / 1e6}'
 }
-build webgpu linseg
-build web linseg_cpu
-node scripts/precompress.mjs www/pkg/linseg_bg.wasm www/pkg/linseg_cpu_bg.wasm
+build webgpu linseg wasm
+build web linseg_cpu wasm
+
+# The threaded CPU build (www/pkg/linseg_cpu_threads.js), loaded in cross-origin isolated pages.
+# Rust's standard library for wasm32 comes without atomics, so this build rebuilds it
+# (`-Z build-std`, from the rust-src component; RUSTC_BOOTSTRAP lets the pinned stable compiler
+# take that one unstable flag instead of a second, nightly, toolchain). The linker is told to
+# make the memory shared and imported (up to 4 GiB, as the other builds) and to export the
+# thread-local storage hooks wasm-bindgen's thread support calls; this compiler does not add
+# these itself. rustc warns that `atomics` is unstable: expected. Its own target directory:
+# other RUSTFLAGS would otherwise rebuild the builds above every time.
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  rustup component add rust-src
+fi
+link=(--shared-memory --import-memory --max-memory=4294967296
+  --export=__wasm_init_tls --export=__tls_size --export=__tls_align --export=__tls_base)
+CARGO_TARGET_DIR="$CARGO_TARGET_DIR/threads" RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals ${link[*]/#/-C link-arg=}" \
+  build web-threads linseg_cpu_threads wasm -Z build-std=panic_abort,std
+
+node scripts/precompress.mjs www/pkg/linseg_bg.wasm www/pkg/linseg_cpu_bg.wasm www/pkg/linseg_cpu_threads_bg.wasm

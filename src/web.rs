@@ -7,6 +7,7 @@
 //! loaded; [`catalog`] tells the page what the model offers and which limits apply.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::{Device, Tensor};
 use image::RgbaImage;
@@ -40,12 +41,23 @@ unsafe extern "C" {
 /// Runs once, right after instantiation (wasm-bindgen calls it before any other export): the
 /// static constructors, and a panic hook so that panics reach the console with their message
 /// rather than as "unreachable".
+///
+/// In the threaded build every thread runs it as it starts; the constructors, which register
+/// into the memory all threads share, run on the first only.
 #[wasm_bindgen(start)]
 pub fn initialise() {
-    // SAFETY: wasm-bindgen runs the start function once, before anything else in the module.
-    unsafe { __wasm_call_ctors() };
+    static CONSTRUCTED: AtomicBool = AtomicBool::new(false);
+    if !CONSTRUCTED.swap(true, Ordering::SeqCst) {
+        // SAFETY: the first thread runs this once, before any other export is called.
+        unsafe { __wasm_call_ctors() };
+    }
     console_error_panic_hook::set_once();
 }
+
+/// `initThreadPool(threads)`: starts the threaded build's pool of Web Workers (a promise); call
+/// it once, before `Engine.start`.
+#[cfg(feature = "web-threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
 
 /// Files above this many bytes are refused before they are read.
 const MAX_FILE_BYTES: u64 = 50 << 20;
@@ -251,7 +263,10 @@ impl Engine {
             device: Device::flex(),
             info: BackendInfo {
                 backend: "cpu",
-                adapter: "linseg CPU kernels (WebAssembly SIMD, one thread)".into(),
+                adapter: match crate::cpu::threads() {
+                    1 => "linseg CPU kernels (WebAssembly SIMD, one thread)".into(),
+                    n => format!("linseg CPU kernels (WebAssembly SIMD, {n} threads)"),
+                },
                 fallback_reason: Some(reason),
                 max_buffer_bytes: None,
             },

@@ -30,15 +30,17 @@ export const RECYCLE_MEMORY_BYTES = 1024 ** 3;
 
 export class Engine extends EventTarget {
   /**
-   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null }} options
+   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null, threads?: number|null }} options
    *   preferGpu false starts on the CPU; forcedReason says why (shown as the fallback reason).
-   *   A software WebGPU adapter is passed over for the CPU unless acceptSoftwareGpu.
+   *   A software WebGPU adapter is passed over for the CPU unless acceptSoftwareGpu. threads:
+   *   how many threads the CPU kernels use (null: one per core, where the page allows threads).
    */
-  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null } = {}) {
+  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null } = {}) {
     super();
     this.preferGpu = preferGpu;
     this.acceptSoftwareGpu = acceptSoftwareGpu;
     this.forcedReason = forcedReason;
+    this.threads = threads;
     /** The last backend info the worker reported, or null before start. */
     this.info = null;
     /**
@@ -165,15 +167,12 @@ export class Engine extends EventTarget {
     worker.addEventListener('messageerror', () => {
       this.#onCrash(worker, 'a message from the worker could not be read');
     });
-    this.catalog = this.#call('catalog', { preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu });
+    const load = { preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu, threads: this.threads };
+    this.catalog = this.#call('catalog', load);
     // A crash of the first load leaves `catalog` rejected; `ready` reports it.
     this.catalog.catch(() => {});
     return this.catalog.then(() =>
-      this.#call('start', {
-        preferGpu: this.preferGpu,
-        acceptSoftwareGpu: this.acceptSoftwareGpu,
-        forcedReason: this.forcedReason,
-      }),
+      this.#call('start', { ...load, forcedReason: this.forcedReason }),
     );
   }
 

@@ -49,7 +49,8 @@ export class FramePool {
     const wanted = cameraWorkers(info.backend, this.requested);
     const started = [];
     while (this.members.length + started.length < wanted) {
-      const extra = new Engine({ preferGpu: false, forcedReason: 'a camera worker' });
+      // One thread each: the workers already share the cores, a frame each.
+      const extra = new Engine({ preferGpu: false, forcedReason: 'a camera worker', threads: 1 });
       started.push(extra.start().then(() => extra, (err) => {
         extra.close();
         throw err;

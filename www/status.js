@@ -40,8 +40,9 @@ export class StatusArea {
         ? `Largest buffer this GPU allows: ${formatBytes(info.maxBufferBytes)}`
         : '';
     } else {
-      backendText.textContent = `CPU · ${info.fallbackReason ?? 'WebGPU was not requested'}`;
-      backend.title = `${backendText.textContent} (WebAssembly in a worker)`;
+      const threads = info.threads > 1 ? `${info.threads} threads` : '1 thread';
+      backendText.textContent = `CPU, ${threads} · ${info.fallbackReason ?? 'WebGPU was not requested'}`;
+      backend.title = `${backendText.textContent}: ${info.adapter} in a worker${info.threadsNote ? `; ${info.threadsNote}` : ''}`;
     }
   }
 
@@ -77,6 +78,7 @@ export class StatusArea {
     this.showProgress({ stage: 'ready', message: 'Ready.', fraction: 1 });
     if (info.warmupError) this.addMessage('error', info.warmupError);
     else if (info.warmupMs != null) this.#showWarmup(info);
+    if (info.threadsLimited) this.addMessage('notice', `The CPU backend runs on ${info.threadsNote}.`);
   }
 
   /** Says that the worker died and whether it is restarting (on the CPU). */

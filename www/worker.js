@@ -23,7 +23,11 @@ let linseg = null;
 let wasmMemory = null;
 /** The running linseg.Engine (src/web.rs): the device and the networks loaded on it. */
 let engine = null;
-/** { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes } of the running engine. */
+/**
+ * { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes, threads, threadsNote,
+ * threadsLimited } of the running engine (threads: the CPU kernels', null on WebGPU; see
+ * cpuThreading).
+ */
 let backend = null;
 /** mode -> Uint8Array: weight files fetched so far (kept to reload after a restart). */
 const weightBytes = new Map();
@@ -168,25 +172,63 @@ function softwareName(adapter) {
   return words.length ? words.join(' ') : 'the browser’s fallback adapter';
 }
 
+/** The most threads the threaded CPU build starts unasked (the camera's workers share the cores). */
+const MAX_THREADS = 4;
+/** The most it starts when asked (?threads=N). */
+const MAX_REQUESTED_THREADS = 16;
+
+/**
+ * How many threads the CPU kernels split each layer among, and why one when it is one: several
+ * only in a cross-origin isolated page, the one place browsers let WebAssembly threads share
+ * memory (a SharedArrayBuffer). `requested`: a number, or null for one per core (at most
+ * MAX_THREADS). -> { threads, note, limited } (limited: more were wanted than the page allows)
+ */
+function cpuThreading(requested) {
+  const wanted = requested
+    ? Math.min(requested, MAX_REQUESTED_THREADS)
+    : Math.min(MAX_THREADS, self.navigator.hardwareConcurrency || 1);
+  if (wanted <= 1) {
+    return { threads: 1, note: requested === 1 ? 'one thread, as asked' : 'one thread: one core', limited: false };
+  }
+  if (!self.crossOriginIsolated) {
+    const note = 'one thread: the page is not cross-origin isolated, so WebAssembly threads cannot share memory';
+    return { threads: 1, note, limited: true };
+  }
+  return { threads: wanted, note: null, limited: false };
+}
+
 /** Why the loaded module is the CPU build although WebGPU was wanted (see chooseBuild), or null. */
 let cpuBuildReason = null;
+/** { threads, note, limited } of the loaded module's CPU kernels (see cpuThreading). */
+let threading = { threads: 1, note: null, limited: false };
 /** The browser's WebGPU adapter chooseBuild looked at (for its name), or null. */
 let gpuAdapter = null;
 
-/** Loads the build of the module `options` call for (see chooseBuild), once. */
+/**
+ * Loads the build of the module `options` call for (see chooseBuild), once; on the CPU, the
+ * threaded build with its pool of threads where cpuThreading allows it, the one-thread build
+ * where it does not or where the threads fail to start.
+ */
 async function loadModule(options) {
   if (linseg) return;
   const build = await chooseBuild(options);
+  cpuBuildReason = build.reason;
+  threading = build.name === 'linseg'
+    ? { threads: 1, note: 'one thread: the CPU fallback of the WebGPU build', limited: false }
+    : cpuThreading(options.threads ?? null);
   progress('module', 'Loading the WebAssembly module…', 0.1);
+  if (threading.threads > 1) {
+    try {
+      await instantiate('linseg_cpu_threads');
+      await linseg.initThreadPool(threading.threads);
+      return;
+    } catch (err) {
+      linseg = null;
+      threading = { threads: 1, note: `one thread: threads could not start (${messageOf(err)})`, limited: true };
+    }
+  }
   try {
-    const module = await import(`./pkg/${build.name}.js`);
-    const url = new URL(`./pkg/${build.name}_bg.wasm`, import.meta.url);
-    const response = reported(await fetchOk(url, 'module', 'its file'), 'module', 'Downloading the model’s code:', 0.1);
-    // Compiled while it streams in (the response is application/wasm).
-    const exports = await module.default({ module_or_path: response });
-    wasmMemory = exports.memory;
-    linseg = module;
-    cpuBuildReason = build.reason;
+    await instantiate(build.name);
   } catch (err) {
     throw new WorkerError(
       'module',
@@ -194,6 +236,17 @@ async function loadModule(options) {
         ' (build it with `npm run build`, which writes www/pkg/)',
     );
   }
+}
+
+/** Fetches, compiles and instantiates www/pkg/`name`.js and its wasm (streamed, its bytes counted). */
+async function instantiate(name) {
+  const module = await import(`./pkg/${name}.js`);
+  const url = new URL(`./pkg/${name}_bg.wasm`, import.meta.url);
+  const response = reported(await fetchOk(url, 'module', 'its file'), 'module', 'Downloading the model’s code:', 0.1);
+  // Compiled while it streams in (the response is application/wasm).
+  const exports = await module.default({ module_or_path: response });
+  wasmMemory = exports.memory;
+  linseg = module;
 }
 
 function requireModule() {
@@ -275,7 +328,13 @@ async function startEngine(preferGpu, forcedReason = null) {
   engine = null;
   engine = await linseg.Engine.start(Boolean(preferGpu));
   const info = engine.backend();
-  backend = { ...info, fallbackReason: info.backend === 'cpu' ? (forcedReason ?? info.fallbackReason) : null };
+  backend = {
+    ...info,
+    fallbackReason: info.backend === 'cpu' ? (forcedReason ?? info.fallbackReason) : null,
+    threads: info.backend === 'cpu' ? threading.threads : null,
+    threadsNote: info.backend === 'cpu' ? threading.note : null,
+    threadsLimited: info.backend === 'cpu' && threading.limited,
+  };
   compiled.clear();
 }
 
@@ -413,18 +472,19 @@ async function browserDecode(bytes, maxPixels, format) {
 const OPS = {
   /**
    * Loads the build of the module that start will use (see chooseBuild).
-   * args: { preferGpu, acceptSoftwareGpu } (as for start)
+   * args: { preferGpu, acceptSoftwareGpu, threads } (as for start; threads: the CPU's, null for
+   *   one per core)
    * -> { modes, sizes, trainedSize, maxFileBytes, maxPixels, webgpu }: what the model offers
    *    (src/web.rs); webgpu: whether this build has WebGPU
    */
-  async catalog({ preferGpu = true, acceptSoftwareGpu = false }) {
-    await loadModule({ preferGpu, acceptSoftwareGpu });
+  async catalog({ preferGpu = true, acceptSoftwareGpu = false, threads = null }) {
+    await loadModule({ preferGpu, acceptSoftwareGpu, threads });
     return [linseg.catalog()];
   },
 
-  /** args: { preferGpu, acceptSoftwareGpu, forcedReason } -> { ...backend info, warmupMs, warmupError } */
-  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null }) {
-    await loadModule({ preferGpu, acceptSoftwareGpu });
+  /** args: { preferGpu, acceptSoftwareGpu, forcedReason, threads } -> { ...backend info, warmupMs, warmupError } */
+  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null }) {
+    await loadModule({ preferGpu, acceptSoftwareGpu, threads });
     if (preferGpu && !linseg.catalog().webgpu) {
       preferGpu = false;
       forcedReason = cpuBuildReason;
