@@ -17,7 +17,8 @@
 // Each response says what the page needs to run safely: `application/wasm` and `text/javascript`
 // for the WebAssembly and module-worker loads; cross-origin isolation (COOP/COEP/CORP), so that
 // the page may use SharedArrayBuffer and precise timers; a Content-Security-Policy that lets it
-// load only same-origin scripts, workers, styles and fetches, instantiate WebAssembly
+// load only same-origin scripts, workers (and blob: workers, which is how wasm-bindgen-rayon
+// starts the threaded build's threads), styles and fetches, instantiate WebAssembly
 // ('wasm-unsafe-eval') and show blob:/data: images and camera (mediastream:/blob:) media, and
 // nothing inline; `nosniff` and `Referrer-Policy: no-referrer`.
 //
@@ -92,7 +93,7 @@ const ENCODERS = {
 const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
+  "worker-src 'self' blob:",
   "connect-src 'self'",
   "img-src 'self' blob: data:",
   "media-src 'self' blob: mediastream:",
@@ -109,10 +110,17 @@ const COMMON_HEADERS = {
   'Content-Security-Policy': CSP,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
+
+/** Cross-origin isolation: what lets the page share memory between WebAssembly threads. */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** The headers every response carries: main() leaves out the isolation under --no-isolation. */
+let baseHeaders = { ...COMMON_HEADERS, ...ISOLATION_HEADERS };
 
 /** A repository path for --allow: one segment or more, none empty, starting with `.` or holding `\`. */
 const SAFE_PATH = /^(?:[^/.\\\0][^/\\\0]*\/)*[^/.\\\0][^/\\\0]*\/?$/;
@@ -140,10 +148,11 @@ function matches(rule, rel) {
 
 function usage(code) {
   const text =
-    'usage: node scripts/serve.mjs [--port N] [--mount NAME=DIR ...] [--allow PATH ...]\n' +
+    'usage: node scripts/serve.mjs [--port N] [--mount NAME=DIR ...] [--allow PATH ...] [--no-isolation]\n' +
     '  --port N          the port (PORT=N also works; default 8080; 0 = any free port)\n' +
     '  --mount NAME=DIR  also serve the folder DIR at /NAME/\n' +
-    '  --allow PATH      also serve this repository file, or folder when PATH ends in /';
+    '  --allow PATH      also serve this repository file, or folder when PATH ends in /\n' +
+    '  --no-isolation    no cross-origin isolation (COOP/COEP): the page runs the CPU on one thread';
   (code ? console.error : console.log)(text);
   process.exit(code);
 }
@@ -151,12 +160,14 @@ function usage(code) {
 /**
  * The port from `--port N` / `--port=N`, else $PORT, else 8080; the mounts from each `--mount
  * NAME=DIR` (NAME one path segment, not a dotfile); the extra rules from each `--allow PATH`
- * (relative to the repository, no dotfiles). As { port, mounts: [[NAME, DIR]], allows: [rule] }.
+ * (relative to the repository, no dotfiles); `--no-isolation` to send no COOP/COEP headers.
+ * As { port, mounts: [[NAME, DIR]], allows: [rule], isolation }.
  */
 function parseArgs(argv, env) {
   let value = env.PORT ?? '8080';
   const mounts = [];
   const allows = [];
+  let isolation = true;
   const fail = (message) => {
     console.error(`serve: ${message}`);
     process.exit(2);
@@ -176,12 +187,13 @@ function parseArgs(argv, env) {
       const path = next().replace(/^\.\//, '');
       if (!SAFE_PATH.test(path)) fail(`--allow wants a repository path without dotfiles, got ${JSON.stringify(path)}`);
       allows.push({ path, inRepo: false });
-    } else if (flag === '--help' || flag === '-h') usage(0);
+    } else if (flag === '--no-isolation') isolation = false;
+    else if (flag === '--help' || flag === '-h') usage(0);
     else fail(`unknown argument ${JSON.stringify(argv[i])} (--help lists them)`);
   }
   const port = Number(value);
   if (value === '' || !Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port ${JSON.stringify(value)}`);
-  return { port, mounts, allows };
+  return { port, mounts, allows, isolation };
 }
 
 /** True when `child` is `root` itself or lies inside it. */
@@ -344,7 +356,7 @@ function notModified(req, etag, mtimeMs) {
 function send(res, status, text, extra = {}) {
   const body = `${status} ${text}\n`;
   res.writeHead(status, {
-    ...COMMON_HEADERS,
+    ...baseHeaders,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     ...extra,
@@ -374,7 +386,7 @@ async function handle(req, res, site) {
   // One strong ETag per file version and encoding (the encodings are different bytes).
   const etag = `"${found.size.toString(36)}-${Math.round(found.mtimeMs * 1000).toString(36)}${encoding ? `-${encoding}` : ''}"`;
   const headers = {
-    ...COMMON_HEADERS,
+    ...baseHeaders,
     ETag: etag,
     'Last-Modified': new Date(found.mtimeMs).toUTCString(),
     ...(compressible ? { Vary: 'Accept-Encoding' } : {}),
@@ -403,7 +415,8 @@ async function handle(req, res, site) {
 }
 
 async function main() {
-  const { port, mounts, allows } = parseArgs(process.argv.slice(2), process.env);
+  const { port, mounts, allows, isolation } = parseArgs(process.argv.slice(2), process.env);
+  if (!isolation) baseHeaders = { ...COMMON_HEADERS };
   const site = { mounts: new Map(), rules: [...PAGE_RULES], realRoot: await realpath(ROOT) };
   for (const [name, dir] of mounts) {
     try {

@@ -319,6 +319,20 @@ describe('headers', () => {
     });
   }
 
+  test('--no-isolation leaves out COOP and COEP, and nothing else', async () => {
+    const plain = await startServer(['--no-isolation']);
+    try {
+      const { status, headers } = await fetchRaw('/', { port: plain.port });
+      assert.equal(status, 200);
+      assert.equal(headers['cross-origin-opener-policy'], undefined);
+      assert.equal(headers['cross-origin-embedder-policy'], undefined);
+      assert.equal(headers['cross-origin-resource-policy'], 'same-origin');
+      assert.match(headers['content-security-policy'] ?? '', /'wasm-unsafe-eval'/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   test('the page has nothing inline that the CSP would block', () => {
     const html = file('index.html').toString();
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, 'an inline <script>');
