@@ -3,7 +3,7 @@
 // backend, in one browser:
 //
 // 1. the anchor comparison: linseg's page (index.html) at 256 px in mode none, the plain
-//    MediaPipe network, run `--runs` times after `--warmup` runs (the page's #timings fields:
+//    MediaPipe network (on the CPU with ?threads=1), run `--runs` times after `--warmup` runs (the page's #timings fields:
 //    preprocess, inference, readback, postprocess, total: from the worker's call into the wasm
 //    to its answer, copies in and out included); then TensorFlow.js 4.22 running
 //    MediaPipe's own TF.js graph of that network (the graph `linseg import` reads, from
@@ -15,14 +15,17 @@
 //    at 256, 512 and 1024 px; a mode and size whose shaders were not compiled yet runs once
 //    untimed first) and its "Compare modes" at 1024 px (the attention block's memory).
 //
-// 3. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
+// 3. on the CPU, unless --skip-threads: the page's engine alone (bench/engine.html) on 1 and 2
+//    threads at 256 and 1024 px (mode none), and the ratio of two threads to one;
+// 4. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
 //    playing a pan over a fixture photo, on the CPU backend, the camera's "Compare modes" at
 //    256 and 512 px (frames per second, latency median and p95). --camera runs only this.
 //
 // Prints each analysis table, then the anchor tables and the linseg ÷ TF.js lines, as Markdown.
 //
 //   node scripts/bench-page.mjs [--backend webgpu|cpu|both] [--photo PATH] [--runs N]
-//                               [--warmup N] [--skip-analyses] [--skip-camera | --camera]
+//                               [--warmup N] [--skip-analyses] [--skip-threads]
+//                               [--skip-camera | --camera]
 //   npm run bench:page [-- --skip-analyses]
 //   npm run bench:page -- --camera
 //
@@ -74,6 +77,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     'skip-analyses': { type: 'boolean', default: false },
     'skip-camera': { type: 'boolean', default: false },
+    'skip-threads': { type: 'boolean', default: false },
     camera: { type: 'boolean', default: false },
   },
 });
@@ -328,6 +332,55 @@ async function runAnalyses(page) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Threads.
+
+/** The CPU backend's thread counts and sizes compared (the page is cross-origin isolated). */
+const THREAD_COUNTS = [1, 2];
+const THREAD_SIZES = [256, 1024];
+
+/**
+ * The engine alone (bench/engine.html: the page's worker, nothing drawn) on the CPU with each
+ * of THREAD_COUNTS threads at each of THREAD_SIZES, mode none, a fresh engine each; prints a
+ * table of inference medians and each count's ratio to one thread. Without a GPU the page's
+ * own drawing runs in software on the same cores, which would hide what a second thread brings.
+ */
+async function measureThreads(server) {
+  const { page, close } = await launchChromium('bench-threads');
+  const rows = [['threads', ...THREAD_SIZES.map((size) => `inference at ${size} px`)]];
+  const medians = new Map();
+  try {
+    await page.goto(new URL('bench/engine.html', server.url).href);
+    const photoBytes = readFileSync(photo).toString('base64');
+    for (const threads of THREAD_COUNTS) {
+      const row = [];
+      for (const size of THREAD_SIZES) {
+        const result = await page.evaluate(
+          (options) => window.engineBench.run(options),
+          { photo: photoBytes, threads, size, runs, warmup },
+        );
+        if (result.threads !== threads) {
+          throw new Error(`asked for ${threads} threads, the engine runs ${result.threads} (${result.threadsNote})`);
+        }
+        medians.set(`${threads}:${size}`, median(result.inferenceMs));
+        row.push(ms(median(result.inferenceMs)));
+      }
+      rows.push([String(threads), ...row]);
+    }
+  } finally {
+    await close();
+  }
+  console.log(`\n## linseg's CPU backend on 1 and more threads (${basename(photo)}, mode none)\n`);
+  console.log(`Medians of ${runs} runs after ${warmup} warm-up runs; inference includes readback.\n`);
+  console.log(`${markdown(rows)}\n`);
+  for (const threads of THREAD_COUNTS.slice(1)) {
+    const ratios = THREAD_SIZES.map(
+      (size) => `at ${size} px ${times(medians.get(`${threads}:${size}`) / medians.get(`1:${size}`))}`,
+    );
+    console.log(`linseg CPU, ${threads} threads ÷ 1 thread: inference ${ratios.join(', ')}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The report.
 
 /** The anchor tables, the ratio lines and the masks' agreement, as printed after every backend. */
@@ -392,7 +445,9 @@ try {
   for (const backend of backends) {
     const { context, page, close } = await launchChromium(`bench-${backend}`);
     try {
-      await page.goto(new URL(`index.html?backend=${backend}`, server.url).href);
+      // The CPU on one thread, as TF.js's wasm beside it; threads are measured on their own.
+      const query = backend === 'cpu' ? 'backend=cpu&threads=1' : `backend=${backend}`;
+      await page.goto(new URL(`index.html?${query}`, server.url).href);
       const model = await waitForModel(page, 15 * MINUTE);
       if (model.state !== 'ready') throw new Error(`the model did not start: ${model.label}`);
       if (model.backend !== backend) throw new Error(`asked for ${backend}, the page runs ${model.label}`);
@@ -419,6 +474,7 @@ try {
       await close();
     }
   }
+  if (backends.includes('cpu') && !args['skip-threads']) await measureThreads(server);
   if (!args['skip-camera']) await benchCamera(server);
 } finally {
   await server.stop();

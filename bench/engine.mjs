@@ -1,0 +1,29 @@
+// The engine alone: the page's worker on the CPU with a given number of threads, a photo
+// segmented `warmup + runs` times in mode none, nothing drawn. scripts/bench-page.mjs drives it
+// through `window.engineBench.run`.
+
+import { Engine } from '/www/engine.js';
+
+/**
+ * Segments the photo (`photo`: its file's bytes, base64) at `size` px on a fresh CPU engine
+ * with `threads` threads. Resolves { label, threads, threadsNote, inferenceMs: number[] }
+ * (inference + readback of each counted run, as the page's anchor).
+ */
+async function run({ photo, threads, size, runs, warmup }) {
+  const engine = new Engine({ preferGpu: false, forcedReason: 'the engine bench', threads });
+  try {
+    const info = await engine.start();
+    const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0));
+    await engine.decode(1, bytes);
+    const inferenceMs = [];
+    for (let i = 0; i < warmup + runs; i++) {
+      const result = await engine.segment(1, 'none', size);
+      if (i >= warmup) inferenceMs.push(result.inferenceMs + result.readbackMs);
+    }
+    return { threads: info.threads, threadsNote: info.threadsNote, inferenceMs };
+  } finally {
+    engine.close();
+  }
+}
+
+window.engineBench = { run };
