@@ -33,7 +33,8 @@ where
     F: Fn(Range<usize>, &mut [f32]) + Sync,
 {
     let rows = out.len() / row_len.max(1);
-    let bands = (rows * work_per_row / MIN_BAND_WORK).clamp(1, threads().min(rows.max(1)));
+    let work = rows.saturating_mul(work_per_row);
+    let bands = (work / MIN_BAND_WORK).clamp(1, threads().min(rows.max(1)));
     let rows_per_band = rows.div_ceil(bands).max(1);
     let run = |(i, chunk): (usize, &mut [f32])| {
         let first = i * rows_per_band;
