@@ -378,6 +378,7 @@ async function measureThreads(server) {
     );
     console.log(`linseg CPU, ${threads} threads ÷ 1 thread: inference ${ratios.join(', ')}`);
   }
+  return medians;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,6 +442,8 @@ const server = await startServer([
   ...BENCH_PATHS.flatMap((path) => ['--allow', path]),
 ]);
 const results = [];
+/** The engine alone's inference medians ('threads:size' -> ms), when measured. */
+let engineAlone = null;
 try {
   for (const backend of backends) {
     const { context, page, close } = await launchChromium(`bench-${backend}`);
@@ -474,7 +477,7 @@ try {
       await close();
     }
   }
-  if (backends.includes('cpu') && !args['skip-threads']) await measureThreads(server);
+  if (backends.includes('cpu') && !args['skip-threads']) engineAlone = await measureThreads(server);
   if (!args['skip-camera']) await benchCamera(server);
 } finally {
   await server.stop();
@@ -482,3 +485,9 @@ try {
 }
 console.log();
 report(results, cli);
+const cpuAnchor = results.find(({ pair }) => pair === PAIRS.cpu);
+if (engineAlone && cpuAnchor && SIZE === THREAD_SIZES[0]) {
+  // The engine alone beside TF.js's bench page, which draws nothing either.
+  const ratio = engineAlone.get(`1:${SIZE}`) / median(cpuAnchor.tfjs.inferenceMs);
+  console.log(`linseg's engine alone (nothing drawn) ÷ TF.js, CPU (wasm, 1 thread): inference ${times(ratio)}`);
+}
