@@ -35,31 +35,29 @@ where
     let rows = out.len() / row_len.max(1);
     let work = rows.saturating_mul(work_per_row);
     let bands = (work / MIN_BAND_WORK).clamp(1, threads().min(rows.max(1)));
-    let rows_per_band = rows.div_ceil(bands).max(1);
-    let run = |(i, chunk): (usize, &mut [f32])| {
-        let first = i * rows_per_band;
-        band(first..first + chunk.len() / row_len, chunk)
-    };
+    if bands == 1 {
+        return band(0..rows, out);
+    }
     #[cfg(feature = "threads")]
     {
         use rayon::prelude::*;
+        let rows_per_band = rows.div_ceil(bands);
         out.par_chunks_mut(rows_per_band * row_len)
             .enumerate()
-            .for_each(run);
+            .for_each(|(i, chunk)| {
+                let first = i * rows_per_band;
+                band(first..first + chunk.len() / row_len, chunk)
+            });
     }
-    #[cfg(not(feature = "threads"))]
-    out.chunks_mut(rows_per_band * row_len)
-        .enumerate()
-        .for_each(run);
 }
 
 /// Run `f` on a thread of the pool, so that the bands of every layer inside it are split
 /// between threads that are already awake, rather than each layer waking the pool from outside.
+/// On one thread, `f` runs where it is called.
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     #[cfg(feature = "threads")]
-    {
-        rayon::scope(|_| f())
+    if threads() > 1 {
+        return rayon::scope(|_| f());
     }
-    #[cfg(not(feature = "threads"))]
     f()
 }
