@@ -161,7 +161,8 @@ export class StatusArea {
     head.textContent =
       `${result.mode} at ${result.size} px` +
       (twoPasses ? ` with a ${result.globalSize} px global pass` : '') +
-      ` on ${result.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
+      ` on ${result.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}` +
+      (result.threads > 1 ? `, ${result.threads} threads` : '');
     const list = document.createElement('dl');
     list.className = 'timings-list';
     for (const [label, ms] of [

@@ -584,9 +584,9 @@ const OPS = {
 
   /**
    * args: { imageId, mode, size }
-   * -> { mask, width, height, mode, size, backend, first, fellBack, cost,
+   * -> { mask, width, height, mode, size, backend, threads, first, fellBack, cost,
    *      preprocessMs, inferenceMs, readbackMs, postprocessMs, boundaryMs, totalMs, profile,
-   *      memoryBytes }
+   *      memoryBytes }   (threads: the CPU kernels', null on WebGPU)
    *   totalMs: from the call into the module to its answer; boundaryMs: what that holds beyond
    *   the module's own steps (copies in and out)
    *   profile: [{ step, layers, ms }] on the CPU kernels (inference per kind of layer), or null
@@ -601,7 +601,10 @@ const OPS = {
     const { result, cost, first, fellBack } = await segmentPixels(rgba, width, height, mode, size);
     const { mask, ...times } = result;
     return [
-      { mask, width, height, mode, size, backend: backend.backend, first, fellBack, cost, ...times, memoryBytes: wasmMemory.buffer.byteLength },
+      {
+        mask, width, height, mode, size, backend: backend.backend, threads: backend.threads, first, fellBack, cost,
+        ...times, memoryBytes: wasmMemory.buffer.byteLength,
+      },
       [mask.buffer],
     ];
   },

@@ -25,7 +25,8 @@ const WORK = mkdtempSync(join(tmpdir(), 'linseg-threads-'));
 /**
  * Opens the page at `query` on `server`, waits for the model, segments the photo in mode
  * linear at each of `sizes` and downloads each mask. Resolves { label, title, modules,
- * messages, masks: Buffer[] } (modules: the wasm files fetched; messages: the message list).
+ * messages, timings, masks: Buffer[] } (modules: the wasm files fetched; messages: the message
+ * list; timings: the last run's timing line's head).
  */
 async function segmentOn(server, query, sizes) {
   const { context, page, close } = await launchChromium(`threads-${sizes.join('-')}`, FLAGS_WITHOUT_WEBGPU);
@@ -56,6 +57,7 @@ async function segmentOn(server, query, sizes) {
       title: await page.locator('#backend').getAttribute('title'),
       modules,
       messages: await page.locator('#errors').innerText(),
+      timings: await page.locator('.timings-head').innerText(),
       masks,
     };
   } finally {
@@ -88,6 +90,8 @@ describe('the CPU backend on threads', () => {
     // The kernels' own count (Rayon's pool in the module), as the engine reports it.
     assert.match(three.title, /linseg CPU kernels \(WebAssembly SIMD, 3 threads\)/);
     assert.match(one.title, /linseg CPU kernels \(WebAssembly SIMD, one thread\)/);
+    assert.match(three.timings, /on the CPU, 3 threads$/);
+    assert.match(one.timings, /on the CPU$/);
     assert.deepEqual(one.modules, ['linseg_cpu_bg.wasm']);
     assert.deepEqual(three.modules, ['linseg_cpu_threads_bg.wasm']);
     for (const [i, size] of sizes.entries()) {
