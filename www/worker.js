@@ -328,12 +328,13 @@ async function startEngine(preferGpu, forcedReason = null) {
   engine = null;
   engine = await linseg.Engine.start(Boolean(preferGpu));
   const info = engine.backend();
+  const onCpu = info.backend === 'cpu';
   backend = {
     ...info,
-    fallbackReason: info.backend === 'cpu' ? (forcedReason ?? info.fallbackReason) : null,
-    threads: info.backend === 'cpu' ? threading.threads : null,
-    threadsNote: info.backend === 'cpu' ? threading.note : null,
-    threadsLimited: info.backend === 'cpu' && threading.limited,
+    fallbackReason: onCpu ? (forcedReason ?? info.fallbackReason) : null,
+    threads: onCpu ? threading.threads : null,
+    threadsNote: onCpu ? threading.note : null,
+    threadsLimited: onCpu && threading.limited,
   };
   compiled.clear();
 }
