@@ -35,23 +35,26 @@ pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + exp(-x))
 }
 
-/// `e^x` without a library call, so that a loop of it vectorises (in WebAssembly `f32::exp` is a
-/// call into a compiled libm, a fifth of the network's time at 256 px). Cephes' `expf`:
-/// `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2`, a degree-7 polynomial for `e^r`, and `2^n` written
-/// into the exponent bits; relative error about 2e-7. `x` is clamped to `[−87.3, 88.3]`, where
-/// `e^x` is a finite, normal f32.
+/// `e^x` without a library call or a branch, so that a loop of it vectorises (in WebAssembly
+/// `f32::exp` is a call into a compiled libm, a fifth of the network's time at 256 px). Cephes'
+/// `expf`: `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2`, a degree-7 polynomial for `e^r`, and `2^n`
+/// written into the exponent bits; relative error about 2e-7. `x` is clamped to
+/// `[−87.3, 88.3]`, where `e^x` is a finite, normal f32.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
+    // Adding 1.5 · 2²³ rounds to the nearest integer: the sum's last mantissa bits are then
+    // `n` itself, in two's complement, with no float-to-integer conversion.
+    const ROUNDER: f32 = 12_582_912.0;
     let x = x.clamp(-87.3, 88.3);
-    let t = x * std::f32::consts::LOG2_E;
-    let n = if t < 0.0 { t - 0.5 } else { t + 0.5 } as i32; // round to nearest
+    let shifted = x * std::f32::consts::LOG2_E + ROUNDER;
+    let n = shifted.to_bits().wrapping_sub(ROUNDER.to_bits());
+    let nf = shifted - ROUNDER;
     // r = x − n·ln 2, with ln 2 split in two for precision.
-    let nf = n as f32;
     let r = x - nf * 0.693_359_4 + nf * 2.121_944_4e-4;
     let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
         + 5.000_000_1e-1;
     let e_r = p * r * r + r + 1.0;
-    e_r * f32::from_bits(((n + 127) as u32) << 23)
+    e_r * f32::from_bits(n.wrapping_add(127) << 23)
 }

@@ -70,9 +70,9 @@ vectorised! {
 /// becomes a 2×2 block of probabilities.
 #[derive(Debug, Clone)]
 pub struct ToProbabilities {
-    channels_in: usize,
-    /// `[C_in][4]`: the weights of output offsets `(0,0), (0,1), (1,0), (1,1)`.
-    weights: Vec<[f32; 4]>,
+    /// `[C_in][8]`: the weights of output offsets `(0,0), (0,1), (1,0), (1,1)`, twice, so that
+    /// one group of [`LANES`] holds two input pixels' blocks.
+    weights: Vec<[f32; LANES]>,
     bias: f32,
 }
 
@@ -85,13 +85,9 @@ impl ToProbabilities {
         assert_eq!(weight.len() % 4, 0, "2×2 kernels");
         let weights = weight
             .chunks_exact(4)
-            .map(|k| [k[0], k[1], k[2], k[3]])
-            .collect::<Vec<_>>();
-        ToProbabilities {
-            channels_in: weights.len(),
-            weights,
-            bias,
-        }
+            .map(|k| std::array::from_fn(|i| k[i % 4]))
+            .collect();
+        ToProbabilities { weights, bias }
     }
 
     /// The probabilities, row-major; bands of rows in parallel where there are threads.
@@ -101,36 +97,45 @@ impl ToProbabilities {
     /// - output: `2H × 2W` values in `(0, 1)`
     pub fn forward(&self, x: &FeatureMap) -> Vec<f32> {
         assert_eq!(
-            x.channels, self.channels_in,
+            x.channels,
+            self.weights.len(),
             "transposed convolution input channels"
         );
         let mut out = vec![0.0; 4 * x.pixels()];
         let pair_len = 4 * x.width;
         for_each_band(&mut out, pair_len, pair_len * x.channels, |rows, band| {
-            transposed(x, self, rows, band);
-            band.iter_mut().for_each(|p| *p = sigmoid(*p));
+            probabilities(x, self, rows, band);
         });
         out
     }
 }
 
 vectorised! {
-    /// The logits of [`ToProbabilities::forward`] from input rows `rows`, into `out`, which
-    /// holds just their output rows (two per input row).
-    fn transposed(x: &FeatureMap, layer: &ToProbabilities, rows: Range<usize>, out: &mut [f32]) {
+    /// The probabilities of [`ToProbabilities::forward`] from input rows `rows`, into `out`,
+    /// which holds just their output rows (two per input row). Two input pixels at a time, one
+    /// in each half of a group; the sigmoid runs over each pair of rows once it is written, in
+    /// this function so that it is compiled for the same vector unit.
+    fn probabilities(x: &FeatureMap, layer: &ToProbabilities, rows: Range<usize>, out: &mut [f32]) {
         let out_width = 2 * x.width;
         for (y, pair) in rows.zip(out.chunks_exact_mut(2 * out_width)) {
-            for xx in 0..x.width {
-                let mut acc = [layer.bias; 4];
-                for (&value, w) in x.pixel(y, xx).iter().zip(&layer.weights) {
-                    for offset in 0..4 {
-                        acc[offset] += value * w[offset];
-                    }
+            let (top, bottom) = pair.split_at_mut(out_width);
+            for left in (0..x.width).step_by(2) {
+                // The second pixel; at an odd width's end, the first again, its copy unused.
+                let right = (left + 1).min(x.width - 1);
+                let mut acc = S::splat(layer.bias);
+                let pixels = x.pixel(y, left).iter().zip(x.pixel(y, right));
+                for ((&a, &b), w) in pixels.zip(&layer.weights) {
+                    acc = S::mul_add(S::splat_halves(a, b), S::load(w), acc);
                 }
-                let top = 2 * xx;
-                pair[top..top + 2].copy_from_slice(&acc[..2]);
-                pair[top + out_width..top + out_width + 2].copy_from_slice(&acc[2..]);
+                let mut logits = [0.0; LANES];
+                S::store(acc, &mut logits);
+                let columns = 2 * (right + 1 - left);
+                let at = 2 * left..2 * left + columns;
+                let [a0, a1, a2, a3, b0, b1, b2, b3] = logits;
+                top[at.clone()].copy_from_slice(&[a0, a1, b0, b1][..columns]);
+                bottom[at].copy_from_slice(&[a2, a3, b2, b3][..columns]);
             }
+            pair.iter_mut().for_each(|p| *p = sigmoid(*p));
         }
     }
 }

@@ -24,6 +24,8 @@ pub trait Simd {
 
     /// Eight copies of `v`.
     fn splat(v: f32) -> Self::F8;
+    /// Four copies of `low`, then four of `high`.
+    fn splat_halves(low: f32, high: f32) -> Self::F8;
     /// The first eight values of `v`.
     fn load(v: &[f32]) -> Self::F8;
     /// Write the group to the first eight values of `out`.
@@ -52,6 +54,10 @@ impl Simd for Scalar {
     #[inline(always)]
     fn splat(v: f32) -> Self::F8 {
         [v; LANES]
+    }
+    #[inline(always)]
+    fn splat_halves(low: f32, high: f32) -> Self::F8 {
+        std::array::from_fn(|i| if i < LANES / 2 { low } else { high })
     }
     #[inline(always)]
     fn load(v: &[f32]) -> Self::F8 {
@@ -106,6 +112,10 @@ mod avx2 {
             unsafe { _mm256_set1_ps(v) }
         }
         #[inline(always)]
+        fn splat_halves(low: f32, high: f32) -> __m256 {
+            unsafe { _mm256_set_m128(_mm_set1_ps(high), _mm_set1_ps(low)) }
+        }
+        #[inline(always)]
         fn load(v: &[f32]) -> __m256 {
             let v = &v[..LANES];
             unsafe { _mm256_loadu_ps(v.as_ptr()) }
@@ -155,6 +165,10 @@ mod wasm128 {
         #[inline(always)]
         fn splat(v: f32) -> Self::F8 {
             (f32x4_splat(v), f32x4_splat(v))
+        }
+        #[inline(always)]
+        fn splat_halves(low: f32, high: f32) -> Self::F8 {
+            (f32x4_splat(low), f32x4_splat(high))
         }
         #[inline(always)]
         fn load(v: &[f32]) -> Self::F8 {

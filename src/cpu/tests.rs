@@ -199,7 +199,6 @@ fn upsampling_matches_burns_bilinear_interpolation() {
 
 #[test]
 fn the_output_layer_matches_a_transposed_convolution_and_sigmoid() {
-    let x = random_map(4, 6, 16);
     let mut layer = ConvTranspose2dConfig::new([16, 1], [2, 2])
         .with_stride([2, 2])
         .init(&device());
@@ -207,9 +206,13 @@ fn the_output_layer_matches_a_transposed_convolution_and_sigmoid() {
         [0.3],
         &device(),
     )));
-    let ours = ToProbabilities::new(&values(layer.weight.val()), 0.3).forward(&x);
-    let theirs = values(sigmoid(layer.forward(to_tensor(&x))));
-    assert!(max_abs_diff(&ours, &theirs) < 1e-6);
+    // Even and odd widths: the kernel takes input pixels in pairs.
+    for width in [6, 7] {
+        let x = random_map(4, width, 16);
+        let ours = ToProbabilities::new(&values(layer.weight.val()), 0.3).forward(&x);
+        let theirs = values(sigmoid(layer.forward(to_tensor(&x))));
+        assert!(max_abs_diff(&ours, &theirs) < 1e-6, "width {width}");
+    }
 }
 
 #[test]
@@ -265,7 +268,10 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
 #[test]
 fn the_network_on_three_threads_gives_the_bits_of_one() {
     let device = device();
-    let net = CpuNet::new(&SelfieNetConfig::new(AttentionMode::None).init(&device), &device);
+    let net = CpuNet::new(
+        &SelfieNetConfig::new(AttentionMode::None).init(&device),
+        &device,
+    );
     let x = random_map(160, 112, 3);
     let on = |count: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -277,7 +283,10 @@ fn the_network_on_three_threads_gives_the_bits_of_one() {
     let (one_thread, one) = on(1);
     let (three_threads, three) = on(3);
     assert_eq!((one_thread, three_threads), (1, 3));
-    assert!(one == three, "the probabilities differ between one and three threads");
+    assert!(
+        one == three,
+        "the probabilities differ between one and three threads"
+    );
 }
 
 /// The whole network on wgpu (with Burn's fusion and autotune) against the CPU kernels, every
