@@ -98,7 +98,7 @@ pub fn over_white(photo: &RgbaImage) -> Cow<'_, RgbaImage> {
 /// - output: `[1, 3, H_in, W_in]`
 pub fn to_input(pixels: FeatureMap, device: &Device) -> Tensor<4> {
     let shape = [1, pixels.height, pixels.width, pixels.channels];
-    Tensor::<4>::from_data(TensorData::new(pixels.data, shape), device).permute([0, 3, 1, 2])
+    Tensor::<4>::from_data(TensorData::new(pixels.into_data(), shape), device).permute([0, 3, 1, 2])
 }
 
 /// Probabilities of a person, one `f32` per pixel.
@@ -237,7 +237,7 @@ mod tests {
             _ => Rgba([255, 255, 255, 255]),
         });
         for letterbox in [Letterbox::new(40, 20, 40), Letterbox::new(40, 20, 256)] {
-            let expected = to_pixels(&white, &letterbox).data;
+            let expected = to_pixels(&white, &letterbox).into_data();
             for hidden in [[0, 0, 0], [255, 0, 0], [17, 99, 3]] {
                 assert_eq!(
                     to_pixels(&photo(hidden), &letterbox).data,

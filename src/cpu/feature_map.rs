@@ -1,5 +1,7 @@
 //! The one data type of the CPU path: a feature map of one image, channels last.
 
+use super::buffers;
+
 /// A `height × width × channels` feature map of one image, channels last (NHWC with `N = 1`):
 /// `data[(y · width + x) · channels + c]`. One pixel's channels are contiguous, so a 1×1
 /// convolution is a matrix product over rows of `channels` and every per-channel loop runs over
@@ -17,13 +19,13 @@ pub struct FeatureMap {
 }
 
 impl FeatureMap {
-    /// A map of zeros.
+    /// A map of zeros, in a recycled buffer where one is spare ([`buffers`]).
     pub fn zeros(height: usize, width: usize, channels: usize) -> Self {
         FeatureMap {
             height,
             width,
             channels,
-            data: vec![0.0; height * width * channels],
+            data: buffers::zeros(height * width * channels),
         }
     }
 
@@ -45,6 +47,11 @@ impl FeatureMap {
         }
     }
 
+    /// The values, taken out of the map (their buffer is then not recycled).
+    pub fn into_data(mut self) -> Vec<f32> {
+        std::mem::take(&mut self.data)
+    }
+
     /// Number of pixels.
     pub fn pixels(&self) -> usize {
         self.height * self.width
@@ -55,5 +62,12 @@ impl FeatureMap {
     pub fn pixel(&self, y: usize, x: usize) -> &[f32] {
         let start = (y * self.width + x) * self.channels;
         &self.data[start..start + self.channels]
+    }
+}
+
+/// A map's buffer goes back to [`buffers`] for the next map.
+impl Drop for FeatureMap {
+    fn drop(&mut self) {
+        buffers::recycle(std::mem::take(&mut self.data));
     }
 }

@@ -10,6 +10,7 @@
 //! the tests check both give the same probabilities.
 
 mod activation;
+mod buffers;
 mod depthwise;
 mod feature_map;
 mod net;

@@ -278,7 +278,7 @@ impl CpuNet {
         }
         let (height, width, channels) = (x.height, x.width, x.channels);
         let input = Tensor::<4>::from_data(
-            TensorData::new(x.data, [1, height, width, channels]),
+            TensorData::new(x.into_data(), [1, height, width, channels]),
             &self.device,
         )
         .permute([0, 3, 1, 2]); // [1, C, H, W]
