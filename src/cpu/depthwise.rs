@@ -376,7 +376,9 @@ vectorised! {
     }
 }
 
-/// `X` output pixels from `place`, every output group; as [`depthwise_tile`].
+/// `X` output pixels from `place`, every output group; as [`depthwise_tile`], with as many
+/// groups at a time as the machine has registers for ([`Simd::TILE_GROUPS`]), so that each
+/// input value is broadcast once for all of them.
 #[inline(always)]
 fn convolution_tile<S: Simd, const X: usize>(
     x: &FeatureMap,
@@ -385,6 +387,28 @@ fn convolution_tile<S: Simd, const X: usize>(
     band: &mut Band,
     place: &Place,
 ) {
+    let mut group = 0;
+    while group < conv.channels_out {
+        if S::TILE_GROUPS >= 2 && group + 2 * LANES <= conv.channels_out {
+            convolution_groups::<S, X, 2>(x, conv, activation, band, place, group);
+            group += 2 * LANES;
+        } else {
+            convolution_groups::<S, X, 1>(x, conv, activation, band, place, group);
+            group += LANES;
+        }
+    }
+}
+
+/// `X` output pixels from `place`, `G` groups of output channels from channel `group`.
+#[inline(always)]
+fn convolution_groups<S: Simd, const X: usize, const G: usize>(
+    x: &FeatureMap,
+    conv: &Convolution,
+    activation: Activation,
+    band: &mut Band,
+    place: &Place,
+    group: usize,
+) {
     let (k, s, cin, cout) = (
         conv.kernel,
         conv.stride,
@@ -392,22 +416,28 @@ fn convolution_tile<S: Simd, const X: usize>(
         conv.channels_out,
     );
     let (x0, columns) = taps(place.ox, s, place.left, k, x.width);
-    for group in (0..cout).step_by(LANES) {
-        let mut acc = [S::load(&conv.bias[group..]); X];
-        for i in place.rows.clone() {
-            let row = (place.y0 + i as isize) as usize * x.width;
-            for j in columns.clone() {
-                for ci in 0..cin {
-                    let w = S::load(&conv.weights[((i * k + j) * cin + ci) * cout + group..]);
-                    for (p, acc) in acc.iter_mut().enumerate() {
-                        let ix = (x0 + (p * s + j) as isize) as usize;
-                        *acc = S::mul_add(S::splat(x.data[(row + ix) * cin + ci]), w, *acc);
+    let bias: [S::F8; G] = std::array::from_fn(|g| S::load(&conv.bias[group + g * LANES..]));
+    let mut acc = [bias; X];
+    for i in place.rows.clone() {
+        let row = (place.y0 + i as isize) as usize * x.width;
+        for j in columns.clone() {
+            for ci in 0..cin {
+                let at = ((i * k + j) * cin + ci) * cout + group;
+                let w: [S::F8; G] =
+                    std::array::from_fn(|g| S::load(&conv.weights[at + g * LANES..]));
+                for (p, acc) in acc.iter_mut().enumerate() {
+                    let ix = (x0 + (p * s + j) as isize) as usize;
+                    let v = S::splat(x.data[(row + ix) * cin + ci]);
+                    for (acc, &w) in acc.iter_mut().zip(&w) {
+                        *acc = S::mul_add(v, w, *acc);
                     }
                 }
             }
         }
-        for (p, &acc) in acc.iter().enumerate() {
-            let at = band.at(place.oy, place.ox + p, cout) + group;
+    }
+    for (p, acc) in acc.iter().enumerate() {
+        for (g, &acc) in acc.iter().enumerate() {
+            let at = band.at(place.oy, place.ox + p, cout) + group + g * LANES;
             store::<S>(acc, activation, None, band.out, at);
         }
     }
