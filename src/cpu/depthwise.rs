@@ -212,11 +212,50 @@ vectorised! {
         band: &mut Band,
     ) {
         for (place, count) in places(dw.kernel, dw.stride, x, band) {
-            if count == PIXELS {
-                depthwise_tile::<S, PIXELS>(x, dw, activation, band, &place);
-            } else {
-                depthwise_tile::<S, 1>(x, dw, activation, band, &place);
+            match (count, dw.kernel, dw.stride) {
+                (PIXELS, 3, 1) => sliding_tile::<S, 3>(x, dw, activation, band, &place),
+                (PIXELS, 5, 1) => sliding_tile::<S, 5>(x, dw, activation, band, &place),
+                (PIXELS, _, _) => depthwise_tile::<S, PIXELS>(x, dw, activation, band, &place),
+                _ => depthwise_tile::<S, 1>(x, dw, activation, band, &place),
             }
+        }
+    }
+}
+
+/// [`PIXELS`] interior output pixels of a stride-1 `K × K` depthwise convolution: per kernel
+/// row, the row's `K` weights stay in registers and each of the `PIXELS + K − 1` input pixels
+/// under the tile is loaded once and added to every output pixel it reaches, instead of being
+/// loaded once per output pixel.
+#[inline(always)]
+fn sliding_tile<S: Simd, const K: usize>(
+    x: &FeatureMap,
+    dw: &Depthwise,
+    activation: Activation,
+    band: &mut Band,
+    place: &Place,
+) {
+    let c = dw.channels;
+    let (x0, _) = taps(place.ox, 1, place.left, K, x.width);
+    for group in (0..c).step_by(LANES) {
+        let mut acc = [S::load(&dw.bias[group..]); PIXELS];
+        for i in place.rows.clone() {
+            let w: [S::F8; K] =
+                std::array::from_fn(|j| S::load(&dw.weights[(i * K + j) * c + group..]));
+            let row = (place.y0 + i as isize) as usize * x.width;
+            let first = (row as isize + x0) as usize * c + group;
+            let inputs = &x.data[first..first + (PIXELS + K - 2) * c + LANES];
+            for u in 0..PIXELS + K - 1 {
+                let v = S::load(&inputs[u * c..]);
+                for (p, acc) in acc.iter_mut().enumerate() {
+                    if (p..p + K).contains(&u) {
+                        *acc = S::mul_add(v, w[u - p], *acc);
+                    }
+                }
+            }
+        }
+        for (p, &acc) in acc.iter().enumerate() {
+            let at = band.at(place.oy, place.ox + p, c) + group;
+            store::<S>(acc, activation, band.residual, band.out, at);
         }
     }
 }

@@ -130,7 +130,8 @@ fn folding_a_channel_gate_into_the_weights_equals_gating_the_input() {
     assert!(max_abs_diff(&folded.data, &direct.data) < 1e-5);
 }
 
-/// Sizes with edges only, and with runs of four interior pixels between the edges.
+/// Sizes with edges only, and with runs of four interior pixels between the edges (at stride 1
+/// the sliding-window tile).
 #[test]
 fn depthwise_matches_burn_with_same_padding_at_both_strides() {
     for (kernel, stride, height, width) in [
@@ -140,6 +141,7 @@ fn depthwise_matches_burn_with_same_padding_at_both_strides() {
         (5, 2, 9, 7),
         (3, 2, 7, 7),
         (3, 1, 5, 17),
+        (5, 1, 6, 14),
         (5, 2, 6, 21),
     ] {
         let x = random_map(height, width, 16);
