@@ -1,6 +1,6 @@
 //! Recycled buffers for the feature maps.
 //!
-//! Every layer writes a fresh map, and a pass at 256 px allocates and frees about sixty of
+//! Every layer writes a fresh map, and a pass at 256 px allocates and frees about fifty of
 //! them, up to a few megabytes each. Natively the system allocator hands large blocks back to
 //! the operating system when they are freed, and every page of the next one then faults in
 //! zeroed: measured, a third of the network's time (`linseg bench network`: 3.8 ms, 2.4 ms with
