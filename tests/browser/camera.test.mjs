@@ -7,9 +7,9 @@
 // picture (IoU ≥ 0.9) and the snapshot joins the photos, that fps and latency are shown, that
 // 300 frames leave no queue (never more than one frame in flight per worker and one waiting) and no
 // growing JS heap, that every view draws, that "Compare modes" tables every mode, that Stop,
-// a hidden tab and a camera that goes away release it, and, in a second browser that denies
-// the camera, that the page says so and still segments photos; in a third, on WebGPU, that
-// frames are segmented there and the figures say so.
+// a hidden tab and a camera that goes away release it; in browsers whose camera is denied,
+// missing or in use, that the page says which and still segments photos; in another, on
+// WebGPU, that frames are segmented there and the figures say so.
 //
 // Needs what page.test.mjs needs (Chromium, `npm ci`, www/pkg/, models/, the CLI).
 
@@ -245,30 +245,63 @@ describe('camera on the CPU', () => {
   });
 });
 
-describe('camera denied', () => {
-  let page;
-  let close;
+/**
+ * Cameras that do not start, each in a browser of its own: the page must say why in plain words
+ * and go on segmenting photos. A camera in use by another application cannot be staged with
+ * Chromium's fake devices, so that case makes getUserMedia fail as Chromium does then
+ * (NotReadableError) before the page loads.
+ */
+const FAILURES = [
+  { name: 'denied', flags: () => cameraFlags(clip, false), message: /Camera access was denied/ },
+  {
+    name: 'missing',
+    // The permission granted, but no fake device: this machine has no camera.
+    flags: () => [...FLAGS, '--use-fake-ui-for-media-stream'],
+    message: /No camera was found/,
+  },
+  {
+    name: 'in use',
+    flags: () => cameraFlags(clip, true),
+    init: () => {
+      navigator.mediaDevices.getUserMedia = () =>
+        Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+    },
+    message: /The camera is in use by another application/,
+  },
+];
 
-  before(async () => {
-    ({ page, close } = await launchChromium('camera-denied', cameraFlags(clip, false)));
-    await page.goto(new URL('index.html?backend=cpu', server.url).href);
-    const model = await waitForModel(page, 5 * MINUTE);
-    assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
-  });
+for (const failure of FAILURES) {
+  describe(`camera ${failure.name}`, () => {
+    let page;
+    let close;
 
-  after(async () => {
-    await close?.();
-  });
+    before(async () => {
+      let context;
+      ({ context, page, close } = await launchChromium(`camera-${failure.name.replace(' ', '-')}`, failure.flags()));
+      if (failure.init) await context.addInitScript(failure.init);
+      await page.goto(new URL('index.html?backend=cpu', server.url).href);
+      const model = await waitForModel(page, 5 * MINUTE);
+      assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+    });
 
-  test('says the camera was denied and the page still works', { timeout: 5 * MINUTE }, async () => {
-    await page.getByRole('button', { name: 'Camera', exact: true }).click();
-    await page.waitForFunction(() => /denied/.test(document.getElementById('errors').textContent), null, { timeout: MINUTE });
-    assert.equal(await page.locator('#camera').getAttribute('data-state'), 'off');
-    assert.equal(await page.getByRole('button', { name: 'Camera', exact: true }).count(), 1);
-    await page.setInputFiles('#file-input', PHOTO);
-    await page.waitForSelector('[data-testid="photo"][data-state="done"]', { timeout: 3 * MINUTE });
+    after(async () => {
+      await close?.();
+    });
+
+    test('says why the camera did not start, and the page still works', { timeout: 5 * MINUTE }, async () => {
+      await page.getByRole('button', { name: 'Camera', exact: true }).click();
+      await page.waitForFunction(
+        (source) => new RegExp(source).test(document.getElementById('errors').textContent),
+        failure.message.source,
+        { timeout: MINUTE },
+      );
+      assert.equal(await page.locator('#camera').getAttribute('data-state'), 'off');
+      assert.equal(await page.getByRole('button', { name: 'Camera', exact: true }).count(), 1);
+      await page.setInputFiles('#file-input', PHOTO);
+      await page.waitForSelector('[data-testid="photo"][data-state="done"]', { timeout: 3 * MINUTE });
+    });
   });
-});
+}
 
 describe('camera on WebGPU', () => {
   let page;
