@@ -182,11 +182,14 @@ export class StatusArea {
       list.append(item);
     }
     const parts = [head, list];
-    // Only WebGPU compiles anything on a first run; the CPU backend's first run is like any other.
-    if (result.first && result.backend === 'webgpu') {
+    // A first run of a mode and size pays for setting it up: compiling the shaders on WebGPU,
+    // growing the module's memory on the CPU (when no earlier run needed as much).
+    if (result.first) {
       parts.push(Object.assign(document.createElement('span'), {
         className: 'badge',
-        textContent: 'first run: includes shader compilation',
+        textContent: result.backend === 'webgpu'
+          ? 'first run: includes shader compilation'
+          : 'first run of this mode and size: may include growing memory',
       }));
     }
     if (result.profile) parts.push(profileDetails(result.profile, result.inferenceMs));

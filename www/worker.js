@@ -33,7 +33,10 @@ let backend = null;
 const weightBytes = new Map();
 /** imageId -> { rgba, width, height }: decoded photos the page may ask to segment. */
 const images = new Map();
-/** Mode and feature-map shapes already run on this backend: later runs compile no shaders. */
+/**
+ * Mode and feature-map shapes already run on this backend: later runs compile no shaders
+ * (WebGPU) and find the memory they need already grown (CPU).
+ */
 const compiled = new Set();
 
 /** An error whose `kind` tells the page how to present it. */
@@ -354,7 +357,7 @@ async function fallBackToCpu(err) {
 // largestBufferBytes, featureHeight, featureWidth, refusal, refusedBytes }); `refusal` says why
 // it may not run here.
 
-/** What a run compiles shaders for: the mode and the shapes (the feature map stands for them). */
+/** What a first run sets up for: the mode and the shapes (the feature map stands for them). */
 function shapeKey(mode, cost) {
   return `${mode}:${cost.featureHeight}x${cost.featureWidth}`;
 }
@@ -388,8 +391,8 @@ async function timedSegment(rgba, width, height, mode, size) {
 /**
  * Segments RGBA pixels with `mode` at `size` once the request passes the fit rule; when WebGPU
  * fails on the way, restarts on the CPU and runs there (checked again: the limits differ).
- * -> { result (the engine's reply, timed by timedSegment), cost, first (shaders compiled for
- *    it), fellBack }
+ * -> { result (the engine's reply, timed by timedSegment), cost, first (the first run of its
+ *    mode and shape on this backend), fellBack }
  */
 async function segmentPixels(rgba, width, height, mode, size) {
   let cost = checkCost(mode, width, height, size);
