@@ -10,7 +10,10 @@
 // mask, downloads it and compares it with the native CLI's mask for the same photo, mode and
 // size (IoU at 128 >= 0.98), again at 512 px where two passes are fused, switches through
 // every mode, uploads bad files, and checks that no request left the page's origin and that
-// nothing was logged as an error. Server and browser come from scripts/browser.mjs.
+// nothing was logged as an error. A fifth, on the CPU, checks the page's details: the loading
+// line, the narrow screen, the messages, the memory given back after a large run, and the
+// analyses (Compare modes, the resolution sweep and its Cancel). Server and browser come from
+// scripts/browser.mjs.
 //
 // Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
 // models/, and the CLI (LINSEG_BIN, else $CARGO_TARGET_DIR/release/linseg, the folder
@@ -480,6 +483,62 @@ describe('page details on cpu', () => {
     const lingering = () => page.workers().filter((worker) => oldWorkers.includes(worker)).length;
     for (const deadline = Date.now() + MINUTE; lingering() > 0 && Date.now() < deadline; ) await page.waitForTimeout(250);
     assert.equal(lingering(), 0, 'the old worker, or a thread it started, is still there');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  /** Clicks an analysis button and waits until the analysis has ended. */
+  const analyse = async (button) => {
+    await page.click(button);
+    await page.waitForSelector('#analysis[data-state="done"], #analysis[data-state="cancelled"]');
+  };
+
+  /** The analysis table: its head's cells and its body's rows, as texts. */
+  const analysisTable = () => page.locator('#analysis-table').evaluate((table) => ({
+    head: [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim()),
+    rows: [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((cell) => cell.textContent.trim())),
+  }));
+
+  // The photo is in view at SIZE in MODE, run in a fresh worker (the test above replaced it).
+  test('compares the modes, each first run of a mode untimed', { timeout: TEST_TIMEOUT }, async () => {
+    await analyse('#compare-modes');
+    assert.match(await page.locator('#analysis-status').innerText(), /^5 of 5 modes ran on the CPU\b/);
+    const { head, rows } = await analysisTable();
+    assert.deepEqual(head, ['Mode', 'Total', 'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note']);
+    assert.deepEqual(rows.map((row) => row[0]), MODES);
+    for (const row of rows) {
+      assert.match(row[1], /^\d[\d,.]* ms$/, `${row[0]}'s total`);
+      assert.match(row[2], /^\d[\d,.]* ms$/, `${row[0]}'s inference`);
+    }
+    const byMode = Object.fromEntries(rows.map((row) => [row[0], row]));
+    assert.equal(byMode.none[3], '0 B', 'no attention block, no block memory');
+    assert.notEqual(byMode.dot[3], '0 B');
+    // Only the mode the photo had already run in at this size in this worker ran without a
+    // warm-up run first.
+    assert.deepEqual(rows.map((row) => row[7]), MODES.map((mode) => (mode === MODE ? '' : 'after a warm-up run')));
+  });
+
+  test('sweeps every mode at every size, and a sweep can be cancelled', { timeout: TEST_TIMEOUT }, async () => {
+    await analyse('#resolution-sweep');
+    assert.match(await page.locator('#analysis-status').innerText(), /^15 of 15 runs done\b/);
+    const { head, rows } = await analysisTable();
+    assert.deepEqual(head, ['Mode', '256 px', '512 px', '1024 px']);
+    assert.deepEqual(rows.map((row) => row[0]), MODES);
+    for (const row of rows) for (const cell of row.slice(1)) assert.match(cell, /^\d[\d,.]* ms$/, `${row[0]}: ${cell}`);
+    assert.equal(await page.locator('#analysis-chart path.chart-line').count(), MODES.length, 'a line per mode');
+
+    await page.click('#resolution-sweep');
+    await page.waitForSelector('#analysis-table td.state-done');
+    await page.click('#cancel-analysis');
+    await page.waitForSelector('#analysis[data-state="cancelled"]');
+    assert.match(await page.locator('#analysis-status').innerText(), /runs done \(cancelled\)/);
+    assert.ok(await page.locator('#analysis-table td.state-cancelled').count() > 0, 'no run was cancelled');
+    assert.equal(await page.locator('#analysis-table td.state-queued, #analysis-table td.state-running').count(), 0);
+
+    // The page goes on: the photo runs again when a setting changes.
+    const previous = Number(await page.locator('#timings').getAttribute('data-run'));
+    await chooseSettings('none', SIZE);
+    const run = await nextRun(page, PHOTO_NAME, 'none', previous, RUN_TIMEOUT);
+    assert.ok(run.ok, `the photo did not run after the cancelled sweep: ${run.state}: ${run.status}`);
     assert.deepEqual(pageErrors, []);
   });
 });
