@@ -7,6 +7,7 @@
 // them through the functions it was given).
 
 import { MODE_COLOURS, renderCompareChart, renderSweepChart } from './charts.js';
+import { ANALYSIS_TIMING } from './config.js';
 import { formatBytes, formatFlops, formatMs, formatSize } from './format.js';
 
 /** @typedef {import('./photo.js').Photo} Photo */
@@ -104,9 +105,8 @@ export class Analyses {
     this.#finish(
       `${ok} of ${entries.length} modes ran on ${onGpu ? 'WebGPU' : 'the CPU'}` +
         (this.cancelled ? ' (cancelled)' : '') +
-        '. Block memory is the attention block’s peak' +
-        (entries.some((e) => e.state === 'refused') ? '; an outlined bar is what a refused mode would have needed' : '') +
-        (onGpu ? '; times exclude shader compilation.' : '.'),
+        `. Times: ${TIMING_NOTE}. Block memory is the attention block’s peak` +
+        (entries.some((e) => e.state === 'refused') ? '; an outlined bar is what a refused mode would have needed.' : '.'),
     );
   }
 
@@ -146,12 +146,10 @@ export class Analyses {
     render();
     await this.#runEntries(entries, photo, render);
     const ok = entries.filter((e) => e.state === 'done').length;
-    const onGpu = this.engine.info?.backend === 'webgpu';
     this.#finish(
       `${ok} of ${entries.length} runs done` +
         (this.cancelled ? ' (cancelled)' : '') +
-        '. Total time per run' +
-        '; a mode and size not run before ran once, untimed, first' +
+        `. Total times: ${TIMING_NOTE}` +
         (entries.some((e) => e.state === 'refused') ? '; × marks a refused run, its reason under the chart.' : '.'),
     );
   }
@@ -211,18 +209,21 @@ export class Analyses {
   }
 
   /**
-   * Runs `mode` at `size`; a first run of that mode at that size is run again and only the
-   * second kept: on WebGPU the first compiles the shaders, on the CPU it grows the module's
-   * memory (fresh pages, each faulted in: 109 against 76 ms for none at 1024 px) and sets up
-   * the attention block (dot at 256 px: 19 against 7 ms), costs that would fall on whichever
-   * mode a sweep happens to run first.
+   * Runs `mode` at `size` and returns the run with the median total of ANALYSIS_TIMING's runs
+   * (one run where it is slow). A first run of that mode at that size is not counted: on
+   * WebGPU it compiles the shaders, on the CPU it grows the module's memory (fresh pages, each
+   * faulted in: 109 against 76 ms for none at 1024 px) and sets up the attention block (dot at
+   * 256 px: 19 against 7 ms), costs that would fall on whichever mode a sweep runs first.
    */
   async #measure(photo, mode, size) {
-    let result = await this.engine.segment(photo.id, mode, size);
-    if (result.first) {
-      result = { ...(await this.engine.segment(photo.id, mode, size)), warmed: true };
+    const segment = () => this.engine.segment(photo.id, mode, size);
+    const first = await segment();
+    const runs = first.first ? [await segment()] : [first];
+    while (runs.length < ANALYSIS_TIMING.runs && runs[0].totalMs < ANALYSIS_TIMING.singleRunMs) {
+      runs.push(await segment());
     }
-    return result;
+    runs.sort((a, b) => a.totalMs - b.totalMs);
+    return { ...runs[(runs.length - 1) >> 1], runs: runs.length, warmed: first.first };
   }
 
   #fillTable(head, rows) {
@@ -269,6 +270,11 @@ export class Analyses {
 function afterNextFrame() {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
+
+/** How the analyses' times were taken (#measure), as the finished panel says. */
+const TIMING_NOTE =
+  `the median of ${ANALYSIS_TIMING.runs} runs (one run where it took ${ANALYSIS_TIMING.singleRunMs / 1000} s or more), ` +
+  'after an untimed run of a mode and size not run before (shaders compiled, memory grown)';
 
 /** "Running <what> (n of m)…" while an entry runs, else nothing. */
 function progressText(entries, describe) {

@@ -7,3 +7,10 @@ export const DEFAULTS = { mode: 'linear', size: 256 };
 
 /** The blank image the worker warms up with (compiles the shaders before the first photo). */
 export const WARMUP = { width: 64, height: 64, grey: 128, mode: 'none', size: 256 };
+
+/**
+ * How the analyses time a mode at a size: the median of `runs` runs, a single run where the
+ * first takes `singleRunMs` or more (one run then stands out less against the noise of a busy
+ * machine, and three would take long).
+ */
+export const ANALYSIS_TIMING = { runs: 3, singleRunMs: 1000 };
