@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use fast_image_resize::images::{Image, ImageRef, TypedImage, TypedImageRef};
-use fast_image_resize::pixels::F32;
+use fast_image_resize::pixels::{F32, U8};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{GrayImage, ImageBuffer, Luma, RgbaImage};
 
@@ -164,16 +164,33 @@ fn scale_rgba(photo: &RgbaImage, width: u32, height: u32) -> RgbaImage {
 }
 
 /// A probability map as a `width × height` mask, 0–255.
+///
+/// The map becomes 0–255 first and is scaled as 8-bit pixels: 0.40 ms instead of 1.27 for a
+/// 224×262 map scaled to 512×600 (natively; fast_image_resize's 8-bit kernels are SIMD in
+/// WebAssembly, the float ones are not), within one and a half levels of the probabilities
+/// scaled exactly (tested) where rounding after scaling them kept half a level.
 pub fn quantize(map: ProbabilityMap, width: u32, height: u32) -> GrayImage {
-    let map = resize(map, width, height);
+    let (from_w, from_h) = map.dimensions();
     // `+ 0.5` then truncation rounds the non-negative values half up, as `round` would, without
     // a call to libm's `roundf` per pixel in WebAssembly.
-    let values = map
+    let levels: Vec<u8> = map
         .as_raw()
         .iter()
         .map(|p| (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u8)
         .collect();
-    GrayImage::from_raw(width, height, values).expect("a whole map")
+    if (from_w, from_h) == (width, height) {
+        return GrayImage::from_raw(width, height, levels).expect("a whole mask");
+    }
+    // Typed images, as in `resize`: the untyped API would bring every pixel type's kernels into
+    // the wasm (0.8 MB, measured).
+    let levels: Vec<U8> = levels.into_iter().map(U8::new).collect();
+    let source = TypedImageRef::new(from_w, from_h, &levels).expect("a whole mask");
+    let mut scaled = TypedImage::<U8>::new(width, height);
+    Resizer::new()
+        .resize_typed(&source, &mut scaled, &triangle())
+        .expect("one pixel type");
+    let values = scaled.pixels().iter().map(|p| p.0).collect();
+    GrayImage::from_raw(width, height, values).expect("a whole mask")
 }
 
 /// The mask for the photo from the network's probabilities over its input (row-major
@@ -250,6 +267,29 @@ mod tests {
     }
 
     #[test]
+    fn scaling_the_quantized_mask_stays_close_to_scaling_the_probabilities() {
+        // A map with soft edges and hard ones, enlarged (a photo above the processing size)
+        // and shrunk (below it).
+        let map: ProbabilityMap = ImageBuffer::from_fn(224, 262, |x, y| {
+            let soft = 0.5 + 0.5 * ((x as f32 / 9.0).sin() * (y as f32 / 13.0).cos());
+            Luma([if (x / 40 + y / 50) % 3 == 0 { 1.0 } else { soft }])
+        });
+        for (width, height) in [(512, 600), (100, 117), (224, 262)] {
+            let mask = quantize(map.clone(), width, height);
+            let reference = resize(map.clone(), width, height);
+            let worst = mask
+                .as_raw()
+                .iter()
+                .zip(reference.as_raw())
+                .map(|(&level, &p)| (level as f32 - p.clamp(0.0, 1.0) * 255.0).abs())
+                .fold(0.0, f32::max);
+            // Rounding before scaling (half a level), after it (another half) and the 8-bit
+            // kernels' fixed-point weights; scaled as floats and rounded once: half a level.
+            assert!(worst <= 1.5, "{width}×{height}: {worst} levels from the scaled probabilities");
+        }
+    }
+
+    #[test]
     fn the_mask_is_cropped_and_scaled_back_to_the_photo() {
         let letterbox = Letterbox::new(100, 50, 256);
         let [w, h] = letterbox.input;
@@ -272,3 +312,4 @@ mod tests {
         assert_eq!(mask.get_pixel(90, 0)[0], 0);
     }
 }
+
