@@ -272,7 +272,8 @@ mod tests {
         // and shrunk (below it).
         let map: ProbabilityMap = ImageBuffer::from_fn(224, 262, |x, y| {
             let soft = 0.5 + 0.5 * ((x as f32 / 9.0).sin() * (y as f32 / 13.0).cos());
-            Luma([if (x / 40 + y / 50) % 3 == 0 { 1.0 } else { soft }])
+            let hard_edged_block = (x / 40 + y / 50) % 3 == 0;
+            Luma([if hard_edged_block { 1.0 } else { soft }])
         });
         for (width, height) in [(512, 600), (100, 117), (224, 262)] {
             let mask = quantize(map.clone(), width, height);
@@ -285,7 +286,10 @@ mod tests {
                 .fold(0.0, f32::max);
             // Rounding before scaling (half a level), after it (another half) and the 8-bit
             // kernels' fixed-point weights; scaled as floats and rounded once: half a level.
-            assert!(worst <= 1.5, "{width}×{height}: {worst} levels from the scaled probabilities");
+            assert!(
+                worst <= 1.5,
+                "{width}×{height}: {worst} levels from the scaled probabilities"
+            );
         }
     }
 
@@ -312,4 +316,3 @@ mod tests {
         assert_eq!(mask.get_pixel(90, 0)[0], 0);
     }
 }
-

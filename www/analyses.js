@@ -223,7 +223,7 @@ export class Analyses {
       runs.push(await segment());
     }
     runs.sort((a, b) => a.totalMs - b.totalMs);
-    return { ...runs[(runs.length - 1) >> 1], runs: runs.length, warmed: first.first };
+    return { ...runs[(runs.length - 1) >> 1], warmed: first.first };
   }
 
   #fillTable(head, rows) {
