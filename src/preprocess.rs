@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use burn::tensor::{Device, Tensor, TensorData};
 use fast_image_resize::images::{Image, ImageRef, TypedImage, TypedImageRef};
 use fast_image_resize::pixels::{F32, U8};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, PixelTrait, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{GrayImage, ImageBuffer, Luma, RgbaImage};
 
 use crate::cpu::FeatureMap;
@@ -130,13 +130,25 @@ pub fn resize(map: ProbabilityMap, width: u32, height: u32) -> ProbabilityMap {
         return map;
     }
     let source: Vec<F32> = map.into_raw().into_iter().map(F32::new).collect();
-    let source = TypedImageRef::new(from_w, from_h, &source).expect("a whole map");
-    let mut scaled = TypedImage::<F32>::new(width, height);
+    let scaled = scale_channel(&source, [from_w, from_h], [width, height]);
+    let values = scaled.pixels().iter().map(|p| p.0).collect();
+    ImageBuffer::from_raw(width, height, values).expect("a whole map")
+}
+
+/// One-channel pixels (`from`: width and height, row-major) scaled to `to` with the
+/// [`triangle`] filter. Typed: the untyped API would bring every pixel type's kernels into the
+/// wasm (0.8 MB, measured).
+fn scale_channel<P: PixelTrait>(
+    pixels: &[P],
+    from: [u32; 2],
+    to: [u32; 2],
+) -> TypedImage<'static, P> {
+    let source = TypedImageRef::new(from[0], from[1], pixels).expect("a whole image");
+    let mut scaled = TypedImage::<P>::new(to[0], to[1]);
     Resizer::new()
         .resize_typed(&source, &mut scaled, &triangle())
         .expect("one pixel type");
-    let values = scaled.pixels().iter().map(|p| p.0).collect();
-    ImageBuffer::from_raw(width, height, values).expect("a whole map")
+    scaled
 }
 
 /// The triangle filter: bilinear when enlarging, widened to every covered pixel when shrinking
@@ -181,14 +193,8 @@ pub fn quantize(map: ProbabilityMap, width: u32, height: u32) -> GrayImage {
     if (from_w, from_h) == (width, height) {
         return GrayImage::from_raw(width, height, levels).expect("a whole mask");
     }
-    // Typed images, as in `resize`: the untyped API would bring every pixel type's kernels into
-    // the wasm (0.8 MB, measured).
     let levels: Vec<U8> = levels.into_iter().map(U8::new).collect();
-    let source = TypedImageRef::new(from_w, from_h, &levels).expect("a whole mask");
-    let mut scaled = TypedImage::<U8>::new(width, height);
-    Resizer::new()
-        .resize_typed(&source, &mut scaled, &triangle())
-        .expect("one pixel type");
+    let scaled = scale_channel(&levels, [from_w, from_h], [width, height]);
     let values = scaled.pixels().iter().map(|p| p.0).collect();
     GrayImage::from_raw(width, height, values).expect("a whole mask")
 }

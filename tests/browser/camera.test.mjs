@@ -63,6 +63,19 @@ async function heapUsed(cdp) {
 let server;
 let clip;
 
+/**
+ * Chromium with `flags` (and `init` run before the page's scripts) on the page at `query`,
+ * once its model has started: { context, page, close }.
+ */
+async function openPage(name, flags, query, timeout, init) {
+  const opened = await launchChromium(name, flags);
+  if (init) await opened.context.addInitScript(init);
+  await opened.page.goto(new URL(`index.html?${query}`, server.url).href);
+  const model = await waitForModel(opened.page, timeout);
+  assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+  return opened;
+}
+
 before(async () => {
   clip = await makeCameraClip({ out: join(WORK, 'clip.y4m'), frames: 90 });
   server = await startServer();
@@ -276,12 +289,8 @@ for (const failure of FAILURES) {
     let close;
 
     before(async () => {
-      let context;
-      ({ context, page, close } = await launchChromium(`camera-${failure.name.replace(' ', '-')}`, failure.flags()));
-      if (failure.init) await context.addInitScript(failure.init);
-      await page.goto(new URL('index.html?backend=cpu', server.url).href);
-      const model = await waitForModel(page, 5 * MINUTE);
-      assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+      const name = `camera-${failure.name.replace(' ', '-')}`;
+      ({ page, close } = await openPage(name, failure.flags(), 'backend=cpu', 5 * MINUTE, failure.init));
     });
 
     after(async () => {
@@ -308,11 +317,8 @@ describe('camera on WebGPU', () => {
   let close;
 
   before(async () => {
-    ({ page, close } = await launchChromium('camera-webgpu', cameraFlags(clip, true)));
     // ?backend=webgpu: WebGPU even on this machine's software adapter (SwiftShader).
-    await page.goto(new URL('index.html?backend=webgpu', server.url).href);
-    const model = await waitForModel(page, 10 * MINUTE);
-    assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+    ({ page, close } = await openPage('camera-webgpu', cameraFlags(clip, true), 'backend=webgpu', 10 * MINUTE));
   });
 
   after(async () => {
