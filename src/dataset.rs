@@ -13,6 +13,8 @@ use crate::photo;
 pub enum Split {
     /// Seen by `linseg train`.
     Train,
+    /// Set apart from the training photos to choose training settings by.
+    Validation,
     /// Seen only by `linseg eval`.
     Heldout,
 }
@@ -35,6 +37,7 @@ pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, 
         serde_json::from_str(&text).map_err(|err| format!("{}: {err}", manifest.display()))?;
     let wanted = match split {
         Split::Train => "train",
+        Split::Validation => "validation",
         Split::Heldout => "heldout",
     };
     let entries = json["photos"]
@@ -83,10 +86,14 @@ impl DataArgs {
 
 /// The photos' folder, as `scripts/fetch-photos.sh` leaves it.
 fn default_photos() -> PathBuf {
-    let cache = std::env::var_os("LINSEG_CACHE")
+    cache_folder().join("photos")
+}
+
+/// Where the scripts keep what they fetch and make: `$LINSEG_CACHE`, else `~/.cache/linseg`.
+pub fn cache_folder() -> PathBuf {
+    std::env::var_os("LINSEG_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/linseg")
-        });
-    cache.join("photos")
+        })
 }

@@ -9,7 +9,8 @@
 //! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
 //! - [`refine`]: above the trained size, a global pass and a detail pass, fused.
 //! - native only: [`backend`], [`bench`], [`network_bench`], [`import`], [`segment`], [`train`], [`eval`],
-//!   [`dataset`]; browser only: `web`.
+//!   [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use); browser
+//!   only: `web`.
 
 #![warn(missing_docs)]
 
@@ -38,5 +39,7 @@ pub mod network_bench;
 pub mod segment;
 #[cfg(feature = "native")]
 pub mod train;
+#[cfg(feature = "native")]
+pub mod truth;
 #[cfg(feature = "web")]
 pub mod web;

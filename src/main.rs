@@ -12,7 +12,8 @@ use linseg::import::ImportArgs;
 use linseg::network_bench::NetworkBenchArgs;
 use linseg::segment::SegmentArgs;
 use linseg::train::TrainArgs;
-use linseg::{bench, eval, import, network_bench, segment, train};
+use linseg::truth::DatasetArgs;
+use linseg::{bench, eval, import, network_bench, segment, train, truth};
 
 /// Semantic segmentation with the Linear Attention Mechanism.
 #[derive(Parser, Debug)]
@@ -33,9 +34,11 @@ enum Command {
     Import(ImportArgs),
     /// Segment photos: writes NAME.mask.png and NAME.overlay.png for each.
     Segment(SegmentArgs),
-    /// Train one mode's context block on the training photos: writes models/selfie-<mode>.bpk.
+    /// Write the held-out images of the quality data set and their true masks as PNG files.
+    Dataset(DatasetArgs),
+    /// Train one mode's context block against the truth: writes models/selfie-<mode>.bpk.
     Train(TrainArgs),
-    /// Score every mode on the held-out photos: writes models/metrics.json and prints a table.
+    /// Score every mode against the truth of the held-out images: writes models/metrics.json.
     Eval(EvalArgs),
 }
 
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         } => network_bench::run(&args, &mut std::io::stdout().lock()),
         Command::Import(args) => import::run(&args),
         Command::Segment(args) => segment::run(&args),
+        Command::Dataset(args) => truth::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => eval::run(&args),
     };

@@ -43,6 +43,16 @@ impl Letterbox {
             input: scaled.map(pad),
         }
     }
+
+    /// Stretch a `width × height` photo to `size × size` (`size` a multiple of the stride), as
+    /// MediaPipe's own graph feeds the network: no padding, the aspect ratio lost.
+    pub fn stretched(width: u32, height: u32, size: u32) -> Self {
+        Letterbox {
+            photo: [width, height],
+            scaled: [size, size],
+            input: [size, size],
+        }
+    }
 }
 
 /// The network's input for a photo, channels last: RGB in `[0, 1]`, composited over white
