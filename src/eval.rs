@@ -1,14 +1,18 @@
-//! `linseg eval`: how well each mode keeps, at 512 and 1024 px, the masks the network gives at
-//! the 256 px it was trained at — on held-out photos that never entered training.
+//! `linseg eval`: how close each mode's masks come to the truth, on held-out images that never
+//! entered training or the choice of settings.
+//!
+//! The truth does not come from the network under test ([`crate::truth`]): composites whose true
+//! mask is the pasted alpha, and real photos with reference mattes from a much stronger matting
+//! network. Means are reported for the two kinds apart.
 //!
 //! Each size is scored twice: as `linseg segment` and the page segment (above 256 px a global
-//! and a detail pass, see [`crate::refine`]), and the network alone in a single pass, which is
-//! what the attention blocks were trained to improve.
+//! and a detail pass, see [`crate::refine`]), and the network alone in a single pass. One more
+//! row, the anchor, is the untouched pretrained network as MediaPipe's own graph feeds it: the
+//! photo stretched to 256 × 256.
 //!
-//! The reference for a photo is the pretrained network's mask at 256 px, scaled to the photo
-//! (there are no human labels for these photos). The scores: IoU of the masks at 0.5, and the
-//! boundary F-score of Perazzi et al. (DAVIS 2016): boundary pixels count as matched within
-//! 0.75 % of the photo's diagonal.
+//! The scores: IoU of the masks at 0.5; the boundary F-score of Perazzi et al. (DAVIS 2016),
+//! boundary pixels matched within 0.75 % of the photo's diagonal; and the mean absolute error
+//! of the probabilities against the true alpha.
 
 use std::time::Instant;
 
@@ -16,66 +20,73 @@ use image::GrayImage;
 
 use crate::attention::AttentionMode;
 use crate::backend::Backend;
-use crate::dataset::{self, DataArgs, Photo, Split};
+use crate::dataset::DataArgs;
 use crate::model::TRAINED_SIZE;
 use crate::network::Network;
-use crate::preprocess;
+use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
-use crate::{segment, weights};
+use crate::truth::{self, Kind, Sample, TruthArgs};
+use crate::weights;
 
-/// `linseg eval`: every mode scored on the held-out photos; writes models/metrics.json and
-/// prints a table.
+/// `linseg eval`: every mode scored against the truth of the held-out images; writes
+/// models/metrics.json and prints a table.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EvalArgs {
     /// Where the photos and weights are.
     #[command(flatten)]
     pub data: DataArgs,
+    /// Where the truth is.
+    #[command(flatten)]
+    pub truth: TruthArgs,
     /// Processing sizes.
-    #[arg(long, value_delimiter = ',', default_values_t = [256, 512, 1024])]
+    #[arg(long, value_delimiter = ',', default_values_t = [256, 512, 1024, 2048])]
     pub sizes: Vec<u32>,
+    /// The modes scored (default: every mode).
+    #[arg(long, value_delimiter = ',')]
+    pub modes: Vec<AttentionMode>,
     /// Where the scores are written.
     #[arg(long, default_value = "models/metrics.json")]
     pub out: std::path::PathBuf,
 }
 
-/// One mode at one size, averaged over the photos.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Score {
-    /// The attention mode's name.
-    pub mode: String,
-    /// The processing size (longer side, px).
-    pub size: u32,
-    /// Which photos the means are over: every held-out photo, or those with people.
-    pub photos: Subset,
-    /// Mean IoU against the reference, as segmented.
+/// The name of the anchor row: the untouched network fed as MediaPipe feeds it.
+pub const ANCHOR: &str = "mediapipe";
+
+/// How one mask compares with its truth.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MaskScore {
+    /// IoU of the masks at 0.5.
     pub iou: f64,
-    /// Mean boundary F-score against the reference, as segmented.
+    /// Boundary F-score.
     pub boundary_f: f64,
-    /// Mean IoU of the network alone, in a single pass at this size.
-    pub single_pass_iou: f64,
-    /// Mean boundary F-score of the network alone, in a single pass at this size.
-    pub single_pass_boundary_f: f64,
-    /// Mean milliseconds per photo as segmented: preprocessing, every pass and postprocessing.
-    pub ms_per_photo: f64,
+    /// Mean absolute difference of the probabilities and the true alpha, in `[0, 1]`.
+    pub mae: f64,
 }
 
-/// The photos a [`Score`] averages over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Subset {
-    /// Every held-out photo.
-    All,
-    /// The held-out photos with people; on the others the reference itself is rarely empty
-    /// (the network finds "persons" in cats and coffee cups), so a few pixels move the IoU a lot.
-    WithPeople,
-}
+impl MaskScore {
+    /// Score `mask` against `truth` (both 0–255, the same size).
+    pub fn new(mask: &GrayImage, truth: &GrayImage) -> Self {
+        MaskScore {
+            iou: iou(mask, truth),
+            boundary_f: boundary_f_score(mask, truth),
+            mae: mean_absolute_error(mask, truth),
+        }
+    }
 
-impl std::fmt::Display for Subset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(match self {
-            Subset::All => "all",
-            Subset::WithPeople => "with people",
-        })
+    /// The mean of several scores.
+    pub fn mean<'a>(scores: impl IntoIterator<Item = &'a MaskScore>) -> MaskScore {
+        let (mut sum, mut n) = (MaskScore::default(), 0.0);
+        for s in scores {
+            sum.iou += s.iou;
+            sum.boundary_f += s.boundary_f;
+            sum.mae += s.mae;
+            n += 1.0;
+        }
+        MaskScore {
+            iou: sum.iou / n,
+            boundary_f: sum.boundary_f / n,
+            mae: sum.mae / n,
+        }
     }
 }
 
@@ -185,154 +196,275 @@ pub fn boundary_f_score(predicted: &GrayImage, reference: &GrayImage) -> f64 {
     }
 }
 
-/// One mode at one size on one photo.
+/// The mean absolute difference of two 0–255 maps, as a share of 255.
+pub fn mean_absolute_error(a: &GrayImage, b: &GrayImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions(), "maps of different sizes");
+    let sum: u64 = a
+        .pixels()
+        .zip(b.pixels())
+        .map(|(p, q)| p[0].abs_diff(q[0]) as u64)
+        .sum();
+    sum as f64 / (255.0 * a.len() as f64)
+}
+
+/// One mode at one size on one image.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PhotoScore {
-    /// The attention mode's name.
+pub struct SampleScore {
+    /// The attention mode's name, or [`ANCHOR`].
     pub mode: String,
     /// The processing size (longer side, px).
     pub size: u32,
-    /// The photo's file name.
-    pub photo: String,
-    /// IoU against the reference, as segmented.
-    pub iou: f64,
-    /// Boundary F-score against the reference, as segmented.
-    pub boundary_f: f64,
-    /// IoU of the network alone, in a single pass.
-    pub single_pass_iou: f64,
-    /// Boundary F-score of the network alone, in a single pass.
-    pub single_pass_boundary_f: f64,
+    /// The image's name.
+    pub sample: String,
+    /// Composite or real.
+    pub kind: Kind,
+    /// As segmented (both passes above 256 px).
+    pub segmented: MaskScore,
+    /// The network alone, in a single pass at this size.
+    pub single_pass: MaskScore,
     /// Milliseconds as segmented.
     pub ms: f64,
 }
 
-/// What [`evaluate`] measured: the means and every photo's own scores.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Evaluation {
-    /// One per mode, size and [`Subset`].
-    pub scores: Vec<Score>,
-    /// One per mode, size and photo.
-    pub photos: Vec<PhotoScore>,
+/// One mode at one size, averaged over the images of one kind.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Score {
+    /// The attention mode's name, or [`ANCHOR`].
+    pub mode: String,
+    /// The processing size (longer side, px).
+    pub size: u32,
+    /// Which images the means are over.
+    pub kind: Kind,
+    /// How many images.
+    pub images: usize,
+    /// As segmented.
+    pub segmented: MaskScore,
+    /// The network alone, in a single pass.
+    pub single_pass: MaskScore,
+    /// Mean milliseconds per image as segmented: preprocessing, every pass and postprocessing.
+    pub ms_per_image: f64,
 }
 
-/// Score each network at each size on the photos, against `reference` at 256 px;
-/// `report` is called with each [`Score`] as soon as it is known.
+/// What [`evaluate`] measured: the means and every image's own scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// One per mode, size and [`Kind`].
+    pub scores: Vec<Score>,
+    /// One per mode, size and image.
+    pub samples: Vec<SampleScore>,
+}
+
+/// How one image was segmented: both passes as the plan says, and the detail pass alone.
+fn segment(net: &Network, sample: &Sample, size: u32) -> SampleScore {
+    let started = Instant::now();
+    let plan = Plan::new(sample.image.width(), sample.image.height(), size);
+    let passes = net.run_passes(&sample.image, &plan);
+    let mask = plan.mask(&passes.detail, passes.global.as_deref());
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    let single = preprocess::to_mask(&passes.detail, &plan.detail);
+    SampleScore {
+        mode: net.mode().to_string(),
+        size,
+        sample: sample.name.clone(),
+        kind: sample.kind,
+        segmented: MaskScore::new(&mask, &sample.truth),
+        single_pass: MaskScore::new(&single, &sample.truth),
+        ms,
+    }
+}
+
+/// The anchor: `net` (the untouched network) on the image stretched to 256 × 256.
+fn anchor(net: &Network, sample: &Sample) -> SampleScore {
+    let started = Instant::now();
+    let letterbox = Letterbox::stretched(
+        sample.image.width(),
+        sample.image.height(),
+        TRAINED_SIZE as u32,
+    );
+    let pass = net.probabilities(&sample.image, &letterbox);
+    let mask = preprocess::to_mask(&pass.probabilities, &letterbox);
+    let score = MaskScore::new(&mask, &sample.truth);
+    SampleScore {
+        mode: ANCHOR.to_string(),
+        size: TRAINED_SIZE as u32,
+        sample: sample.name.clone(),
+        kind: sample.kind,
+        segmented: score,
+        single_pass: score,
+        ms: started.elapsed().as_secs_f64() * 1e3,
+    }
+}
+
+/// The means of one mode at one size, one per kind of image present.
+fn means(per_sample: &[SampleScore]) -> Vec<Score> {
+    [Kind::Composite, Kind::Real]
+        .into_iter()
+        .filter_map(|kind| {
+            let chosen: Vec<&SampleScore> = per_sample.iter().filter(|s| s.kind == kind).collect();
+            let first = chosen.first()?;
+            Some(Score {
+                mode: first.mode.clone(),
+                size: first.size,
+                kind,
+                images: chosen.len(),
+                segmented: MaskScore::mean(chosen.iter().map(|s| &s.segmented)),
+                single_pass: MaskScore::mean(chosen.iter().map(|s| &s.single_pass)),
+                ms_per_image: chosen.iter().map(|s| s.ms).sum::<f64>() / chosen.len() as f64,
+            })
+        })
+        .collect()
+}
+
+/// Score each network at each size on the samples, and `anchor_net` (the untouched network,
+/// if given) as MediaPipe feeds it; `report` is called with each [`Score`] as soon as it is
+/// known.
 pub fn evaluate(
     networks: &[Network],
-    reference: &Network,
-    photos: &[Photo],
+    anchor_net: Option<&Network>,
+    samples: &[Sample],
     sizes: &[u32],
     mut report: impl FnMut(&Score),
 ) -> Evaluation {
-    let references: Vec<GrayImage> = photos
-        .iter()
-        .map(|photo| segment::segment_photo(reference, &photo.image, TRAINED_SIZE as u32).0)
-        .collect();
     let mut evaluation = Evaluation {
         scores: Vec::new(),
-        photos: Vec::new(),
+        samples: Vec::new(),
     };
+    let mut add = |per_sample: Vec<SampleScore>| {
+        for score in means(&per_sample) {
+            report(&score);
+            evaluation.scores.push(score);
+        }
+        evaluation.samples.extend(per_sample);
+    };
+    if let Some(net) = anchor_net {
+        add(samples.iter().map(|sample| anchor(net, sample)).collect());
+    }
     for net in networks {
         for &size in sizes {
-            let per_photo: Vec<PhotoScore> = photos
+            add(samples
                 .iter()
-                .zip(&references)
-                .map(|(photo, reference)| {
-                    let started = Instant::now();
-                    let plan = Plan::new(photo.image.width(), photo.image.height(), size);
-                    let passes = net.run_passes(&photo.image, &plan);
-                    let mask = plan.mask(&passes.detail, passes.global.as_deref());
-                    let ms = started.elapsed().as_secs_f64() * 1e3;
-                    // The detail pass alone is the network alone, in one pass at this size.
-                    let single = preprocess::to_mask(&passes.detail, &plan.detail);
-                    PhotoScore {
-                        mode: net.mode().to_string(),
-                        size,
-                        photo: photo.name.clone(),
-                        iou: iou(&mask, reference),
-                        boundary_f: boundary_f_score(&mask, reference),
-                        single_pass_iou: iou(&single, reference),
-                        single_pass_boundary_f: boundary_f_score(&single, reference),
-                        ms,
-                    }
-                })
-                .collect();
-            for subset in [Subset::All, Subset::WithPeople] {
-                let chosen: Vec<&PhotoScore> = per_photo
-                    .iter()
-                    .zip(photos)
-                    .filter(|(_, photo)| subset == Subset::All || photo.people)
-                    .map(|(score, _)| score)
-                    .collect();
-                if chosen.is_empty() {
-                    continue;
-                }
-                let mean = |value: fn(&PhotoScore) -> f64| {
-                    chosen.iter().map(|score| value(score)).sum::<f64>() / chosen.len() as f64
-                };
-                let score = Score {
-                    mode: net.mode().to_string(),
-                    size,
-                    photos: subset,
-                    iou: mean(|s| s.iou),
-                    boundary_f: mean(|s| s.boundary_f),
-                    single_pass_iou: mean(|s| s.single_pass_iou),
-                    single_pass_boundary_f: mean(|s| s.single_pass_boundary_f),
-                    ms_per_photo: mean(|s| s.ms),
-                };
-                report(&score);
-                evaluation.scores.push(score);
-            }
-            evaluation.photos.extend(per_photo);
+                .map(|sample| segment(net, sample, size))
+                .collect());
         }
     }
     evaluation
 }
 
+/// The table of `scores` in Markdown: one row per mode, IoU as segmented per size, then IoU in
+/// one pass per size, for the images of `kind`.
+pub fn markdown_table(scores: &[Score], kind: Kind, sizes: &[u32]) -> String {
+    let mut modes: Vec<&str> = Vec::new();
+    for score in scores {
+        if !modes.contains(&score.mode.as_str()) {
+            modes.push(&score.mode);
+        }
+    }
+    let find = |mode: &str, size: u32| {
+        scores
+            .iter()
+            .find(|s| s.mode == mode && s.kind == kind && (s.size == size || s.mode == ANCHOR))
+    };
+    let mut out = String::from("| mode |");
+    for size in sizes {
+        out += &format!(" IoU {size} |");
+    }
+    for size in sizes {
+        out += &format!(" one pass {size} |");
+    }
+    for size in sizes {
+        out += &format!(" boundary F {size} |");
+    }
+    for size in sizes {
+        out += &format!(" MAE {size} |");
+    }
+    out += "\n|---|";
+    out += &"---|".repeat(4 * sizes.len());
+    out += "\n";
+    for mode in modes {
+        out += &format!("| {mode} |");
+        let cells: [fn(&Score) -> f64; 4] = [
+            |s| s.segmented.iou,
+            |s| s.single_pass.iou,
+            |s| s.segmented.boundary_f,
+            |s| s.segmented.mae,
+        ];
+        for cell in cells {
+            for &size in sizes {
+                match find(mode, size) {
+                    Some(score) => out += &format!(" {:.3} |", cell(score)),
+                    None => out += " – |",
+                }
+            }
+        }
+        out += "\n";
+    }
+    out
+}
+
 /// Run `linseg eval`: the table printed as it fills, the scores written to --out.
 pub fn run(args: &EvalArgs) -> Result<(), String> {
     let (data, sizes, out) = (&args.data, &args.sizes, &args.out);
-    let (models, photos) = (&data.models, data.photos());
     let device = Backend::Cpu.device()?;
-    let photos = dataset::load(&data.manifest, &photos, Split::Heldout)?;
-    let names: Vec<&str> = photos.iter().map(|photo| photo.name.as_str()).collect();
-    let networks = AttentionMode::ALL
-        .into_iter()
-        .map(|mode| weights::load(models, mode, &device).map(|net| Network::new(net, &device)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let reference = networks
+    let samples = truth::heldout(data, &args.truth)?;
+    let modes = if args.modes.is_empty() {
+        AttentionMode::ALL.to_vec()
+    } else {
+        args.modes.clone()
+    };
+    let load =
+        |mode| weights::load(&data.models, mode, &device).map(|net| Network::new(net, &device));
+    let networks = modes
         .iter()
-        .find(|net| net.mode() == AttentionMode::None)
-        .expect("AttentionMode::ALL holds none");
-    println!("{} held-out photos: {}", names.len(), names.join(", "));
+        .map(|&mode| load(mode))
+        .collect::<Result<Vec<_>, _>>()?;
+    let untouched = load(AttentionMode::None)?;
+    let names: Vec<&str> = samples.iter().map(|s| s.name.as_str()).collect();
+    println!("{} held-out images: {}", names.len(), names.join(", "));
     println!(
-        "{:<12} {:>5} {:<14} {:>7} {:>11} {:>11}   single pass: {:>7} {:>11}",
-        "mode", "size", "photos", "IoU", "boundary F", "ms / photo", "IoU", "boundary F"
+        "{:<12} {:>5} {:<10} {:>7} {:>11} {:>7} {:>11}   one pass: {:>7} {:>11} {:>7}",
+        "mode",
+        "size",
+        "images",
+        "IoU",
+        "boundary F",
+        "MAE",
+        "ms / image",
+        "IoU",
+        "boundary F",
+        "MAE"
     );
-    let evaluation = evaluate(&networks, reference, &photos, sizes, |s| {
+    let evaluation = evaluate(&networks, Some(&untouched), &samples, sizes, |s| {
         println!(
-            "{:<12} {:>5} {:<14} {:>7.4} {:>11.4} {:>11.1}                {:>7.4} {:>11.4}",
+            "{:<12} {:>5} {:<10} {:>7.4} {:>11.4} {:>7.4} {:>11.1}             {:>7.4} {:>11.4} {:>7.4}",
             s.mode,
             s.size,
-            s.photos,
-            s.iou,
-            s.boundary_f,
-            s.ms_per_photo,
-            s.single_pass_iou,
-            s.single_pass_boundary_f
+            format!("{} ×{}", s.kind, s.images),
+            s.segmented.iou,
+            s.segmented.boundary_f,
+            s.segmented.mae,
+            s.ms_per_image,
+            s.single_pass.iou,
+            s.single_pass.boundary_f,
+            s.single_pass.mae,
         );
     });
+    for kind in [Kind::Composite, Kind::Real] {
+        println!("\n{kind} images, IoU / boundary F / MAE as segmented and IoU in one pass:\n");
+        print!("{}", markdown_table(&evaluation.scores, kind, sizes));
+    }
     let metrics = serde_json::json!({
-        "reference": "the pretrained network's mask at 256 px (selfie-none.bpk), scaled to the photo",
+        "truth": "composites: the pasted alpha (exact); real photos: Robust Video Matting's matte (scripts/make-mattes.mjs)",
+        "anchor": "mediapipe: selfie-none.bpk on the photo stretched to 256 × 256, as MediaPipe's graph feeds it",
         "boundary_tolerance": "0.75 % of the photo diagonal",
         "heldout": names,
-        "backend": "cpu (Burn Flex)",
+        "sizes": sizes,
+        "backend": "cpu",
         "scores": evaluation.scores,
-        "per_photo": evaluation.photos,
+        "per_image": evaluation.samples,
     });
     let text = serde_json::to_string_pretty(&metrics).map_err(|err| err.to_string())?;
     std::fs::write(out, text + "\n").map_err(|err| format!("{}: {err}", out.display()))?;
-    println!("wrote {}", out.display());
+    println!("\nwrote {}", out.display());
     Ok(())
 }
 
@@ -370,5 +502,29 @@ mod tests {
         assert!(boundary_f_score(&a, &disc(100, 56.0, 50.0, 20.0)) < 0.5);
         let iou_shifted = iou(&a, &disc(100, 56.0, 50.0, 20.0));
         assert!(iou_shifted > 0.5 && iou_shifted < 0.9, "{iou_shifted}");
+    }
+
+    /// |0 − 255| over one pixel of four, and |100 − 151| over another: (255 + 51) / (4 · 255).
+    #[test]
+    fn the_matte_error_is_the_mean_absolute_difference() {
+        let a = GrayImage::from_raw(2, 2, vec![0, 100, 7, 255]).unwrap();
+        let b = GrayImage::from_raw(2, 2, vec![255, 151, 7, 255]).unwrap();
+        let expected = (255.0 + 51.0) / (4.0 * 255.0);
+        assert!((mean_absolute_error(&a, &b) - expected).abs() < 1e-12);
+        assert_eq!(mean_absolute_error(&a, &a), 0.0);
+        let score = MaskScore::new(&a, &b);
+        assert_eq!(score.mae, mean_absolute_error(&a, &b));
+        // At 0.5 `a` keeps one pixel (255) and `b` three (255, 151, 255): one shared of three.
+        assert!((score.iou - 1.0 / 3.0).abs() < 1e-12, "{}", score.iou);
+    }
+
+    /// Stretched, a 300 × 100 photo is scaled to the whole 256 × 256 input.
+    #[test]
+    fn the_anchor_stretches_the_photo() {
+        let letterbox = Letterbox::stretched(300, 100, 256);
+        assert_eq!(letterbox.scaled, [256, 256]);
+        assert_eq!(letterbox.input, [256, 256]);
+        let mask = preprocess::to_mask(&vec![1.0; 256 * 256], &letterbox);
+        assert_eq!(mask.dimensions(), (300, 100));
     }
 }
