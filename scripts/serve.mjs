@@ -5,9 +5,9 @@
 //                                        (or PORT=N; default 8080; 0 picks a free port)
 //
 // Serves only what the page loads, from an allowlist: `/` and `/index.html`, everything under
-// `www/` (the modules, the style, the worker and the wasm in www/pkg/) and the weights
-// `models/*.bpk`; everything else is 404, so the repository's other files (Cargo.toml,
-// scripts/, node_modules/, README.md, ...) are neither served nor revealed. `--allow PATH` adds
+// `www/` (the modules, the style, the worker and the wasm in www/pkg/), the weights
+// `models/*.bpk` and the held-out scores `models/metrics.json`; everything else is 404, so the
+// repository's other files (Cargo.toml, scripts/, node_modules/, README.md, ...) are neither served nor revealed. `--allow PATH` adds
 // a repository path (a file, or a folder when it ends in `/`), `--mount NAME=DIR` a folder
 // served at /NAME/: the page benchmark uses both, for bench/, the TF.js scripts in
 // node_modules/ and the TF.js graph in its download cache. Never a directory listing or a
@@ -135,6 +135,7 @@ const PAGE_RULES = [
   { path: 'index.html', inRepo: true },
   { path: 'www/', inRepo: true },
   { path: 'models/', flat: true, ext: '.bpk', inRepo: true },
+  { path: 'models/metrics.json', inRepo: true },
 ];
 
 /** True when the repository path `rel` falls under `rule`. */
@@ -453,7 +454,7 @@ async function main() {
   });
   server.listen(port, HOST, () => {
     const { port: bound } = server.address();
-    console.log(`linseg: serving ${ROOT} (index.html, www/, models/*.bpk) at http://${HOST}:${bound}/`);
+    console.log(`linseg: serving ${ROOT} (index.html, www/, models/*.bpk, models/metrics.json) at http://${HOST}:${bound}/`);
     for (const rule of allows) console.log(`linseg: also serving /${rule.path}`);
     for (const [name, dir] of mounts) console.log(`linseg: serving ${dir} at /${name}/`);
   });

@@ -6,9 +6,10 @@
 // touch: the photo records (it only reads them), the selection or the settings (it asks for
 // them through the functions it was given).
 
-import { MODE_COLOURS, renderCompareChart, renderSweepChart } from './charts.js';
+import { MODE_COLOURS, renderCompareChart, renderSweepChart, tradeoffChart } from './charts.js';
 import { ANALYSIS_TIMING } from './config.js';
 import { formatBytes, formatFlops, formatMs, formatSize } from './format.js';
+import { QUALITY_NOTE, formatQuality, qualityAt } from './quality.js';
 
 /** @typedef {import('./photo.js').Photo} Photo */
 
@@ -23,8 +24,9 @@ export class Analyses {
    * @param {() => Photo | null} options.selectedPhoto  the photo in view
    * @param {(photo: Photo) => boolean} options.isPresent  false once the photo was removed
    * @param {() => number} options.size    the current processing size
+   * @param {Promise<object | null>} options.metrics  models/metrics.json (quality.js), or null
    */
-  constructor({ elements, engine, queue, selectedPhoto, isPresent, size }) {
+  constructor({ elements, engine, queue, selectedPhoto, isPresent, size, metrics }) {
     this.ui = elements;
     /** The modes, in the order shown, and the sizes the sweep runs (see setChoices). */
     this.modes = [];
@@ -35,6 +37,11 @@ export class Analyses {
     this.selectedPhoto = selectedPhoto;
     this.isPresent = isPresent;
     this.size = size;
+    /** The held-out scores, once fetched (null until then, and where there are none). */
+    this.metrics = null;
+    metrics.then((m) => {
+      this.metrics = m;
+    });
     this.running = false;
     this.cancelled = false;
     this.available = false;
@@ -81,13 +88,14 @@ export class Analyses {
         note: cellText(e),
       })));
       this.#fillTable(
-        ['Mode', 'Total', 'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note'],
+        ['Mode', 'Total', 'Held-out IoU', 'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note'],
         entries.map((e) => {
           const r = e.result;
           const cost = r?.cost ?? e.cost;
           return [
             e.mode,
             { text: cellText(e), className: 'num' },
+            { text: formatQuality(qualityAt(this.metrics, e.mode, size)), title: QUALITY_NOTE, className: 'num quality' },
             { text: r ? formatMs(r.inferenceMs) : '–', className: 'num' },
             { text: cost ? formatBytes(cost.peakBytes) : '–', className: 'num' },
             { text: cost ? formatBytes(cost.largestBufferBytes) : '–', className: 'num' },
@@ -132,14 +140,23 @@ export class Analyses {
             })),
         })),
       });
+      this.ui.chart.append(tradeoffChart(entries.map((e) => ({
+        mode: e.mode,
+        size: e.size,
+        ms: e.state === 'done' ? e.result.totalMs : null,
+        iou: qualityAt(this.metrics, e.mode, e.size)?.composite?.iou ?? null,
+      }))));
       this.#fillTable(
-        ['Mode', ...sizes.map((s) => `${s} px`)],
+        ['Mode', ...sizes.map((s) => `${s} px`), ...sizes.map((s) => `IoU ${s} px`)],
         this.modes.map((mode) => [
           mode,
           ...sizes.map((size) => {
             const e = entries.find((x) => x.mode === mode && x.size === size);
             return { text: cellText(e), title: e.message ?? '', className: `num state-${e.state}` };
           }),
+          ...sizes.map((size) => ({
+            text: formatQuality(qualityAt(this.metrics, mode, size)), title: QUALITY_NOTE, className: 'num quality',
+          })),
         ]),
       );
     };

@@ -20,6 +20,7 @@ import { PhotoStrip } from './strip.js';
 import { Viewer } from './viewer.js';
 import { Controls } from './controls.js';
 import { Analyses } from './analyses.js';
+import { loadMetrics } from './quality.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -131,6 +132,7 @@ const analyses = new Analyses({
   selectedPhoto: () => selected,
   isPresent,
   size: () => settings.size,
+  metrics: loadMetrics(),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -297,3 +297,60 @@ export function renderSweepChart(container, { sizes, series }) {
   }
   container.replaceChildren(...parts);
 }
+
+/**
+ * Speed against quality: one point per mode and size, the time measured here on the x axis
+ * (log scale) and the held-out IoU from linseg eval on the y axis; up and to the left is better.
+ * points: [{ mode, size, ms, iou }] (points without both values are left out). Returns the SVG,
+ * for the caller to place under the sweep's chart.
+ */
+export function tradeoffChart(points) {
+  const width = 760;
+  const height = 300;
+  const svg = svgRoot(width, height, 'Time against held-out IoU per mode and size');
+  const left = 64;
+  const right = width - 140;
+  const top = 40;
+  const bottom = height - 48;
+  svg.append(el('text', { x: 0, y: 12, class: 'chart-title' }, 'Speed against quality (held-out IoU on composites)'));
+  const shown = points.filter((p) => p.ms > 0 && p.iou != null);
+  if (!shown.length) {
+    noData(svg, (left + right) / 2, (top + bottom) / 2);
+    return svg;
+  }
+  const [axisMin, axisMax] = logBounds(Math.min(...shown.map((p) => p.ms)), Math.max(...shown.map((p) => p.ms)));
+  const lo = Math.log10(axisMin);
+  const hi = Math.log10(axisMax);
+  const px = (ms) => left + ((right - left) * (Math.log10(ms) - lo)) / (hi - lo);
+  const ious = shown.map((p) => p.iou);
+  const iouLo = Math.max(0, Math.floor(Math.min(...ious) * 10) / 10);
+  const iouHi = Math.min(1, Math.ceil(Math.max(...ious) * 10) / 10 + (Math.min(...ious) === Math.max(...ious) ? 0.1 : 0));
+  const py = (iou) => bottom - ((bottom - top) * (iou - iouLo)) / (iouHi - iouLo || 1);
+  for (const t of logTicks(axisMin, axisMax)) {
+    svg.append(el('line', { x1: px(t), x2: px(t), y1: top, y2: bottom, class: 'chart-grid' }));
+    svg.append(el('text', { x: px(t), y: bottom + 16, class: 'chart-tick', 'text-anchor': 'middle' }, tickLabel(t)));
+  }
+  for (let i = 0; i <= 4; i++) {
+    const v = iouLo + ((iouHi - iouLo) * i) / 4;
+    svg.append(el('line', { x1: left, x2: right, y1: py(v), y2: py(v), class: 'chart-grid' }));
+    svg.append(el('text', { x: left - 8, y: py(v) + 4, class: 'chart-tick', 'text-anchor': 'end' }, v.toFixed(2)));
+  }
+  svg.append(el('text', { x: (left + right) / 2, y: bottom + 38, class: 'chart-axis', 'text-anchor': 'middle' }, 'total time here (ms; log scale)'));
+  svg.append(el('text', {
+    x: 14, y: (top + bottom) / 2, class: 'chart-axis', 'text-anchor': 'middle', transform: `rotate(-90 14 ${(top + bottom) / 2})`,
+  }, 'held-out IoU'));
+  const modes = [...new Set(shown.map((p) => p.mode))];
+  for (const p of shown) {
+    const colour = MODE_COLOURS[p.mode];
+    const dot = el('circle', { cx: px(p.ms), cy: py(p.iou), r: 4, fill: colour, 'data-testid': 'tradeoff-point' });
+    dot.append(el('title', {}, `${p.mode} at ${p.size} px: ${formatMs(p.ms)}, IoU ${p.iou.toFixed(3)}`));
+    svg.append(dot);
+    svg.append(el('text', { x: px(p.ms) + 6, y: py(p.iou) - 5, class: 'chart-tick' }, String(p.size)));
+  }
+  modes.forEach((mode, i) => {
+    const ly = top + 6 + i * 20;
+    svg.append(el('circle', { cx: right + 30, cy: ly, r: 4, fill: MODE_COLOURS[mode] }));
+    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, mode));
+  });
+  return svg;
+}

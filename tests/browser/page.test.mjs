@@ -30,6 +30,7 @@ import { PNG } from 'pngjs';
 
 import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, linsegBin, startServer, waitForModel } from '../../scripts/browser.mjs';
 import { maskIou, readPng, settledPhoto } from './masks.mjs';
+import { formatQuality, qualityAt } from '../../www/quality.js';
 
 const OUTPUT = join(ROOT, 'tests/browser/output');
 
@@ -39,6 +40,10 @@ const SIZE = 256;
 // Above the trained 256 px the page runs a global and a detail pass (src/refine.rs).
 const TWO_PASS_SIZE = 512;
 const MIN_IOU = 0.98;
+
+/** What the panel should show as a mode's held-out IoU at a size: models/metrics.json's figures. */
+const METRICS = JSON.parse(readFileSync(join(ROOT, 'models/metrics.json'), 'utf8'));
+const heldOutIou = (mode, size) => formatQuality(qualityAt(METRICS, mode, size));
 
 // SwiftShader runs WebGPU on the CPU: warm-up and each mode's first run compile shaders.
 const MINUTE = 60_000;
@@ -503,28 +508,35 @@ describe('page details on cpu', () => {
     await analyse('#compare-modes');
     assert.match(await page.locator('#analysis-status').innerText(), /^5 of 5 modes ran on the CPU\b/);
     const { head, rows } = await analysisTable();
-    assert.deepEqual(head, ['Mode', 'Total', 'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note']);
+    assert.deepEqual(head, ['Mode', 'Total', 'Held-out IoU', 'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note']);
     assert.deepEqual(rows.map((row) => row[0]), MODES);
     for (const row of rows) {
       assert.match(row[1], /^\d[\d,.]* ms$/, `${row[0]}'s total`);
-      assert.match(row[2], /^\d[\d,.]* ms$/, `${row[0]}'s inference`);
+      assert.equal(row[2], heldOutIou(row[0], Number(SIZE)), `${row[0]}'s held-out IoU, from models/metrics.json`);
+      assert.match(row[3], /^\d[\d,.]* ms$/, `${row[0]}'s inference`);
     }
     const byMode = Object.fromEntries(rows.map((row) => [row[0], row]));
-    assert.equal(byMode.none[3], '0 B', 'no attention block, no block memory');
-    assert.notEqual(byMode.dot[3], '0 B');
+    assert.equal(byMode.none[4], '0 B', 'no attention block, no block memory');
+    assert.notEqual(byMode.dot[4], '0 B');
     // Only the mode the photo had already run in at this size in this worker ran without a
     // warm-up run first.
-    assert.deepEqual(rows.map((row) => row[7]), MODES.map((mode) => (mode === MODE ? '' : 'after a warm-up run')));
+    assert.deepEqual(rows.map((row) => row[8]), MODES.map((mode) => (mode === MODE ? '' : 'after a warm-up run')));
   });
 
   test('sweeps every mode at every size, and a sweep can be cancelled', { timeout: TEST_TIMEOUT }, async () => {
     await analyse('#resolution-sweep');
     assert.match(await page.locator('#analysis-status').innerText(), /^15 of 15 runs done\b/);
     const { head, rows } = await analysisTable();
-    assert.deepEqual(head, ['Mode', '256 px', '512 px', '1024 px']);
+    const sizes = [256, 512, 1024];
+    assert.deepEqual(head, ['Mode', ...sizes.map((s) => `${s} px`), ...sizes.map((s) => `IoU ${s} px`)]);
     assert.deepEqual(rows.map((row) => row[0]), MODES);
-    for (const row of rows) for (const cell of row.slice(1)) assert.match(cell, /^\d[\d,.]* ms$/, `${row[0]}: ${cell}`);
+    for (const row of rows) {
+      for (const cell of row.slice(1, 4)) assert.match(cell, /^\d[\d,.]* ms$/, `${row[0]}: ${cell}`);
+      assert.deepEqual(row.slice(4), sizes.map((size) => heldOutIou(row[0], size)), `${row[0]}'s held-out IoU`);
+    }
     assert.equal(await page.locator('#analysis-chart path.chart-line').count(), MODES.length, 'a line per mode');
+    assert.equal(await page.locator('[data-testid="tradeoff-point"]').count(), MODES.length * sizes.length,
+      'a point per mode and size in the speed-against-quality chart');
 
     await page.click('#resolution-sweep');
     await page.waitForSelector('#analysis-table td.state-done');

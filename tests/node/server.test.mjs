@@ -107,6 +107,7 @@ describe('what it serves', () => {
     ['/www/style.css', 'www/style.css', 'text/css; charset=utf-8'],
     [`/${WASM}`, WASM, 'application/wasm'],
     [`/${MODEL}`, MODEL, 'application/octet-stream'],
+    ['/models/metrics.json', 'models/metrics.json', 'application/json; charset=utf-8'],
   ]) {
     test(`${path} is ${source} as ${type}`, async () => {
       const res = await fetchRaw(path);
@@ -138,7 +139,6 @@ describe('what it serves', () => {
     '/node_modules/playwright-core/package.json',
     '/node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js',
     '/models/README.md',
-    '/models/metrics.json',
     '/models/LICENSE-human-models-MIT.txt',
     '/.git/HEAD',
     '/.git/config',
