@@ -62,12 +62,12 @@ const losses = logs.map((log) => ({ log, smooth: movingAverage(log.loss) }));
 const lossMax = Math.max(...losses.flatMap(({ smooth }) => smooth.slice(WINDOW)));
 panel(0, `Training loss (mean of ${WINDOW} steps)`, 'step', 'loss', steps, [0, Math.ceil(lossMax * 10) / 10],
   losses.map(({ log, smooth }) => ({ colour: MODE_COLOURS[log.mode], points: smooth.map((v, i) => [i + 1, v]) })));
-const ious = logs.flatMap((log) => log.checkpoints.flatMap((c) => [c.segmented.iou, c.single_pass.iou]));
+const ious = logs.flatMap((log) => log.checkpoints.flatMap((c) => [c.heldout.segmented.iou, c.heldout.single_pass.iou]));
 const iouRange = [Math.floor(Math.min(...ious) * 10) / 10, Math.ceil(Math.max(...ious) * 10) / 10];
 panel(panelW, 'Held-out IoU at 1024 px', 'step', 'IoU', steps, iouRange,
   logs.flatMap((log) => [
-    { colour: MODE_COLOURS[log.mode], points: log.checkpoints.map((c) => [c.step, c.segmented.iou]) },
-    { colour: MODE_COLOURS[log.mode], dash: true, points: log.checkpoints.map((c) => [c.step, c.single_pass.iou]) },
+    { colour: MODE_COLOURS[log.mode], points: log.checkpoints.map((c) => [c.step, c.heldout.segmented.iou]) },
+    { colour: MODE_COLOURS[log.mode], dash: true, points: log.checkpoints.map((c) => [c.step, c.heldout.single_pass.iou]) },
   ]));
 logs.forEach((log, i) => {
   const y = margin.top + 18 * i + 6;
