@@ -41,7 +41,7 @@ function panel(offsetX, title, xLabel, yLabel, xMax, [yMin, yMax], series) {
   const [y0, y1] = [panelH - margin.bottom, margin.top];
   const px = (x) => x0 + ((x1 - x0) * x) / xMax;
   const py = (y) => y0 + ((y1 - y0) * (y - yMin)) / (yMax - yMin);
-  text(offsetX + margin.left, 20, title, 'font-weight="600"');
+  text(offsetX + 4, 20, title, 'font-weight="600"');
   for (let i = 0; i <= 4; i++) {
     const y = yMin + ((yMax - yMin) * i) / 4;
     parts.push(`<line x1="${x0}" x2="${x1}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`);
@@ -52,7 +52,9 @@ function panel(offsetX, title, xLabel, yLabel, xMax, [yMin, yMax], series) {
   text((x0 + x1) / 2, panelH - 8, xLabel, 'text-anchor="middle"');
   text(offsetX + 12, (y0 + y1) / 2, yLabel, `text-anchor="middle" transform="rotate(-90 ${offsetX + 12} ${(y0 + y1) / 2})"`);
   for (const s of series) {
-    const points = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
+    // Values beyond the axis (the first steps' loss) are drawn at its edge.
+    const clamp = (y) => Math.min(yMax, Math.max(yMin, y));
+    const points = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(clamp(y)).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${points}" fill="none" stroke="${s.colour}" stroke-width="1.8" ${s.dash ? 'stroke-dasharray="5 3"' : ''}/>`);
   }
 }
@@ -60,7 +62,7 @@ function panel(offsetX, title, xLabel, yLabel, xMax, [yMin, yMax], series) {
 const steps = Math.max(...logs.map((log) => log.loss.length));
 const losses = logs.map((log) => ({ log, smooth: movingAverage(log.loss) }));
 const lossMax = Math.max(...losses.flatMap(({ smooth }) => smooth.slice(WINDOW)));
-panel(0, `Training loss (mean of ${WINDOW} steps)`, 'step', 'loss', steps, [0, Math.ceil(lossMax * 10) / 10],
+panel(0, `Training loss (mean of ${WINDOW} steps; the first steps cut at the top)`, 'step', 'loss', steps, [0, 4 * Math.ceil(lossMax / 4)],
   losses.map(({ log, smooth }) => ({ colour: MODE_COLOURS[log.mode], points: smooth.map((v, i) => [i + 1, v]) })));
 const ious = logs.flatMap((log) => log.checkpoints.flatMap((c) => [c.heldout.segmented.iou, c.heldout.single_pass.iou]));
 const iouRange = [Math.floor(Math.min(...ious) * 10) / 10, Math.ceil(Math.max(...ious) * 10) / 10];
