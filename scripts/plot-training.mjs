@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { MODE_COLOURS } from '../www/charts.js';
+import { modeColour } from '../www/charts.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const modelsDir = process.argv[2] ?? join(ROOT, 'models');
@@ -63,17 +63,17 @@ const steps = Math.max(...logs.map((log) => log.loss.length));
 const losses = logs.map((log) => ({ log, smooth: movingAverage(log.loss) }));
 const lossMax = Math.max(...losses.flatMap(({ smooth }) => smooth.slice(WINDOW)));
 panel(0, `Training loss (mean of ${WINDOW} steps; the first steps cut at the top)`, 'step', 'loss', steps, [0, 4 * Math.ceil(lossMax / 4)],
-  losses.map(({ log, smooth }) => ({ colour: MODE_COLOURS[log.mode], points: smooth.map((v, i) => [i + 1, v]) })));
+  losses.map(({ log, smooth }) => ({ colour: modeColour(log.mode), points: smooth.map((v, i) => [i + 1, v]) })));
 const ious = logs.flatMap((log) => log.checkpoints.flatMap((c) => [c.heldout.segmented.iou, c.heldout.single_pass.iou]));
 const iouRange = [Math.floor(Math.min(...ious) * 10) / 10, Math.ceil(Math.max(...ious) * 10) / 10];
 panel(panelW, 'Held-out IoU at 1024 px', 'step', 'IoU', steps, iouRange,
   logs.flatMap((log) => [
-    { colour: MODE_COLOURS[log.mode], points: log.checkpoints.map((c) => [c.step, c.heldout.segmented.iou]) },
-    { colour: MODE_COLOURS[log.mode], dash: true, points: log.checkpoints.map((c) => [c.step, c.heldout.single_pass.iou]) },
+    { colour: modeColour(log.mode), points: log.checkpoints.map((c) => [c.step, c.heldout.segmented.iou]) },
+    { colour: modeColour(log.mode), dash: true, points: log.checkpoints.map((c) => [c.step, c.heldout.single_pass.iou]) },
   ]));
 logs.forEach((log, i) => {
   const y = margin.top + 18 * i + 6;
-  parts.push(`<line x1="${2 * panelW + 10}" x2="${2 * panelW + 34}" y1="${y}" y2="${y}" stroke="${MODE_COLOURS[log.mode]}" stroke-width="2.5"/>`);
+  parts.push(`<line x1="${2 * panelW + 10}" x2="${2 * panelW + 34}" y1="${y}" y2="${y}" stroke="${modeColour(log.mode)}" stroke-width="2.5"/>`);
   text(2 * panelW + 40, y + 4, `${log.mode} (${log.minutes.toFixed(1)} min)`);
 });
 const legendY = margin.top + 18 * logs.length + 14;

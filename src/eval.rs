@@ -447,7 +447,9 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
         );
     });
     for kind in [Kind::Composite, Kind::Real] {
-        println!("\n{kind} images: IoU as segmented and in one pass; boundary F and MAE as segmented\n");
+        println!(
+            "\n{kind} images: IoU as segmented and in one pass; boundary F and MAE as segmented\n"
+        );
         print!("{}", markdown_tables(&evaluation.scores, kind, sizes));
     }
     let metrics = serde_json::json!({

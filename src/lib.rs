@@ -1,7 +1,8 @@
 //! linseg: semantic segmentation with the Linear Attention Mechanism (Li, Su, Duan, Zheng, 2020),
 //! in Burn, natively and in the browser.
 //!
-//! - [`attention`]: the five context-attention modes and their costs.
+//! - [`attention`]: the context-attention modes (one file each, registered in one place) and
+//!   their costs.
 //! - [`model`]: the Selfie Segmentation network with the context block inside.
 //! - [`cpu`]: the same network for inference on the CPU, as fused, vectorised kernels;
 //!   [`network`] picks it or Burn's tensor ops by device.

@@ -24,7 +24,7 @@ pub struct NetworkBenchArgs {
     /// The side of the square input, a multiple of 16.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=2048))]
     pub size: u32,
-    /// Attention mode: none, dot, linear, efficient or criss-cross.
+    /// Attention mode.
     #[arg(long, default_value = "none")]
     pub mode: AttentionMode,
     /// The folder holding the weight records.

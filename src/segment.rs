@@ -19,7 +19,7 @@ pub struct SegmentArgs {
     /// JPEG or PNG files.
     #[arg(required = true)]
     pub photos: Vec<PathBuf>,
-    /// Attention mode: none, dot, linear, efficient or criss-cross.
+    /// Attention mode.
     #[arg(long, default_value = "linear")]
     pub mode: AttentionMode,
     /// Processing size: the longer side of the network's input, in pixels. Above 256 the

@@ -105,7 +105,9 @@ fn check_size(size: f64) -> Result<u32, JsError> {
 #[serde(rename_all = "camelCase")]
 struct Catalog {
     /// The attention modes, in the order the page lists them.
-    modes: [AttentionMode; 5],
+    modes: &'static [AttentionMode],
+    /// A few words on each mode, `[name, words]` in the order of `modes`.
+    mode_words: Vec<[&'static str; 2]>,
     /// The processing sizes offered (the longer side the network sees).
     sizes: [u32; 4],
     /// The size the network was trained at: above it a photo runs twice (`refine.rs`).
@@ -120,12 +122,13 @@ struct Catalog {
     webgpu: bool,
 }
 
-/// `{ modes, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes, webgpu }`: see
+/// `{ modes, modeWords, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes, webgpu }`: see
 /// [`Catalog`].
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
     to_js(&Catalog {
-        modes: AttentionMode::ALL,
+        modes: &AttentionMode::ALL,
+        mode_words: AttentionMode::ALL.map(|m| [m.name(), m.words()]).to_vec(),
         sizes: SIZES,
         trained_size: TRAINED_SIZE as u32,
         max_file_bytes: MAX_FILE_BYTES,

@@ -6,7 +6,7 @@
 // touch: the photo records (it only reads them), the selection or the settings (it asks for
 // them through the functions it was given).
 
-import { MODE_COLOURS, renderCompareChart, renderSweepChart, tradeoffChart } from './charts.js';
+import { modeColour, renderCompareChart, renderSweepChart, tradeoffChart } from './charts.js';
 import { ANALYSIS_TIMING } from './config.js';
 import { formatBytes, formatFlops, formatMs, formatSize } from './format.js';
 import { QUALITY_NOTE, formatQuality, qualityAt } from './quality.js';
@@ -261,7 +261,7 @@ export class Analyses {
         if (i === 0) {
           td.scope = 'row';
           const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-          swatch.style.background = MODE_COLOURS[cell] ?? 'transparent';
+          swatch.style.background = modeColour(cell);
           td.append(swatch, document.createTextNode(cell));
         } else if (cell && typeof cell === 'object') {
           td.textContent = cell.text;

@@ -3,7 +3,7 @@
 // table it is given; it touches no stream, no worker and no other part of the page.
 
 import { formatMs } from './format.js';
-import { MODE_COLOURS } from './charts.js';
+import { modeColour } from './charts.js';
 
 /** The nearest-rank percentile `p` (0..1) of a list of numbers, or null when it is empty. */
 export function percentile(values, p) {
@@ -76,7 +76,7 @@ export function renderCameraCompare(table, rows) {
     if (row.fps != null) r.dataset.fps = String(row.fps);
     const th = Object.assign(document.createElement('th'), { scope: 'row' });
     const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-    swatch.style.background = MODE_COLOURS[row.mode] ?? 'transparent';
+    swatch.style.background = modeColour(row.mode);
     th.append(swatch, document.createTextNode(row.mode));
     r.append(th);
     const done = row.state === 'done';

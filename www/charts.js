@@ -10,14 +10,28 @@ import { formatBytes, formatMs } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** One colour per mode (Okabe–Ito, safe for colour-blind readers); `none` stays grey. */
-export const MODE_COLOURS = {
+/** The colours of the modes (Okabe–Ito, safe for colour-blind readers); `none` stays grey. */
+const MODE_COLOURS = {
   none: '#8a919c',
   dot: '#d55e00',
   linear: '#0072b2',
   efficient: '#009e73',
   'criss-cross': '#cc79a7',
 };
+
+/** The rest of the Okabe–Ito palette, for modes without a colour of their own. */
+const SPARE_COLOURS = ['#e69f00', '#56b4e9', '#b8a000', '#000000'];
+
+/**
+ * A mode's colour: its own where it has one, else one of the spare colours picked by its name,
+ * so that a newly registered mode is drawn (and always in the same colour) without an edit here.
+ */
+export function modeColour(mode) {
+  if (MODE_COLOURS[mode]) return MODE_COLOURS[mode];
+  let hash = 0;
+  for (const ch of String(mode)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  return SPARE_COLOURS[hash % SPARE_COLOURS.length];
+}
 
 function el(name, attributes = {}, text) {
   const node = document.createElementNS(SVG, name);
@@ -167,7 +181,7 @@ export function renderCompareChart(container, rows) {
     x: 0, y: 0, w: half - 16, h: height,
     title: 'Time per run',
     axisLabel: 'total time (ms)',
-    rows: rows.map((r) => ({ label: r.mode, value: r.totalMs, colour: MODE_COLOURS[r.mode], note: r.note })),
+    rows: rows.map((r) => ({ label: r.mode, value: r.totalMs, colour: modeColour(r.mode), note: r.note })),
     format: formatMs,
   });
   barPanel(svg, {
@@ -175,7 +189,7 @@ export function renderCompareChart(container, rows) {
     title: 'Attention block memory',
     axisLabel: 'peak memory of the block (MiB)',
     rows: rows.map((r) => ({
-      label: r.mode, value: r.blockBytes, refused: r.refusedBytes, colour: MODE_COLOURS[r.mode], note: r.note,
+      label: r.mode, value: r.blockBytes, refused: r.refusedBytes, colour: modeColour(r.mode), note: r.note,
     })),
     format: formatBytes,
     scale: 1024 ** 2,
@@ -240,7 +254,7 @@ export function renderSweepChart(container, { sizes, series }) {
   svg.append(el('text', { x: (left + right) / 2, y: bottom + 38, class: 'chart-axis', 'text-anchor': 'middle' }, 'resolution (longer side, px; log scale)'));
 
   series.forEach((s, i) => {
-    const colour = MODE_COLOURS[s.mode];
+    const colour = modeColour(s.mode);
     const points = s.points.filter((p) => p.ms != null && p.ms > 0);
     // Runs of consecutive measured sizes are joined; a refused size leaves a gap.
     let path = '';
@@ -341,7 +355,7 @@ export function tradeoffChart(points) {
   }, 'held-out IoU'));
   const modes = [...new Set(shown.map((p) => p.mode))];
   for (const p of shown) {
-    const colour = MODE_COLOURS[p.mode];
+    const colour = modeColour(p.mode);
     const dot = el('circle', { cx: px(p.ms), cy: py(p.iou), r: 4, fill: colour, 'data-testid': 'tradeoff-point' });
     dot.append(el('title', {}, `${p.mode} at ${p.size} px: ${formatMs(p.ms)}, IoU ${p.iou.toFixed(3)}`));
     svg.append(dot);
@@ -349,7 +363,7 @@ export function tradeoffChart(points) {
   }
   modes.forEach((mode, i) => {
     const ly = top + 6 + i * 20;
-    svg.append(el('circle', { cx: right + 30, cy: ly, r: 4, fill: MODE_COLOURS[mode] }));
+    svg.append(el('circle', { cx: right + 30, cy: ly, r: 4, fill: modeColour(mode) }));
     svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, mode));
   });
   return svg;

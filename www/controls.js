@@ -8,19 +8,14 @@
 
 import { downloadBlob } from './overlay.js';
 
-/** Words for the modes the page knows; a mode missing here is listed by its name alone. */
-const MODE_DESCRIPTIONS = {
-  none: 'no attention block',
-  dot: 'softmax dot-product',
-  linear: 'linear attention',
-  efficient: 'efficient attention',
-  'criss-cross': 'criss-cross attention',
-};
-
-/** Fills a <select> with one option per mode, `selected` chosen. */
-function buildModeOptions(select, modes, selected) {
+/**
+ * Fills a <select> with one option per mode, `selected` chosen; `modeWords` ([name, words]
+ * pairs from the catalog) describe them, and a mode without words is listed by its name alone.
+ */
+function buildModeOptions(select, modes, modeWords, selected) {
+  const described = Object.fromEntries(modeWords ?? []);
   select.replaceChildren(...modes.map((mode) => {
-    const words = MODE_DESCRIPTIONS[mode];
+    const words = described[mode];
     return new Option(words ? `${mode} · ${words}` : mode, mode, mode === selected, mode === selected);
   }));
 }
@@ -99,10 +94,10 @@ export class Controls {
     ui.downloadCutout.addEventListener('click', () => this.#download('cutout'));
   }
 
-  /** Fills the selects with what the model offers (`catalog.modes`, `catalog.sizes`). */
-  setChoices({ modes, sizes }) {
+  /** Fills the selects with what the model offers (`catalog.modes`, `modeWords`, `sizes`). */
+  setChoices({ modes, modeWords, sizes }) {
     this.choices = { modes, sizes };
-    buildModeOptions(this.ui.mode, modes, this.defaults.mode);
+    buildModeOptions(this.ui.mode, modes, modeWords, this.defaults.mode);
     buildSizeOptions(this.ui.size, sizes, this.defaults.size);
     this.current = { mode: this.ui.mode.value, size: Number(this.ui.size.value) };
     this.ui.mode.disabled = false;

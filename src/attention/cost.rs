@@ -4,7 +4,8 @@
 
 use core::fmt;
 
-use super::{AttentionMode, ContextBlockConfig, RECURRENCE};
+use super::ContextBlockConfig;
+use super::block::CostShape;
 
 /// Bytes of one f32.
 const FLOAT: u64 = 4;
@@ -25,50 +26,19 @@ pub struct BlockCost {
 impl ContextBlockConfig {
     /// The block's cost on a `[batch, C, height, width]` map.
     pub fn cost(&self, batch: usize, height: usize, width: usize) -> BlockCost {
-        let [b, c, k] = [batch, self.channels, self.key_channels()].map(|v| v as u64);
-        let (h, w) = (height as u64, width as u64);
-        let n = h * w;
-        let projections = match self.mode {
-            AttentionMode::None => 0,
-            AttentionMode::Efficient => 2 * n * c * (2 * k + 2 * c), // and the reprojection
-            AttentionMode::CrissCross => RECURRENCE as u64 * 2 * n * c * (2 * k + c),
-            _ => 2 * n * c * (2 * k + c),
+        let shape = CostShape {
+            channels: self.channels as u64,
+            key_channels: self.key_channels() as u64,
+            height: height as u64,
+            width: width as u64,
         };
-        let (flops, peak, largest) = match self.mode {
-            AttentionMode::None => (0, 0, 0),
-            // q, k, v; the N×N scores and their softmax together; the output.
-            AttentionMode::Dot => (
-                projections + 2 * n * n * (k + c) + 5 * n * n,
-                2 * k * n + 2 * c * n + 2 * n * n,
-                n * n,
-            ),
-            // q, k, v and the normalised q̂, k̂; the C×C' sum; numerator, denominator, output.
-            AttentionMode::Linear => (
-                projections + 4 * n * c * k + 8 * n * k + 2 * n * c,
-                4 * k * n + 3 * c * n + c * k + n,
-                c * n,
-            ),
-            // q, k, v and their softmaxes; the C'×C context; the output and its reprojection.
-            AttentionMode::Efficient => (
-                projections + 4 * n * c * k + 10 * n * k,
-                4 * k * n + 3 * c * n + c * k,
-                c * n,
-            ),
-            // Per pass: q, k, v; row and column scores, joined, and their softmax; three outputs.
-            AttentionMode::CrissCross => {
-                let candidates = n * (h + w);
-                (
-                    projections + RECURRENCE as u64 * (2 * candidates * (k + c) + 5 * candidates),
-                    2 * k * n + 4 * c * n + 3 * candidates,
-                    candidates.max(c * n),
-                )
-            }
-        };
+        let cost = self.mode.cost(shape);
+        let b = batch as u64;
         BlockCost {
-            flops: b * flops,
-            projection_flops: b * projections,
-            peak_bytes: FLOAT * b * peak,
-            largest_buffer_bytes: FLOAT * b * largest,
+            flops: b * cost.flops,
+            projection_flops: b * cost.projection_flops,
+            peak_bytes: FLOAT * b * cost.peak_floats,
+            largest_buffer_bytes: FLOAT * b * cost.largest_floats,
         }
     }
 }
@@ -179,6 +149,7 @@ impl BlockCost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::AttentionMode;
 
     /// A GPU with a 1 GiB per-buffer limit and a 1 GiB budget per block.
     const GPU: Limits = Limits {

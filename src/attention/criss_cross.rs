@@ -19,6 +19,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
+use super::block::{Cost, CostShape, attention_block};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// How many times the block is applied, as in CCNet.
@@ -104,6 +105,23 @@ impl CrissCrossAttention {
         gated_residual(x, &self.gamma, out_columns + out_rows)
     }
 }
+
+impl CrissCrossAttention {
+    /// Per pass: q, k, v; row and column scores, joined, and their softmax; three outputs.
+    pub fn cost(shape: CostShape) -> Cost {
+        let (n, c, k) = (shape.positions(), shape.channels, shape.key_channels);
+        let candidates = n * (shape.height + shape.width);
+        let projections = RECURRENCE as u64 * shape.qkv_flops();
+        Cost {
+            flops: projections + RECURRENCE as u64 * (2 * candidates * (k + c) + 5 * candidates),
+            projection_flops: projections,
+            peak_floats: 2 * k * n + 4 * c * n + 3 * candidates,
+            largest_floats: candidates.max(c * n),
+        }
+    }
+}
+
+attention_block!(CrissCrossAttention, CrissCrossAttentionConfig);
 
 #[cfg(test)]
 mod tests {

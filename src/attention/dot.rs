@@ -17,6 +17,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
+use super::block::{Cost, CostShape, attention_block};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// Configuration of [`DotAttention`].
@@ -68,6 +69,22 @@ impl DotAttention {
         gated_residual(x, &self.gamma, out)
     }
 }
+
+impl DotAttention {
+    /// q, k, v; the `N × N` scores and their softmax together; the output.
+    pub fn cost(shape: CostShape) -> Cost {
+        let (n, c, k) = (shape.positions(), shape.channels, shape.key_channels);
+        let projections = shape.qkv_flops();
+        Cost {
+            flops: projections + 2 * n * n * (k + c) + 5 * n * n,
+            projection_flops: projections,
+            peak_floats: 2 * k * n + 2 * c * n + 2 * n * n,
+            largest_floats: n * n,
+        }
+    }
+}
+
+attention_block!(DotAttention, DotAttentionConfig);
 
 #[cfg(test)]
 mod tests {

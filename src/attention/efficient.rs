@@ -20,6 +20,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
+use super::block::{Cost, CostShape, attention_block};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// Configuration of [`EfficientAttention`].
@@ -74,6 +75,23 @@ impl EfficientAttention {
         gated_residual(x, &self.gamma, out)
     }
 }
+
+impl EfficientAttention {
+    /// q, k, v and their softmaxes; the `C' × C` context; the output and its reprojection
+    /// (a fourth 1×1 projection, `C → C`).
+    pub fn cost(shape: CostShape) -> Cost {
+        let (n, c, k) = (shape.positions(), shape.channels, shape.key_channels);
+        let projections = shape.qkv_flops() + 2 * n * c * c;
+        Cost {
+            flops: projections + 4 * n * c * k + 10 * n * k,
+            projection_flops: projections,
+            peak_floats: 4 * k * n + 3 * c * n + c * k,
+            largest_floats: c * n,
+        }
+    }
+}
+
+attention_block!(EfficientAttention, EfficientAttentionConfig);
 
 #[cfg(test)]
 mod tests {

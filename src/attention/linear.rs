@@ -22,6 +22,7 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
+use super::block::{Cost, CostShape, attention_block};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// ε of the L2 norm and of the denominator, as in the reference code.
@@ -97,6 +98,22 @@ fn l2_normalize(x: Tensor<3>) -> Tensor<3> {
         .sqrt(); // [B, 1, N]
     x / norm
 }
+
+impl LinearAttention {
+    /// q, k, v and the normalised q̂, k̂; the `C × C'` sum; numerator, denominator, output.
+    pub fn cost(shape: CostShape) -> Cost {
+        let (n, c, k) = (shape.positions(), shape.channels, shape.key_channels);
+        let projections = shape.qkv_flops();
+        Cost {
+            flops: projections + 4 * n * c * k + 8 * n * k + 2 * n * c,
+            projection_flops: projections,
+            peak_floats: 4 * k * n + 3 * c * n + c * k + n,
+            largest_floats: c * n,
+        }
+    }
+}
+
+attention_block!(LinearAttention, LinearAttentionConfig);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,10 @@
-//! Context attention: five interchangeable blocks `[B, C, H, W] -> [B, C, H, W]`.
+//! Context attention: interchangeable blocks `[B, C, H, W] -> [B, C, H, W]`.
 //!
-//! Each mode lives in its own file with its formula and its f64 oracle test. Every block ends with
-//! `y = x + γ·out` and γ starts at 0, so a new block is the identity and the network it sits in
-//! is unchanged until the block is trained.
+//! Each mode lives in its own file with its formula, its cost and its f64 oracle test, and is
+//! registered by one line below. Every block ends with `y = x + γ·out` and γ starts at 0, so a
+//! new block is the identity and the network it sits in is unchanged until the block is trained.
 
+mod block;
 mod cost;
 mod criss_cross;
 mod dot;
@@ -15,18 +16,29 @@ mod projection;
 #[cfg(test)]
 pub(crate) mod oracle;
 
+pub use block::{AttentionBlock, Cost, CostShape};
 pub use cost::{BlockCost, Limits, Refusal, bytes};
 pub use criss_cross::{CrissCrossAttention, CrissCrossAttentionConfig, RECURRENCE};
 pub use dot::{DotAttention, DotAttentionConfig};
 pub use efficient::{EfficientAttention, EfficientAttentionConfig};
 pub use linear::{LinearAttention, LinearAttentionConfig};
-pub use mode::{AttentionMode, UnknownMode};
+pub use mode::UnknownMode;
 pub use projection::{QueryKeyValue, QueryKeyValueConfig};
 
 use burn::config::Config;
-use burn::module::{Module, Param};
-use burn::nn::Identity;
+use burn::module::Param;
 use burn::tensor::{Device, Tensor};
+
+mode::attention_modes! {
+    /// Softmax dot-product (non-local) attention over all `N = H·W` positions: `O(N²)`.
+    Dot = "dot", DotAttention, "softmax dot-product";
+    /// The Linear Attention Mechanism of Li et al. (2020): `O(N)`.
+    Linear = "linear", LinearAttention, "linear attention";
+    /// Efficient attention of Shen et al. (2021): `O(N)`.
+    Efficient = "efficient", EfficientAttention, "efficient attention";
+    /// Criss-cross attention of Huang et al. (CCNet), applied twice: `O(N·(H + W))`.
+    CrissCross = "criss-cross", CrissCrossAttention, "criss-cross attention";
+}
 
 /// Configuration of a [`ContextBlock`].
 #[derive(Config, Debug)]
@@ -48,83 +60,25 @@ impl ContextBlockConfig {
 
     /// Initialise the block with γ = 0: the identity until trained.
     pub fn init(&self, device: &Device) -> ContextBlock {
-        let (c, k) = (self.channels, self.key_channels());
-        match self.mode {
-            AttentionMode::None => ContextBlock::None(Identity::new()),
-            AttentionMode::Dot => ContextBlock::Dot(DotAttentionConfig::new(c, k).init(device)),
-            AttentionMode::Linear => {
-                ContextBlock::Linear(LinearAttentionConfig::new(c, k).init(device))
-            }
-            AttentionMode::Efficient => {
-                ContextBlock::Efficient(EfficientAttentionConfig::new(c, k).init(device))
-            }
-            AttentionMode::CrissCross => {
-                ContextBlock::CrissCross(CrissCrossAttentionConfig::new(c, k).init(device))
-            }
-        }
+        ContextBlock::new(self.mode, self.channels, self.key_channels(), device)
     }
-}
-
-/// One context-attention block, whichever its mode.
-// The variants differ in size by a few hundred bytes of parameter handles, and a network holds
-// one block: boxing them would add an indirection and save nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Module, Debug)]
-pub enum ContextBlock {
-    /// No attention: the input passes through.
-    None(Identity),
-    /// Softmax dot-product attention, `O(N²)`.
-    Dot(DotAttention),
-    /// The Linear Attention Mechanism, `O(N)`.
-    Linear(LinearAttention),
-    /// Efficient attention, `O(N)`.
-    Efficient(EfficientAttention),
-    /// Criss-cross attention, twice, `O(N·(H + W))`.
-    CrissCross(CrissCrossAttention),
 }
 
 impl ContextBlock {
-    /// The block's mode.
-    pub fn mode(&self) -> AttentionMode {
-        match self {
-            ContextBlock::None(_) => AttentionMode::None,
-            ContextBlock::Dot(_) => AttentionMode::Dot,
-            ContextBlock::Linear(_) => AttentionMode::Linear,
-            ContextBlock::Efficient(_) => AttentionMode::Efficient,
-            ContextBlock::CrissCross(_) => AttentionMode::CrissCross,
-        }
-    }
-
     /// The residual gate γ, `[1]`; `None` for mode `none`.
     pub fn gamma(&self) -> Option<&Param<Tensor<1>>> {
-        match self {
-            ContextBlock::None(_) => None,
-            ContextBlock::Dot(block) => Some(&block.gamma),
-            ContextBlock::Linear(block) => Some(&block.gamma),
-            ContextBlock::Efficient(block) => Some(&block.gamma),
-            ContextBlock::CrissCross(block) => Some(&block.gamma),
-        }
+        self.block().map(|block| block.gamma())
     }
 
     /// The query, key and value projections; `None` for mode `none`.
     pub fn projections(&self) -> Option<&QueryKeyValue> {
-        match self {
-            ContextBlock::None(_) => None,
-            ContextBlock::Dot(block) => Some(&block.qkv),
-            ContextBlock::Linear(block) => Some(&block.qkv),
-            ContextBlock::Efficient(block) => Some(&block.qkv),
-            ContextBlock::CrissCross(block) => Some(&block.qkv),
-        }
+        self.block().map(|block| block.projections())
     }
 
     /// Replace γ (no effect for mode `none`).
     pub fn set_gamma(&mut self, gamma: Param<Tensor<1>>) {
-        match self {
-            ContextBlock::None(_) => {}
-            ContextBlock::Dot(block) => block.gamma = gamma,
-            ContextBlock::Linear(block) => block.gamma = gamma,
-            ContextBlock::Efficient(block) => block.gamma = gamma,
-            ContextBlock::CrissCross(block) => block.gamma = gamma,
+        if let Some(block) = self.block_mut() {
+            *block.gamma_mut() = gamma;
         }
     }
 
@@ -134,12 +88,9 @@ impl ContextBlock {
     /// - `x`: `[B, C, H, W]`, any `H` and `W`
     /// - output: `[B, C, H, W]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        match self {
-            ContextBlock::None(identity) => identity.forward(x),
-            ContextBlock::Dot(block) => block.forward(x),
-            ContextBlock::Linear(block) => block.forward(x),
-            ContextBlock::Efficient(block) => block.forward(x),
-            ContextBlock::CrissCross(block) => block.forward(x),
+        match self.block() {
+            Some(block) => block.forward(x),
+            None => x,
         }
     }
 }
@@ -148,6 +99,7 @@ impl ContextBlock {
 mod tests {
     use super::*;
     use crate::attention::oracle::{Map, gamma, random_input};
+    use burn::module::Module;
 
     fn block_with_gamma(mode: AttentionMode, value: f32, device: &Device) -> ContextBlock {
         let mut block = ContextBlockConfig::new(mode, 16).init(device);

@@ -1,50 +1,107 @@
-//! The names of the five attention modes linseg compares.
+//! The registration of the attention modes: [`attention_modes!`] turns one line per mode into
+//! [`AttentionMode`] (names, the list in order, parsing), the [`ContextBlock`](super::ContextBlock)
+//! enum that holds any mode's block, and the dispatch of the cost model. Nothing else lists the
+//! modes: the CLI's help, the page's selects and the tests that walk every mode follow from it.
 
 use core::fmt;
 use core::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use super::AttentionMode;
 
-/// Which context-attention block sits in the network.
-///
-/// Parsed from and printed as `none`, `dot`, `linear`, `efficient`, `criss-cross`: the names the
-/// CLI, the page and the weight files use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AttentionMode {
-    /// No block: the feature map passes through untouched.
-    None,
-    /// Softmax dot-product (non-local) attention over all `N = H·W` positions: `O(N²)`.
-    Dot,
-    /// The Linear Attention Mechanism of Li et al. (2020): `O(N)`.
-    Linear,
-    /// Efficient attention of Shen et al. (2021): `O(N)`.
-    Efficient,
-    /// Criss-cross attention of Huang et al. (CCNet), applied twice: `O(N·(H + W))`.
-    CrissCross,
-}
-
-impl AttentionMode {
-    /// Every mode, in the order the page and the benchmark show them.
-    pub const ALL: [AttentionMode; 5] = [
-        AttentionMode::None,
-        AttentionMode::Dot,
-        AttentionMode::Linear,
-        AttentionMode::Efficient,
-        AttentionMode::CrissCross,
-    ];
-
-    /// The mode's name: `none`, `dot`, `linear`, `efficient` or `criss-cross`.
-    pub fn name(self) -> &'static str {
-        match self {
-            AttentionMode::None => "none",
-            AttentionMode::Dot => "dot",
-            AttentionMode::Linear => "linear",
-            AttentionMode::Efficient => "efficient",
-            AttentionMode::CrissCross => "criss-cross",
+/// Declares the attention modes, one line each: its variant, its name (the CLI, the page and the
+/// weight files use it), its block type (which implements
+/// [`AttentionBlock`](super::block::AttentionBlock)) and a few words for the page. `none`, no
+/// block, comes first by itself.
+macro_rules! attention_modes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $block:ty, $words:literal; )+) => {
+        /// Which context-attention block sits in the network.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum AttentionMode {
+            /// No block: the feature map passes through untouched.
+            #[serde(rename = "none")]
+            None,
+            $( $(#[$doc])* #[serde(rename = $name)] $variant, )+
         }
-    }
+
+        impl AttentionMode {
+            /// Every mode, in the order the page and the benchmark show them.
+            pub const ALL: [AttentionMode; 1 $(+ { let _ = $name; 1 })+] =
+                [AttentionMode::None, $(AttentionMode::$variant),+];
+
+            /// The mode's name, as the CLI, the page and the weight files spell it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    AttentionMode::None => "none",
+                    $( AttentionMode::$variant => $name, )+
+                }
+            }
+
+            /// A few words on what the mode is, for the page's mode list.
+            pub fn words(self) -> &'static str {
+                match self {
+                    AttentionMode::None => "no attention block",
+                    $( AttentionMode::$variant => $words, )+
+                }
+            }
+
+            /// The cost of the mode's block on one map of `shape` (nothing for `none`).
+            pub fn cost(self, shape: $crate::attention::block::CostShape) -> $crate::attention::block::Cost {
+                match self {
+                    AttentionMode::None => Default::default(),
+                    $( AttentionMode::$variant => <$block>::cost(shape), )+
+                }
+            }
+        }
+
+        /// One context-attention block, whichever its mode.
+        // The variants differ in size by a few hundred bytes of parameter handles, and a network
+        // holds one block: boxing them would add an indirection and save nothing.
+        #[allow(clippy::large_enum_variant)]
+        #[derive(burn::module::Module, Debug)]
+        pub enum ContextBlock {
+            /// No attention: the input passes through.
+            None(burn::nn::Identity),
+            $( $(#[$doc])* $variant($block), )+
+        }
+
+        impl ContextBlock {
+            /// A new block of `mode` (γ = 0, the identity) on `channels` channels with
+            /// `key_channels` query and key channels.
+            fn new(mode: AttentionMode, channels: usize, key_channels: usize, device: &burn::tensor::Device) -> Self {
+                use $crate::attention::block::AttentionBlock;
+                match mode {
+                    AttentionMode::None => ContextBlock::None(burn::nn::Identity::new()),
+                    $( AttentionMode::$variant => ContextBlock::$variant(<$block>::new(channels, key_channels, device)), )+
+                }
+            }
+
+            /// The block's mode.
+            pub fn mode(&self) -> AttentionMode {
+                match self {
+                    ContextBlock::None(_) => AttentionMode::None,
+                    $( ContextBlock::$variant(_) => AttentionMode::$variant, )+
+                }
+            }
+
+            /// The block as its trait; `None` for mode `none`.
+            pub fn block(&self) -> Option<&dyn $crate::attention::block::AttentionBlock> {
+                match self {
+                    ContextBlock::None(_) => None,
+                    $( ContextBlock::$variant(block) => Some(block), )+
+                }
+            }
+
+            /// The block as its trait, to change it; `None` for mode `none`.
+            pub fn block_mut(&mut self) -> Option<&mut dyn $crate::attention::block::AttentionBlock> {
+                match self {
+                    ContextBlock::None(_) => None,
+                    $( ContextBlock::$variant(block) => Some(block), )+
+                }
+            }
+        }
+    };
 }
+pub(crate) use attention_modes;
 
 impl fmt::Display for AttentionMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,7 +109,7 @@ impl fmt::Display for AttentionMode {
     }
 }
 
-/// The error for a name that is not one of the five modes.
+/// The error for a name that is not one of the modes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownMode(pub String);
 
@@ -78,6 +135,18 @@ impl FromStr for AttentionMode {
             .into_iter()
             .find(|mode| mode.name() == s)
             .ok_or_else(|| UnknownMode(s.to_string()))
+    }
+}
+
+/// The CLI takes a mode by name, and its help lists the names.
+#[cfg(feature = "native")]
+impl clap::ValueEnum for AttentionMode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &AttentionMode::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.words()))
     }
 }
 

@@ -110,3 +110,12 @@ test('an empty sweep says "no data"', () => {
   assert.equal(container.findAll(byTestId('no-data')).length, 1);
   assert.equal(container.findAll((n) => n.attributes.class === 'chart-tick').length, 0);
 });
+
+test('a mode without a colour of its own still gets one, the same every time', async () => {
+  const { modeColour } = await import('../../www/charts.js');
+  assert.equal(modeColour('linear'), '#0072b2');
+  const colour = modeColour('a-new-mode');
+  assert.match(colour, /^#[0-9a-f]{6}$/);
+  assert.equal(modeColour('a-new-mode'), colour);
+  assert.notEqual(colour, modeColour('none'));
+});
