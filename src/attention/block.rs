@@ -65,8 +65,8 @@ pub trait AttentionBlock {
     /// - output: `[B, C, H, W]`
     fn forward(&self, x: Tensor<4>) -> Tensor<4>;
 
-    /// The query, key and value projections.
-    fn projections(&self) -> &QueryKeyValue;
+    /// Every set of query, key and value projections (one per stage).
+    fn projections(&self) -> Vec<&QueryKeyValue>;
 
     /// The residual gate γ, `[1]`.
     fn gamma(&self) -> &Param<Tensor<1>>;
@@ -93,8 +93,8 @@ macro_rules! attention_block {
                 <$block>::forward(self, x)
             }
 
-            fn projections(&self) -> &$crate::attention::QueryKeyValue {
-                &self.qkv
+            fn projections(&self) -> Vec<&$crate::attention::QueryKeyValue> {
+                vec![&self.qkv]
             }
 
             fn gamma(&self) -> &burn::module::Param<burn::tensor::Tensor<1>> {

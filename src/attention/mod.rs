@@ -9,6 +9,7 @@ mod cost;
 mod criss_cross;
 mod dot;
 mod efficient;
+pub mod issa;
 mod linear;
 mod mode;
 mod projection;
@@ -38,6 +39,8 @@ mode::attention_modes! {
     Efficient = "efficient", EfficientAttention, "efficient attention";
     /// Criss-cross attention of Huang et al. (CCNet), applied twice: `O(N·(H + W))`.
     CrissCross = "criss-cross", CrissCrossAttention, "criss-cross attention";
+    /// Interlaced sparse self-attention of Huang, Yuan et al. (2019): `O(N·√N)`.
+    Issa = "issa", issa::InterlacedAttention, "interlaced sparse attention";
 }
 
 /// Configuration of a [`ContextBlock`].
@@ -70,9 +73,11 @@ impl ContextBlock {
         self.block().map(|block| block.gamma())
     }
 
-    /// The query, key and value projections; `None` for mode `none`.
-    pub fn projections(&self) -> Option<&QueryKeyValue> {
-        self.block().map(|block| block.projections())
+    /// Every set of query, key and value projections of the block (one per stage); none for
+    /// mode `none`.
+    pub fn projections(&self) -> Vec<&QueryKeyValue> {
+        self.block()
+            .map_or_else(Vec::new, |block| block.projections())
     }
 
     /// Replace γ (no effect for mode `none`).
@@ -141,15 +146,16 @@ mod tests {
         }
     }
 
-    /// The loss reaches γ and all three projections of every mode.
+    /// The loss reaches γ and every projection of every mode (on a map of several 8 × 8 blocks,
+    /// where each of interlaced attention's stages has groups of more than one position).
     #[test]
     fn gradients_reach_gamma_and_projections() {
         let device = Device::flex().autodiff();
         for mode in AttentionMode::ALL.into_iter().skip(1) {
             let block = block_with_gamma(mode, 0.5, &device);
-            let x = random_input([1, 16, 4, 6], &device);
+            let x = random_input([1, 16, 10, 12], &device);
             let grads = block.forward(x).powi_scalar(2).sum().backward();
-            let (qkv, gamma) = (block.projections().unwrap(), block.gamma().unwrap());
+            let gamma = block.gamma().unwrap();
             let norm = |param: &Param<Tensor<4>>| {
                 let grad = param.val().grad(&grads).expect("a gradient");
                 grad.abs().sum().into_scalar::<f32>()
@@ -159,9 +165,12 @@ mod tests {
                 gamma_grad.abs().sum().into_scalar::<f32>() > 0.0,
                 "{mode}: γ"
             );
-            assert!(norm(&qkv.query.weight) > 0.0, "{mode}: query");
-            assert!(norm(&qkv.key.weight) > 0.0, "{mode}: key");
-            assert!(norm(&qkv.value.weight) > 0.0, "{mode}: value");
+            assert!(!block.projections().is_empty(), "{mode}: no projections");
+            for qkv in block.projections() {
+                assert!(norm(&qkv.query.weight) > 0.0, "{mode}: query");
+                assert!(norm(&qkv.key.weight) > 0.0, "{mode}: key");
+                assert!(norm(&qkv.value.weight) > 0.0, "{mode}: value");
+            }
         }
     }
 
