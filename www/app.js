@@ -21,6 +21,7 @@ import { Viewer } from './viewer.js';
 import { Controls } from './controls.js';
 import { Analyses } from './analyses.js';
 import { loadMetrics } from './quality.js';
+import { formatBytes } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -241,11 +242,18 @@ mountCamera({
   report: (kind, text) => status.addMessage(kind, text),
 });
 
+/** The page's text states the model's limits as the catalog gives them (one owner per fact). */
+function showFacts({ maxFileBytes, trainedSize }) {
+  const facts = { 'max-file-bytes': formatBytes(maxFileBytes), 'trained-size': `${trainedSize} px` };
+  for (const el of document.querySelectorAll('[data-fact]')) el.textContent = facts[el.dataset.fact] ?? el.textContent;
+}
+
 renderViewer();
 updateButtons();
 
 followEngine(engine, status, { started: engine.start(), onSettled: updateButtons, onRecovered: () => queue.resume() });
 engine.catalog.then((catalog) => {
+  showFacts(catalog);
   controls.setChoices(catalog);
   analyses.setChoices(catalog);
   settings = controls.settings();

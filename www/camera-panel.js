@@ -7,7 +7,7 @@
 import { Camera, cameraErrorMessage } from './camera.js';
 import { FramePool } from './frame-pool.js';
 import { CameraView, SMOOTHING_ALPHA } from './camera-view.js';
-import { FrameStats, formatFps, renderCameraCompare } from './camera-stats.js';
+import { FrameStats, formatFps, parseCompareFrames, renderCameraCompare } from './camera-stats.js';
 import { formatMs } from './format.js';
 
 /** Results of a mode that arrive first in a comparison are not counted (weights load then). */
@@ -224,7 +224,13 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
 
   /** Gives each mode a fixed number of frames at the current size and tables fps and latency. */
   async function compareModes() {
-    const frames = Math.max(5, Math.min(300, Number(ui.compareFrames.value) || 30));
+    const asked = parseCompareFrames(ui.compareFrames.value);
+    if (asked.error) {
+      ui.compareStatus.textContent = asked.error;
+      ui.section.dataset.compare = 'invalid';
+      return;
+    }
+    const { frames } = asked;
     const size = settings().size;
     const { modes } = await engine.catalog;
     const rows = modes.map((mode) => ({ mode, state: 'queued', frames: 0 }));

@@ -92,3 +92,20 @@ export function renderCameraCompare(table, rows) {
   table.tBodies[0]?.remove();
   table.append(tbody);
 }
+
+/** The frames a camera comparison gives each mode: its input's bounds, as the page states them. */
+export const COMPARE_FRAMES = { min: 5, max: 300 };
+
+/**
+ * The number of frames per mode typed in `text`, or why it cannot be used: a whole number in
+ * COMPARE_FRAMES's range, never a silent default.
+ * @returns {{ frames: number } | { error: string }}
+ */
+export function parseCompareFrames(text) {
+  const value = Number(String(text).trim());
+  const { min, max } = COMPARE_FRAMES;
+  if (String(text).trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    return { error: `Frames per mode must be a whole number from ${min} to ${max}; “${text}” is not.` };
+  }
+  return { frames: value };
+}

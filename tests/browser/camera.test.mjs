@@ -212,6 +212,11 @@ describe('camera on the CPU', () => {
   });
 
   test('compares the modes on the camera', { timeout: 10 * MINUTE }, async () => {
+    // Zero frames per mode is refused with its reason, not run as some default.
+    await page.fill('#camera-compare-frames', '0');
+    await page.click('#camera-compare');
+    await page.waitForSelector('#camera[data-compare="invalid"]');
+    assert.match(await page.locator('#camera-compare-status').innerText(), /from 5 to 300/);
     await page.fill('#camera-compare-frames', '6');
     await page.click('#camera-compare');
     await page.waitForSelector('#camera[data-compare="done"]', { timeout: 8 * MINUTE });

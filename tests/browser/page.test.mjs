@@ -388,6 +388,12 @@ describe('page details on cpu', () => {
     MODES = await offeredModes(page);
   });
 
+  test('states the limits the model gives, in its units', async () => {
+    // The catalog's limit (src/web.rs), in the units the refusal of a larger file uses.
+    assert.equal(await page.locator('[data-fact="max-file-bytes"]').innerText(), '50.0 MiB');
+    assert.equal(await page.locator('[data-fact="trained-size"]').innerText(), '256 px');
+  });
+
   after(async () => {
     await close?.();
   });
