@@ -3,9 +3,8 @@
 //! forward pass, its parameters and its cost from the shapes) and one line in the registration.
 
 use burn::module::Param;
+use burn::nn::conv::Conv2d;
 use burn::tensor::{Device, Tensor};
-
-use super::QueryKeyValue;
 
 /// The shapes a block's cost depends on: one `[C, H, W]` map with `C'` query and key channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +64,9 @@ pub trait AttentionBlock {
     /// - output: `[B, C, H, W]`
     fn forward(&self, x: Tensor<4>) -> Tensor<4>;
 
-    /// Every set of query, key and value projections (one per stage).
-    fn projections(&self) -> Vec<&QueryKeyValue>;
+    /// The block's learned convolutions (queries, keys and values, one set per stage; or
+    /// whatever else the mode learns), for the test that gradients reach every one.
+    fn convolutions(&self) -> Vec<&Conv2d>;
 
     /// The residual gate γ, `[1]`.
     fn gamma(&self) -> &Param<Tensor<1>>;
@@ -93,8 +93,8 @@ macro_rules! attention_block {
                 <$block>::forward(self, x)
             }
 
-            fn projections(&self) -> Vec<&$crate::attention::QueryKeyValue> {
-                vec![&self.qkv]
+            fn convolutions(&self) -> Vec<&burn::nn::conv::Conv2d> {
+                self.qkv.convolutions()
             }
 
             fn gamma(&self) -> &burn::module::Param<burn::tensor::Tensor<1>> {

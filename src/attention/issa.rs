@@ -28,6 +28,7 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
+use burn::nn::conv::Conv2d;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -272,8 +273,8 @@ impl AttentionBlock for InterlacedAttention {
         InterlacedAttention::forward(self, x)
     }
 
-    fn projections(&self) -> Vec<&QueryKeyValue> {
-        vec![&self.long, &self.short]
+    fn convolutions(&self) -> Vec<&Conv2d> {
+        [self.long.convolutions(), self.short.convolutions()].concat()
     }
 
     fn gamma(&self) -> &Param<Tensor<1>> {

@@ -13,6 +13,7 @@ pub mod issa;
 mod linear;
 mod mode;
 mod projection;
+pub mod squeeze;
 
 #[cfg(test)]
 pub(crate) mod oracle;
@@ -41,6 +42,8 @@ mode::attention_modes! {
     CrissCross = "criss-cross", CrissCrossAttention, "criss-cross attention";
     /// Interlaced sparse self-attention of Huang, Yuan et al. (2019): `O(N·√N)`.
     Issa = "issa", issa::InterlacedAttention, "interlaced sparse attention";
+    /// Squeeze-and-attention of Zhong et al. (SANet, 2020): a gate from a pooled view, `O(N·C²)`.
+    Sa = "sa", squeeze::SqueezeAttention, "squeeze-and-attention";
 }
 
 /// Configuration of a [`ContextBlock`].
@@ -73,11 +76,11 @@ impl ContextBlock {
         self.block().map(|block| block.gamma())
     }
 
-    /// Every set of query, key and value projections of the block (one per stage); none for
-    /// mode `none`.
-    pub fn projections(&self) -> Vec<&QueryKeyValue> {
+    /// The block's learned convolutions (see [`AttentionBlock::convolutions`]); none for mode
+    /// `none`.
+    pub fn convolutions(&self) -> Vec<&burn::nn::conv::Conv2d> {
         self.block()
-            .map_or_else(Vec::new, |block| block.projections())
+            .map_or_else(Vec::new, |block| block.convolutions())
     }
 
     /// Replace γ (no effect for mode `none`).
@@ -146,10 +149,10 @@ mod tests {
         }
     }
 
-    /// The loss reaches γ and every projection of every mode (on a map of several 8 × 8 blocks,
+    /// The loss reaches γ and every convolution of every mode (on a map of several 8 × 8 blocks,
     /// where each of interlaced attention's stages has groups of more than one position).
     #[test]
-    fn gradients_reach_gamma_and_projections() {
+    fn gradients_reach_gamma_and_every_convolution() {
         let device = Device::flex().autodiff();
         for mode in AttentionMode::ALL.into_iter().skip(1) {
             let block = block_with_gamma(mode, 0.5, &device);
@@ -165,11 +168,9 @@ mod tests {
                 gamma_grad.abs().sum().into_scalar::<f32>() > 0.0,
                 "{mode}: γ"
             );
-            assert!(!block.projections().is_empty(), "{mode}: no projections");
-            for qkv in block.projections() {
-                assert!(norm(&qkv.query.weight) > 0.0, "{mode}: query");
-                assert!(norm(&qkv.key.weight) > 0.0, "{mode}: key");
-                assert!(norm(&qkv.value.weight) > 0.0, "{mode}: value");
+            assert!(!block.convolutions().is_empty(), "{mode}: nothing learned");
+            for (i, conv) in block.convolutions().into_iter().enumerate() {
+                assert!(norm(&conv.weight) > 0.0, "{mode}: convolution {i}");
             }
         }
     }

@@ -81,6 +81,76 @@ impl Map {
         out
     }
 
+    /// A map whose value at `(b, c, y, x)` is `value(b, c, y, x)`.
+    pub fn from_fn(
+        batch: usize,
+        channels: usize,
+        height: usize,
+        width: usize,
+        value: impl Fn(usize, usize, usize, usize) -> f64,
+    ) -> Map {
+        let mut out = Map::zeros(batch, channels, height, width);
+        for b in 0..batch {
+            for c in 0..channels {
+                for y in 0..height {
+                    for x in 0..width {
+                        let i = out.index(b, c, y * width + x);
+                        out.data[i] = value(b, c, y, x);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The value at `(b, c, y, x)`.
+    pub fn at(&self, b: usize, c: usize, y: usize, x: usize) -> f64 {
+        self.data[self.index(b, c, y * self.width + x)]
+    }
+
+    /// The map with `f` applied to every value.
+    pub fn map(&self, f: impl Fn(f64) -> f64) -> Map {
+        Map {
+            data: self.data.iter().map(|&v| f(v)).collect(),
+            ..*self
+        }
+    }
+
+    /// A 3×3 convolution of stride 1 with zero padding ("same") and the module's weights:
+    /// `[B, C, H, W] -> [B, C_out, H, W]`.
+    pub fn conv3x3(&self, conv: &Conv2d) -> Map {
+        let weight = conv
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec_as::<f64>()
+            .unwrap(); // [O, C, 3, 3]
+        let bias = conv.bias.as_ref().map(|b| Map::from_tensor(b.val()).data);
+        let out_channels = weight.len() / (9 * self.channels);
+        let (h, w) = (self.height as i64, self.width as i64);
+        Map::from_fn(
+            self.batch,
+            out_channels,
+            self.height,
+            self.width,
+            |b, o, y, x| {
+                let mut sum = bias.as_ref().map_or(0.0, |bias| bias[o]);
+                for c in 0..self.channels {
+                    for dy in 0..3 {
+                        for dx in 0..3 {
+                            let (sy, sx) = (y as i64 + dy as i64 - 1, x as i64 + dx as i64 - 1);
+                            if sy >= 0 && sx >= 0 && sy < h && sx < w {
+                                let k = ((o * self.channels + c) * 3 + dy) * 3 + dx;
+                                sum += weight[k] * self.at(b, c, sy as usize, sx as usize);
+                            }
+                        }
+                    }
+                }
+                sum
+            },
+        )
+    }
+
     /// Queries, keys and values with the block's projections.
     pub fn project(&self, qkv: &QueryKeyValue) -> (Map, Map, Map) {
         (

@@ -52,6 +52,11 @@ impl QueryKeyValue {
             self.value.forward(x),
         )
     }
+
+    /// The three convolutions: query, key, value.
+    pub fn convolutions(&self) -> Vec<&Conv2d> {
+        vec![&self.query, &self.key, &self.value]
+    }
 }
 
 /// The residual gate γ: a learned scalar that starts at 0, so a new block is the identity.
