@@ -4,6 +4,7 @@
 //! registered by one line below. Every block ends with `y = x + γ·out` and γ starts at 0, so a
 //! new block is the identity and the network it sits in is unchanged until the block is trained.
 
+pub mod axial;
 mod block;
 mod cost;
 mod criss_cross;
@@ -44,6 +45,9 @@ mode::attention_modes! {
     Issa = "issa", issa::InterlacedAttention, "interlaced sparse attention";
     /// Squeeze-and-attention of Zhong et al. (SANet, 2020): a gate from a pooled view, `O(N·C²)`.
     Sa = "sa", squeeze::SqueezeAttention, "squeeze-and-attention";
+    /// Channelized axial attention of Huang et al. (CAA, 2021): column then row, each gated on
+    /// its channels, `O(N·(H + W))`.
+    Caa = "caa", axial::ChannelizedAxialAttention, "channelized axial attention";
 }
 
 /// Configuration of a [`ContextBlock`].
