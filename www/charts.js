@@ -10,17 +10,20 @@ import { formatBytes, formatMs } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** The colours of the modes (Okabe–Ito, safe for colour-blind readers); `none` stays grey. */
+/** The modes' colours (the Okabe–Ito palette, safe for colour-blind readers); `none` stays grey. */
 const MODE_COLOURS = {
   none: '#8a919c',
   dot: '#d55e00',
   linear: '#0072b2',
   efficient: '#009e73',
   'criss-cross': '#cc79a7',
+  issa: '#e69f00',
+  sa: '#56b4e9',
+  caa: '#000000',
 };
 
-/** The rest of the Okabe–Ito palette, for modes without a colour of their own. */
-const SPARE_COLOURS = ['#e69f00', '#56b4e9', '#b8a000', '#000000'];
+/** Colours for modes without one of their own (from Paul Tol's muted palette). */
+const SPARE_COLOURS = ['#882255', '#44aa99', '#999933', '#332288'];
 
 /**
  * A mode's colour: its own where it has one, else one of the spare colours picked by its name,
