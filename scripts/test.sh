@@ -28,14 +28,27 @@ fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 chmod 0700 "$XDG_RUNTIME_DIR"
 
-echo "== Rust tests"
-cargo test --release
+# Each step's time, printed at the end (also when a step fails).
+steps=()
+step() { # NAME COMMAND...
+  local name=$1 started=$SECONDS
+  shift
+  echo "== $name"
+  "$@"
+  steps+=("$(printf '%-24s %3d min %02d s' "$name" $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)))")
+}
+report() {
+  echo "== time per step"
+  for line in "${steps[@]}"; do echo "$line"; done
+  printf '%-24s %3d min %02d s\n' "in all" $((SECONDS / 60)) $((SECONDS % 60))
+}
+trap report EXIT
 
-echo "== WebAssembly build"
-bash scripts/build-web.sh
-
-echo "== browser tests"
-[ -d node_modules/playwright-core ] && [ -d node_modules/pngjs ] || npm ci --no-audit --no-fund
-node --test tests/node/
+step "Rust tests" cargo test --release
+step "WebAssembly build" bash scripts/build-web.sh
+if ! [ -d node_modules/playwright-core ] || ! [ -d node_modules/pngjs ]; then
+  step "npm packages" npm ci --no-audit --no-fund
+fi
+step "Node tests" node --test tests/node/
 export LINSEG_BIN="$CARGO_TARGET_DIR/release/linseg"
-node --test tests/browser/
+step "browser tests" node --test tests/browser/
