@@ -48,6 +48,38 @@ pub struct Sample {
     pub truth: GrayImage,
 }
 
+impl Sample {
+    /// A composite: `person` pasted on `background` (already the canvas's size) as `placement`
+    /// says, its truth the pasted alpha.
+    pub fn composite(
+        name: String,
+        person: &Cutout,
+        background: &RgbaImage,
+        placement: &Placement,
+    ) -> Self {
+        let (image, truth) = compose(person, background, placement);
+        Sample {
+            name,
+            kind: Kind::Composite,
+            image,
+            truth,
+        }
+    }
+}
+
+/// The photos with people among `photos`, as real samples against their mattes.
+fn real_samples(photos: Vec<(Photo, GrayImage)>) -> impl Iterator<Item = Sample> {
+    photos
+        .into_iter()
+        .filter(|(photo, _)| photo.people)
+        .map(|(photo, matte)| Sample {
+            name: photo.name,
+            kind: Kind::Real,
+            image: photo.image,
+            truth: matte,
+        })
+}
+
 /// A person cut out of a photo: the photo and its matte cropped to the matte's bounding box.
 #[derive(Clone)]
 pub struct Cutout {
@@ -269,22 +301,14 @@ pub fn heldout(data: &DataArgs, truth: &TruthArgs) -> Result<Vec<Sample>, String
             entry.placement.width,
             entry.placement.height,
         );
-        let (image, truth) = compose(&cutout, &canvas, &entry.placement);
-        samples.push(Sample {
-            name: entry.name,
-            kind: Kind::Composite,
-            image,
-            truth,
-        });
+        samples.push(Sample::composite(
+            entry.name,
+            &cutout,
+            &canvas,
+            &entry.placement,
+        ));
     }
-    for (photo, matte) in photos.into_iter().filter(|(photo, _)| photo.people) {
-        samples.push(Sample {
-            name: photo.name,
-            kind: Kind::Real,
-            image: photo.image,
-            truth: matte,
-        });
-    }
+    samples.extend(real_samples(photos));
     Ok(samples)
 }
 
@@ -361,23 +385,11 @@ pub fn validation(data: &DataArgs, truth: &TruthArgs) -> Result<Vec<Sample>, Str
         };
         for (background, _) in photos.iter().filter(|(photo, _)| !photo.people) {
             let canvas = cover(&background.image, placement.width, placement.height);
-            let (image, truth) = compose(&cutout, &canvas, &placement);
-            samples.push(Sample {
-                name: format!("{} on {}", person.name, background.name),
-                kind: Kind::Composite,
-                image,
-                truth,
-            });
+            let name = format!("{} on {}", person.name, background.name);
+            samples.push(Sample::composite(name, &cutout, &canvas, &placement));
         }
     }
-    for (photo, matte) in photos.into_iter().filter(|(photo, _)| photo.people) {
-        samples.push(Sample {
-            name: photo.name,
-            kind: Kind::Real,
-            image: photo.image,
-            truth: matte,
-        });
-    }
+    samples.extend(real_samples(photos));
     Ok(samples)
 }
 

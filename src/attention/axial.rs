@@ -34,7 +34,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, softmax};
 use burn::tensor::{Device, Tensor};
 
-use super::block::{AttentionBlock, Cost, CostShape};
+use super::block::{Cost, CostShape, attention_block};
 use super::projection::{gated_residual, init_gamma};
 
 /// The gate MLP's hidden layers (`C → C/4`, then `C/4 → C/4`), as in the reference.
@@ -185,31 +185,11 @@ impl ChannelizedAxialAttention {
     }
 }
 
-impl AttentionBlock for ChannelizedAxialAttention {
-    fn new(channels: usize, key_channels: usize, device: &Device) -> Self {
-        ChannelizedAxialAttentionConfig::new(channels, key_channels).init(device)
-    }
-
-    fn cost(shape: CostShape) -> Cost {
-        ChannelizedAxialAttention::cost(shape)
-    }
-
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        ChannelizedAxialAttention::forward(self, x)
-    }
-
-    fn convolutions(&self) -> Vec<&Conv2d> {
-        vec![&self.column_key, &self.row_key, &self.value]
-    }
-
-    fn gamma(&self) -> &Param<Tensor<1>> {
-        &self.gamma
-    }
-
-    fn gamma_mut(&mut self) -> &mut Param<Tensor<1>> {
-        &mut self.gamma
-    }
-}
+attention_block!(
+    ChannelizedAxialAttention,
+    ChannelizedAxialAttentionConfig,
+    convolutions: |block| vec![&block.column_key, &block.row_key, &block.value]
+);
 
 #[cfg(test)]
 mod tests {

@@ -75,14 +75,30 @@ pub trait AttentionBlock {
     fn gamma_mut(&mut self) -> &mut Param<Tensor<1>>;
 }
 
-/// `impl AttentionBlock` for a block whose projections are its field `qkv`, whose gate is its
-/// field `gamma`, whose config is `$config::new(channels, key_channels)` and whose inherent
-/// `forward` and `cost` do the work.
+/// `impl AttentionBlock` for a block whose gate is its field `gamma` and whose inherent
+/// `forward` and `cost` do the work. By default it is made by `$config::new(channels,
+/// key_channels).init(device)` and learns the convolutions of its field `qkv`; a mode that
+/// differs says how, as `new: |channels, key_channels, device| …` and
+/// `convolutions: |block| …` (expressions over the names it gives).
 macro_rules! attention_block {
     ($block:ty, $config:ident) => {
+        $crate::attention::block::attention_block!(
+            $block,
+            $config,
+            convolutions: |block| block.qkv.convolutions()
+        );
+    };
+    ($block:ty, $config:ident, convolutions: |$s:ident| $convs:expr) => {
+        $crate::attention::block::attention_block!(
+            $block,
+            new: |channels, key_channels, device| $config::new(channels, key_channels).init(device),
+            convolutions: |$s| $convs
+        );
+    };
+    ($block:ty, new: |$c:ident, $k:ident, $d:ident| $new:expr, convolutions: |$s:ident| $convs:expr) => {
         impl $crate::attention::block::AttentionBlock for $block {
-            fn new(channels: usize, key_channels: usize, device: &burn::tensor::Device) -> Self {
-                $config::new(channels, key_channels).init(device)
+            fn new($c: usize, $k: usize, $d: &burn::tensor::Device) -> Self {
+                $new
             }
 
             fn cost(shape: $crate::attention::block::CostShape) -> $crate::attention::block::Cost {
@@ -94,7 +110,8 @@ macro_rules! attention_block {
             }
 
             fn convolutions(&self) -> Vec<&burn::nn::conv::Conv2d> {
-                self.qkv.convolutions()
+                let $s = self;
+                $convs
             }
 
             fn gamma(&self) -> &burn::module::Param<burn::tensor::Tensor<1>> {

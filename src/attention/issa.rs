@@ -28,11 +28,10 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::nn::conv::Conv2d;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::block::{AttentionBlock, Cost, CostShape};
+use super::block::{Cost, CostShape, attention_block};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// The block size of the partition, as in the reference configurations.
@@ -260,31 +259,11 @@ fn attend_in_groups(qkv: &QueryKeyValue, x: Tensor<4>, stage: Stage) -> Tensor<4
     out.reshape([b, c, hp, wp]).narrow(2, 0, h).narrow(3, 0, w) // [B, C, H, W]
 }
 
-impl AttentionBlock for InterlacedAttention {
-    fn new(channels: usize, key_channels: usize, device: &Device) -> Self {
-        InterlacedAttentionConfig::new(channels, key_channels).init(device)
-    }
-
-    fn cost(shape: CostShape) -> Cost {
-        InterlacedAttention::cost(shape)
-    }
-
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        InterlacedAttention::forward(self, x)
-    }
-
-    fn convolutions(&self) -> Vec<&Conv2d> {
-        [self.long.convolutions(), self.short.convolutions()].concat()
-    }
-
-    fn gamma(&self) -> &Param<Tensor<1>> {
-        &self.gamma
-    }
-
-    fn gamma_mut(&mut self) -> &mut Param<Tensor<1>> {
-        &mut self.gamma
-    }
-}
+attention_block!(
+    InterlacedAttention,
+    InterlacedAttentionConfig,
+    convolutions: |block| [block.long.convolutions(), block.short.convolutions()].concat()
+);
 
 #[cfg(test)]
 mod tests {

@@ -29,7 +29,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
 
-use super::block::{AttentionBlock, Cost, CostShape};
+use super::block::{Cost, CostShape, attention_block};
 use super::projection::{gated_residual, init_gamma};
 
 /// Configuration of [`SqueezeAttention`].
@@ -139,32 +139,12 @@ fn up2(x: Tensor<4>, height: usize, width: usize) -> Tensor<4> {
         .narrow(3, 0, width)
 }
 
-impl AttentionBlock for SqueezeAttention {
-    /// `key_channels` is not used: every convolution is `C → C`.
-    fn new(channels: usize, _key_channels: usize, device: &Device) -> Self {
-        SqueezeAttentionConfig::new(channels).init(device)
-    }
-
-    fn cost(shape: CostShape) -> Cost {
-        SqueezeAttention::cost(shape)
-    }
-
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        SqueezeAttention::forward(self, x)
-    }
-
-    fn convolutions(&self) -> Vec<&Conv2d> {
-        self.residual.iter().chain(&self.attention).collect()
-    }
-
-    fn gamma(&self) -> &Param<Tensor<1>> {
-        &self.gamma
-    }
-
-    fn gamma_mut(&mut self) -> &mut Param<Tensor<1>> {
-        &mut self.gamma
-    }
-}
+// `key_channels` is not used: every convolution is `C → C`.
+attention_block!(
+    SqueezeAttention,
+    new: |channels, _key_channels, device| SqueezeAttentionConfig::new(channels).init(device),
+    convolutions: |block| block.residual.iter().chain(&block.attention).collect()
+);
 
 #[cfg(test)]
 mod tests {
