@@ -233,7 +233,12 @@ export class Analyses {
    * 256 px: 19 against 7 ms), costs that would fall on whichever mode a sweep runs first.
    */
   async #measure(photo, mode, size) {
-    const segment = () => this.engine.segment(photo.id, mode, size);
+    // Decoded again before each run: a run that grew the memory past the limit has the worker
+    // replaced (engine.js), and the fresh worker has not seen the photo.
+    const segment = async () => {
+      if (!(await this.queue.ensureDecoded(photo))) throw new Error(photo.error ?? 'the photo could not be decoded');
+      return this.engine.segment(photo.id, mode, size);
+    };
     const first = await segment();
     const runs = first.first ? [await segment()] : [first];
     while (runs.length < ANALYSIS_TIMING.runs && runs[0].totalMs < ANALYSIS_TIMING.singleRunMs) {
