@@ -109,7 +109,6 @@ export async function launchChromium(name, flags = FLAGS) {
   };
 }
 
-/** Waits until the page's model has started; returns the backend label's state. */
 /**
  * The attention modes the page offers, in its order: the mode select's options, which the page
  * builds from the wasm catalog (the modes' one registration, src/attention/mod.rs).
@@ -118,6 +117,7 @@ export async function offeredModes(page) {
   return page.locator('#mode option').evaluateAll((options) => options.map((o) => o.value));
 }
 
+/** Waits until the page's model has started; returns the backend label's state. */
 export async function waitForModel(page, timeout) {
   await page.waitForSelector('#backend[data-state="ready"], #backend[data-state="failed"]', { timeout });
   const backend = page.locator('#backend');
