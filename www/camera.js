@@ -70,7 +70,12 @@ export class Camera extends EventTarget {
     this.inFlight = 0;
     this.waiting = null;
     this.snapshotWanted = null;
-    this.counters = { presented: 0, captured: 0, sent: 0, processed: 0, late: 0, dropped: 0, failed: 0, maxInFlight: 0, maxWaiting: 0 };
+    this.counters = Camera.freshCounters();
+  }
+
+  /** The loop's counters as a start sets them. */
+  static freshCounters() {
+    return { presented: 0, captured: 0, sent: 0, processed: 0, late: 0, dropped: 0, failed: 0, maxInFlight: 0, maxWaiting: 0 };
   }
 
   /** The loop's counters: { inFlight, waiting, presented (video frames), captured, sent, processed, late, dropped, failed, maxInFlight, maxWaiting }. */
@@ -103,6 +108,8 @@ export class Camera extends EventTarget {
     }
     this.stream = stream;
     this.track = stream.getVideoTracks()[0] ?? null;
+    // Each start counts its own frames: "frames skipped" is about this run of the camera.
+    this.counters = Camera.freshCounters();
     this.track?.addEventListener('ended', () => {
       if (session !== this.session || this.state === 'off') return;
       this.stop();

@@ -56,6 +56,8 @@ export class PhotoStrip {
     li.append(pick, remove);
     this.items.set(photo, li);
     this.list.append(li);
+    // The newest photo is at the end: scroll the strip (only the strip) to show it.
+    this.list.scrollLeft = this.list.scrollWidth;
   }
 
   /** Brings the photo's thumbnail up to date: state, status line, selection, picture. */

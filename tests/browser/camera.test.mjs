@@ -238,8 +238,12 @@ describe('camera on the CPU', () => {
   });
 
   test('a hidden tab and a camera that goes away stop it', async () => {
+    const capturedBefore = await page.evaluate(() => window.__linsegCamera.stats.captured);
     await page.click('#camera-toggle');
     await page.waitForSelector('#camera[data-state="live"]');
+    // A new start counts its own frames (and so its own skipped ones), not the last run's.
+    const capturedAfter = await page.evaluate(() => window.__linsegCamera.stats.captured);
+    assert.ok(capturedAfter < capturedBefore, `the counters carried over: ${capturedBefore} then ${capturedAfter}`);
     await page.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
       document.dispatchEvent(new Event('visibilitychange'));

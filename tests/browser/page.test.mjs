@@ -437,6 +437,13 @@ describe('page details on cpu', () => {
       const settled = await settledPhoto(page, name, RUN_TIMEOUT);
       assert.equal(settled.state, 'error', `${name}: ${settled.status}`);
     }
+    // The strip overflows; the newest thumbnail is the one in sight.
+    const newest = page.locator(`[data-testid="photo"][data-name="${bad.at(-1).name}"]`);
+    const inSight = await newest.evaluate((li) => {
+      const [strip, box] = [li.parentElement.getBoundingClientRect(), li.getBoundingClientRect()];
+      return box.left >= strip.left - 1 && box.right <= strip.right + 1;
+    });
+    assert.ok(inSight, 'the newest thumbnail is scrolled out of sight');
     const errors = await page.locator('#errors').innerText();
     for (const { name } of bad) assert.ok(errors.includes(name), `#errors lost ${name}:\n${errors}`);
     await page.click('#clear-messages');
