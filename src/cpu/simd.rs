@@ -225,10 +225,25 @@ pub type Baseline = Wasm128;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub type Baseline = Scalar;
 
+/// Whether [`vectorised!`] kernels take the [`Baseline`] path even where AVX2 is there.
+static FORCE_BASELINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Make every vectorised kernel take the [`Baseline`] path (`on`) or the best the CPU has
+/// (`!on`, the default), process-wide: so that the tests check each form of every kernel on a
+/// machine with AVX2, and a benchmark can compare them.
+pub fn force_baseline(on: bool) {
+    FORCE_BASELINE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether [`force_baseline`] is in force.
+pub fn baseline_forced() -> bool {
+    FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Define `fn name(args) body` so that its body, generic over `S: Simd`, is compiled for the
 /// machine's [`Baseline`] and, on x86-64, a second time for [`Avx2`], called when the CPU has
-/// AVX2 and FMA. Everything the body calls must be `#[inline(always)]`, so that it is
-/// compiled with the body's instruction set.
+/// AVX2 and FMA (unless [`force_baseline`] says otherwise). Everything the body calls must be
+/// `#[inline(always)]`, so that it is compiled with the body's instruction set.
 macro_rules! vectorised {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
@@ -242,7 +257,10 @@ macro_rules! vectorised {
                 fn avx2($($arg: $ty),*) $(-> $ret)? {
                     body::<$crate::cpu::simd::Avx2>($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                if std::is_x86_feature_detected!("avx2")
+                    && std::is_x86_feature_detected!("fma")
+                    && !$crate::cpu::simd::baseline_forced()
+                {
                     // SAFETY: the CPU has the features `avx2` was compiled for.
                     return unsafe { avx2($($arg),*) };
                 }

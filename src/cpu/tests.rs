@@ -263,6 +263,37 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
     }
 }
 
+/// Every kernel's baseline form (plain floats here; the same generic code as SIMD128 in the
+/// browser) against Burn and against the AVX2 form, the whole network in every mode. The switch
+/// is process-wide: a test running beside this one may take either form, both correct.
+#[test]
+fn the_baseline_kernels_match_burn_and_the_vector_ones() {
+    let device = device();
+    let x = Tensor::<4>::random([1, 3, 48, 80], Distribution::Uniform(0.0, 1.0), &device);
+    let pixels = FeatureMap::new(48, 80, 3, values(x.clone().permute([0, 2, 3, 1])));
+    for mode in AttentionMode::ALL {
+        let mut net = SelfieNetConfig::new(mode).init(&device);
+        net.context
+            .set_gamma(Param::from_tensor(Tensor::<1>::from_floats([0.5], &device)));
+        let theirs = values(net.forward(x.clone()));
+        let cpu = CpuNet::new(&net, &device);
+        crate::cpu::simd::force_baseline(true);
+        let (baseline, _) = cpu.forward(&pixels);
+        crate::cpu::simd::force_baseline(false);
+        let (best, _) = cpu.forward(&pixels);
+        let diff = max_abs_diff(&baseline, &theirs);
+        assert!(
+            diff < 1e-5,
+            "{mode}, baseline: max |difference| {diff} from Burn"
+        );
+        let diff = max_abs_diff(&baseline, &best);
+        assert!(
+            diff < 1e-5,
+            "{mode}: max |difference| {diff} between the two forms"
+        );
+    }
+}
+
 /// Splitting each layer into bands of rows among threads changes no value: the network on three
 /// threads (uneven bands) equals it on one, bit for bit. Mode none: the attention block's Burn
 /// ops may sum in another order on more threads.
