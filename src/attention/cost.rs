@@ -70,6 +70,8 @@ pub enum Refusal {
     Block {
         /// Bytes of the intermediates at the block's peak.
         needed: u64,
+        /// Bytes of the largest of them (within the per-buffer limit, or there is none).
+        largest: u64,
         /// The block limit.
         allowed: u64,
         /// Who sets the limit (see [`Limits::block_source`]).
@@ -97,12 +99,15 @@ impl fmt::Display for Refusal {
             ),
             Refusal::Block {
                 needed,
+                largest,
                 allowed,
                 source,
             } => write!(
                 f,
-                "would need {} at once for its attention block, above the {} {source}",
+                "would need {} at once for its attention block (all its intermediates together; \
+                 the largest one {}), above the {} {source}",
                 bytes(needed),
+                bytes(largest),
                 bytes(allowed)
             ),
         }
@@ -138,6 +143,7 @@ impl BlockCost {
         if self.peak_bytes > limits.block_bytes {
             return Err(Refusal::Block {
                 needed: self.peak_bytes,
+                largest: self.largest_buffer_bytes,
                 allowed: limits.block_bytes,
                 source: limits.block_source,
             });
@@ -167,11 +173,18 @@ mod tests {
         // dot at 128 × 128: the 1 GiB map fits one buffer exactly; the block's 2 GiB does not.
         let refusal = cost(AttentionMode::Dot, 128).check(&GPU).unwrap_err();
         assert!(matches!(refusal, Refusal::Block { allowed, .. } if allowed == 1 << 30));
-        assert!(
-            refusal
-                .to_string()
-                .contains("at once for its attention block")
+        // Both figures the page's table shows for it: the block's memory and its largest buffer.
+        let dot = cost(AttentionMode::Dot, 128);
+        assert_eq!(
+            refusal.to_string(),
+            format!(
+                "would need {} at once for its attention block (all its intermediates together; \
+                 the largest one {}), above the 1.0 GiB a block may hold at once on this GPU",
+                bytes(dot.peak_bytes),
+                bytes(dot.largest_buffer_bytes)
+            )
         );
+        assert_eq!(bytes(dot.largest_buffer_bytes), "1.0 GiB");
         // dot at 160 × 160: the map alone is above one buffer, which is said first.
         let refusal = cost(AttentionMode::Dot, 160).check(&GPU).unwrap_err();
         assert_eq!(
