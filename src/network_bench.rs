@@ -39,6 +39,9 @@ pub struct NetworkBenchArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Run the CPU kernels' baseline form (plain floats) instead of the best the CPU has (AVX2).
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 /// The median and 90th percentile of some durations, in milliseconds.
@@ -66,6 +69,7 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
     let device = Device::flex();
     let net: SelfieNet = weights::load(&options.models, options.mode, &device)?;
     let kernels = CpuNet::new(&net, &device);
+    crate::cpu::force_baseline(options.baseline);
     let pixels = square_input(&options.photo, options.size)?;
 
     let mut profile = Profile::default();

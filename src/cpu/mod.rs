@@ -30,7 +30,7 @@ pub use pointwise::PackedPointwise;
 pub use pooling::{Dense, channel_gate, channel_means, gated_sum};
 pub use profile::{Profile, Step};
 pub use resample::{ToProbabilities, upsample2x};
-pub use simd::LANES;
+pub use simd::{LANES, force_baseline};
 
 #[cfg(test)]
 mod tests;

@@ -277,9 +277,9 @@ fn the_baseline_kernels_match_burn_and_the_vector_ones() {
             .set_gamma(Param::from_tensor(Tensor::<1>::from_floats([0.5], &device)));
         let theirs = values(net.forward(x.clone()));
         let cpu = CpuNet::new(&net, &device);
-        crate::cpu::simd::force_baseline(true);
+        crate::cpu::force_baseline(true);
         let (baseline, _) = cpu.forward(&pixels);
-        crate::cpu::simd::force_baseline(false);
+        crate::cpu::force_baseline(false);
         let (best, _) = cpu.forward(&pixels);
         let diff = max_abs_diff(&baseline, &theirs);
         assert!(
