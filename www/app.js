@@ -108,7 +108,7 @@ const queue = new RunQueue({
     },
     result(photo) {
       if (photo !== selected) return;
-      status.showTimings(photo.result);
+      status.showTimings(photo.result, photo.canvas);
       showMask(photo.result.mask);
     },
     refused(photo) {
@@ -192,7 +192,7 @@ function select(photo) {
     status.showNotRun({ ...settings, refusal: photo.refusal });
   } else {
     if (photo.result) overlay.setMask(photo.result.mask);
-    status.showTimings(photo.result);
+    status.showTimings(photo.result, photo.canvas);
   }
   renderViewer();
   updateButtons();

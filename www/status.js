@@ -137,8 +137,11 @@ export class StatusArea {
     t.replaceChildren(head, reason);
   }
 
-  /** Shows a run's timings, or "No run yet." for null. */
-  showTimings(result) {
+  /**
+   * Shows a run's timings, or "No run yet." for null; `photo` (its width and height) says when
+   * the run scaled the photo up beyond its own size.
+   */
+  showTimings(result, photo = null) {
     const t = this.ui.timings;
     delete t.dataset.refused;
     if (!result) {
@@ -191,6 +194,15 @@ export class StatusArea {
           ? 'first run: includes shader compilation'
           : 'first run of this mode and size: may include growing memory',
       }));
+    }
+    // A resolution above the photo's own size adds no detail, only time: say so.
+    const longer = photo ? Math.max(photo.width, photo.height) : null;
+    if (longer && result.size > longer) {
+      parts.push(Object.assign(document.createElement('span'), {
+        className: 'badge',
+        textContent: `scaled up ${(result.size / longer).toFixed(1)}× from the photo's ${longer} px: no detail gained`,
+      }));
+      parts.at(-1).dataset.testid = 'upscaled';
     }
     if (result.profile) parts.push(profileDetails(result.profile, result.inferenceMs));
     if (result.fellBack) {

@@ -522,6 +522,7 @@ describe('page details on cpu', () => {
 
   // The photo is in view at SIZE in MODE, run in a fresh worker (the test above replaced it).
   test('compares the modes, each first run of a mode untimed', { timeout: TEST_TIMEOUT }, async () => {
+    assert.equal(await page.locator('[data-testid="upscaled"]').count(), 0, 'a note of scaling up at 256 px');
     await analyse('#compare-modes');
     assert.match(await page.locator('#analysis-status').innerText(), new RegExp(`^${MODES.length} of ${MODES.length} modes ran on the CPU\\b`));
     const { head, rows } = await analysisTable();
@@ -547,6 +548,11 @@ describe('page details on cpu', () => {
     await chooseSettings(MODE, 2048);
     const run = await nextRun(page, PHOTO_NAME, MODE, previous, RUN_TIMEOUT);
     assert.ok(run.ok, `${MODE} at 2048 did not run: ${run.state}: ${run.status}`);
+    // The photo (grace_hopper: 512×600) is scaled up past its own size, and the page says so.
+    const upscaled = await page.locator('[data-testid="upscaled"]').innerText({ timeout: 30_000 });
+    const [, factor, longer] = /^scaled up (\d+\.\d)× from the photo's (\d+) px: no detail gained$/.exec(upscaled) ?? [];
+    assert.ok(longer && Number(longer) < 2048, upscaled);
+    assert.equal(factor, (2048 / Number(longer)).toFixed(1), upscaled);
     await analyse('#compare-modes');
     const status = await page.locator('#analysis-status').innerText();
     assert.match(status, new RegExp(`^${MODES.length} of ${MODES.length} modes ran on the CPU\\b`), status);
