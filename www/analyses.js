@@ -208,7 +208,6 @@ export class Analyses {
       render();
       await afterNextFrame();
       try {
-        if (!(await this.queue.ensureDecoded(photo))) throw new Error(photo.error ?? 'the photo could not be decoded');
         entry.result = await this.#measure(photo, entry.mode, entry.size);
         entry.state = 'done';
       } catch (err) {
