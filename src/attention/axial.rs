@@ -35,6 +35,7 @@ use burn::tensor::activation::{leaky_relu, relu, sigmoid, softmax};
 use burn::tensor::{Device, Tensor};
 
 use super::block::{Cost, CostShape, attention_block};
+use super::context_weights::{ContextWeights, Features, compose, dot, softmax_over};
 use super::projection::{gated_residual, init_gamma};
 
 /// The gate MLP's hidden layers (`C → C/4`, then `C/4 → C/4`), as in the reference.
@@ -185,6 +186,49 @@ impl ChannelizedAxialAttention {
     }
 }
 
+impl ChannelizedAxialAttention {
+    /// The column pass's shared queries and keys, then the row pass's, `[1, C', H, W]` each
+    /// (both from the block's input, as the forward pass).
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        vec![
+            relu(self.column_key.forward(x.clone())),
+            relu(self.row_key.forward(x)),
+        ]
+    }
+
+    /// Row `u` is the column pass then the row pass composed, `A_row·A_col`: `u`'s row, each
+    /// of its positions' column. The channel gates scale channels, not positions, and do not
+    /// enter the weights.
+    pub fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights> {
+        let [column, row] = <[Features; 2]>::try_from(maps).expect("both passes' keys");
+        Box::new(AxialWeights { column, row })
+    }
+}
+
+/// Channelized axial attention's spatial weights, from both passes' shared queries and keys.
+struct AxialWeights {
+    column: Features,
+    row: Features,
+}
+
+/// One axial softmax: `u` against the positions `kept` with the shared projection `keys`.
+fn axial(keys: &Features, u: usize, kept: &[usize]) -> Vec<f32> {
+    let q = keys.vector(u);
+    softmax_over(kept, |t| dot(q, keys.vector(t)), keys.positions())
+}
+
+impl ContextWeights for AxialWeights {
+    fn row(&self, u: usize) -> Vec<f32> {
+        let (width, n) = (self.row.width, self.row.positions());
+        let row: Vec<usize> = (0..n).filter(|t| t / width == u / width).collect();
+        let column =
+            |t: usize| -> Vec<usize> { (0..n).filter(|s| s % width == t % width).collect() };
+        compose(&axial(&self.row, u, &row), |t| {
+            axial(&self.column, t, &column(t))
+        })
+    }
+}
+
 attention_block!(
     ChannelizedAxialAttention,
     ChannelizedAxialAttentionConfig,
@@ -194,6 +238,7 @@ attention_block!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::context_weights::tests::{assert_rows_match, compose_dense, read_all};
     use crate::attention::oracle::{Map, dot, gamma, random_input, softmax};
 
     /// The gate's MLP in f64.
@@ -312,6 +357,39 @@ mod tests {
             let error = expected.max_abs_diff(block.forward(x));
             assert!(error <= 1e-4, "{h}×{w}: max abs error {error}");
         }
+    }
+
+    /// The weights a position looks with are dense attention masked to the column, then to the
+    /// row, composed: `A_row·A_col` in f64.
+    #[test]
+    fn context_weights_are_the_column_then_the_row_composed() {
+        let device = Device::flex();
+        let block = ChannelizedAxialAttentionConfig::new(16, 4).init(&device);
+        let x = random_input([1, 16, 5, 7], &device);
+        let input = Map::from_tensor(x.clone());
+        let relu = |m: Map| m.map(|v| v.max(0.0));
+        let dense = |keys: &Map, together: &dyn Fn(usize, usize) -> bool| {
+            let n = keys.positions();
+            keys.matrices(|b, u| {
+                let kept: Vec<usize> = (0..n).filter(|&t| together(u, t)).collect();
+                let scores: Vec<f64> = kept
+                    .iter()
+                    .map(|&t| dot(&keys.vector(b, u), &keys.vector(b, t)))
+                    .collect();
+                let mut row = vec![0.0; n];
+                for (&t, a) in kept.iter().zip(softmax(&scores)) {
+                    row[t] = a;
+                }
+                row
+            })
+        };
+        let w = input.width;
+        let column = dense(&relu(input.conv1x1(&block.column_key)), &|u, t| {
+            u % w == t % w
+        });
+        let row = dense(&relu(input.conv1x1(&block.row_key)), &|u, t| u / w == t / w);
+        let weights = block.context_weights(read_all(block.weight_maps(x)));
+        assert_rows_match(&*weights, &compose_dense(&row[0], &column[0]));
     }
 
     /// At 64 × 64, C = 128: maps of N·(H + W) floats, 1/32 of dot's N × N.

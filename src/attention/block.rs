@@ -6,6 +6,8 @@ use burn::module::Param;
 use burn::nn::conv::Conv2d;
 use burn::tensor::{Device, Tensor};
 
+use super::context_weights::{ContextWeights, Features};
+
 /// The shapes a block's cost depends on: one `[C, H, W]` map with `C'` query and key channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CostShape {
@@ -64,6 +66,18 @@ pub trait AttentionBlock {
     /// - output: `[B, C, H, W]`
     fn forward(&self, x: Tensor<4>) -> Tensor<4>;
 
+    /// The maps the block's weights come from on the map `x` (its queries and keys, stage by
+    /// stage), for [`AttentionBlock::context_weights`] once read back.
+    ///
+    /// # Shapes
+    /// - `x`: `[1, C, H, W]`
+    /// - output: `[1, C_i, H, W]` each
+    fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>>;
+
+    /// The weights with which each position gathers context, from the
+    /// [`weight_maps`](AttentionBlock::weight_maps) read back as `maps`.
+    fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights>;
+
     /// The block's learned convolutions (queries, keys and values, one set per stage; or
     /// whatever else the mode learns), for the test that gradients reach every one.
     fn convolutions(&self) -> Vec<&Conv2d>;
@@ -76,7 +90,7 @@ pub trait AttentionBlock {
 }
 
 /// `impl AttentionBlock` for a block whose gate is its field `gamma` and whose inherent
-/// `forward` and `cost` do the work. By default it is made by `$config::new(channels,
+/// `forward`, `cost`, `weight_maps` and `context_weights` do the work. By default it is made by `$config::new(channels,
 /// key_channels).init(device)` and learns the convolutions of its field `qkv`; a mode that
 /// differs says how, as `new: |channels, key_channels, device| …` and
 /// `convolutions: |block| …` (expressions over the names it gives).
@@ -107,6 +121,17 @@ macro_rules! attention_block {
 
             fn forward(&self, x: burn::tensor::Tensor<4>) -> burn::tensor::Tensor<4> {
                 <$block>::forward(self, x)
+            }
+
+            fn weight_maps(&self, x: burn::tensor::Tensor<4>) -> Vec<burn::tensor::Tensor<4>> {
+                <$block>::weight_maps(self, x)
+            }
+
+            fn context_weights(
+                &self,
+                maps: Vec<$crate::attention::context_weights::Features>,
+            ) -> Box<dyn $crate::attention::context_weights::ContextWeights> {
+                <$block>::context_weights(self, maps)
             }
 
             fn convolutions(&self) -> Vec<&burn::nn::conv::Conv2d> {

@@ -20,6 +20,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
 use super::block::{Cost, CostShape, attention_block};
+use super::context_weights::{ContextWeights, Features, compose, dot, softmax_over};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// How many times the block is applied, as in CCNet.
@@ -121,15 +122,91 @@ impl CrissCrossAttention {
     }
 }
 
+impl CrissCrossAttention {
+    /// The first pass's queries and keys, then the second's (from the first pass's output),
+    /// `[1, C', H, W]` each.
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        let second = self.forward_once(x.clone());
+        let (q, k) = (&self.qkv.query, &self.qkv.key);
+        vec![
+            q.forward(x.clone()),
+            k.forward(x),
+            q.forward(second.clone()),
+            k.forward(second),
+        ]
+    }
+
+    /// Row `u` is the two passes composed, `A₂·A₁`: the cross of `u` in the second pass, each
+    /// of its positions' own cross in the first — the whole map, through one intermediary.
+    pub fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights> {
+        let [q1, k1, q2, k2] =
+            <[Features; 4]>::try_from(maps).expect("two passes' queries and keys");
+        Box::new(CrissCrossWeights {
+            passes: [(q1, k1), (q2, k2)],
+        })
+    }
+}
+
+/// Criss-cross attention's weights, from both passes' queries and keys.
+struct CrissCrossWeights {
+    passes: [(Features, Features); RECURRENCE],
+}
+
+impl CrissCrossWeights {
+    /// Row `u` of one pass: one softmax over `u`'s row and column, `u` itself once.
+    fn cross((queries, keys): &(Features, Features), u: usize) -> Vec<f32> {
+        let (width, n) = (queries.width, queries.positions());
+        let kept: Vec<usize> = (0..n)
+            .filter(|&v| v / width == u / width || v % width == u % width)
+            .collect();
+        let q = queries.vector(u);
+        softmax_over(&kept, |v| dot(q, keys.vector(v)), n)
+    }
+}
+
+impl ContextWeights for CrissCrossWeights {
+    fn row(&self, u: usize) -> Vec<f32> {
+        let [first, second] = &self.passes;
+        compose(&Self::cross(second, u), |t| Self::cross(first, t))
+    }
+}
+
 attention_block!(CrissCrossAttention, CrissCrossAttentionConfig);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::context_weights::tests::{assert_rows_match, compose_dense, read_all};
     use crate::attention::oracle::{Map, dot, gamma, random_input, softmax};
 
-    /// Dense attention over all `N` positions with every position outside the row and column
-    /// masked out, applied twice with the same weights, against the criss-cross path.
+    /// One pass as dense attention over all `N` positions, every position outside the row and
+    /// column masked out, in f64: `(A, y)` with `A` one `N × N` matrix per batch item.
+    fn dense_pass(
+        block: &CrissCrossAttention,
+        input: &Map,
+        gamma: f64,
+    ) -> (Vec<Vec<Vec<f64>>>, Map) {
+        let (q, k, v) = input.project(&block.qkv);
+        let (n, width) = (input.positions(), input.width);
+        let crosses = |u: usize, v: usize| v / width == u / width || v % width == u % width;
+        let weights = input.matrices(|b, u| {
+            let kept: Vec<usize> = (0..n).filter(|&v| crosses(u, v)).collect();
+            let scores: Vec<f64> = kept
+                .iter()
+                .map(|&v| dot(&q.vector(b, u), &k.vector(b, v)))
+                .collect();
+            let mut row = vec![0.0; n];
+            for (&v, a) in kept.iter().zip(softmax(&scores)) {
+                row[v] = a;
+            }
+            row
+        });
+        let output = input.gated(gamma, &v.attend(&weights));
+        (weights, output)
+    }
+
+    /// The dense masked attention, applied twice with the same weights, against the
+    /// criss-cross path.
     #[test]
     fn matches_dense_attention_masked_to_row_and_column_in_f64() {
         let device = Device::flex();
@@ -139,25 +216,24 @@ mod tests {
 
         let mut expected = Map::from_tensor(x.clone());
         for _ in 0..RECURRENCE {
-            let (q, k, v) = expected.project(&block.qkv);
-            let (n, width) = (expected.positions(), expected.width);
-            let crosses = |u: usize, v: usize| v / width == u / width || v % width == u % width;
-            let weights = expected.matrices(|b, u| {
-                let kept: Vec<usize> = (0..n).filter(|&v| crosses(u, v)).collect();
-                let scores: Vec<f64> = kept
-                    .iter()
-                    .map(|&v| dot(&q.vector(b, u), &k.vector(b, v)))
-                    .collect();
-                let mut row = vec![0.0; n];
-                for (&v, a) in kept.iter().zip(softmax(&scores)) {
-                    row[v] = a;
-                }
-                row
-            });
-            expected = expected.gated(0.6, &v.attend(&weights));
+            expected = dense_pass(&block, &expected, 0.6).1;
         }
 
         let error = expected.max_abs_diff(block.forward(x));
         assert!(error <= 1e-4, "max abs error {error}");
+    }
+
+    /// The weights a position looks with are the oracle's two passes composed (γ ≠ 0, so that
+    /// the second pass sees a different map from the first).
+    #[test]
+    fn context_weights_are_the_oracle_s_passes_composed() {
+        let device = Device::flex();
+        let mut block = CrissCrossAttentionConfig::new(16, 4).init(&device);
+        block.gamma = gamma(0.6, &device);
+        let x = random_input([1, 16, 5, 8], &device);
+        let (first, between) = dense_pass(&block, &Map::from_tensor(x.clone()), 0.6);
+        let (second, _) = dense_pass(&block, &between, 0.6);
+        let weights = block.context_weights(read_all(block.weight_maps(x)));
+        assert_rows_match(&*weights, &compose_dense(&second[0], &first[0]));
     }
 }

@@ -18,6 +18,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
 use super::block::{Cost, CostShape, attention_block};
+use super::context_weights::{ContextWeights, Features, softmax_in_place};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// Configuration of [`DotAttention`].
@@ -84,14 +85,54 @@ impl DotAttention {
     }
 }
 
+impl DotAttention {
+    /// The queries and keys, `[1, C', H, W]` each.
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        vec![self.qkv.query.forward(x.clone()), self.qkv.key.forward(x)]
+    }
+
+    /// Row `i` is `softmax_j(q_i·k_j)`, the block's own `A`.
+    pub fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights> {
+        let [queries, keys] = <[Features; 2]>::try_from(maps).expect("queries and keys");
+        Box::new(DotWeights { queries, keys })
+    }
+}
+
+/// Dot-product attention's weights: each row one softmax over all positions.
+struct DotWeights {
+    queries: Features,
+    keys: Features,
+}
+
+impl ContextWeights for DotWeights {
+    fn row(&self, n: usize) -> Vec<f32> {
+        let mut row = self.keys.scores(self.queries.vector(n));
+        softmax_in_place(&mut row);
+        row
+    }
+}
+
 attention_block!(DotAttention, DotAttentionConfig);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::context_weights::tests::{assert_rows_match, read_all};
     use crate::attention::oracle::{Map, dot, gamma, random_input, softmax};
 
-    /// `A_ij = softmax_j(q_i·k_j)` written out, against the batched matmul path.
+    /// `A_ij = softmax_j(q_i·k_j)` written out in f64, one `N × N` matrix per batch item.
+    fn oracle_weights(block: &DotAttention, input: &Map) -> Vec<Vec<Vec<f64>>> {
+        let (q, k, _) = input.project(&block.qkv);
+        let n = input.positions();
+        input.matrices(|b, i| {
+            let scores: Vec<f64> = (0..n)
+                .map(|j| dot(&q.vector(b, i), &k.vector(b, j)))
+                .collect();
+            softmax(&scores)
+        })
+    }
+
+    /// The explicit softmax attention against the batched matmul path.
     #[test]
     fn matches_explicit_softmax_attention_in_f64() {
         let device = Device::flex();
@@ -100,17 +141,20 @@ mod tests {
         let x = random_input([2, 16, 5, 7], &device);
 
         let input = Map::from_tensor(x.clone());
-        let (q, k, v) = input.project(&block.qkv);
-        let n = input.positions();
-        let weights = input.matrices(|b, i| {
-            let scores: Vec<f64> = (0..n)
-                .map(|j| dot(&q.vector(b, i), &k.vector(b, j)))
-                .collect();
-            softmax(&scores)
-        });
-        let expected = input.gated(0.8, &v.attend(&weights));
+        let (_, _, v) = input.project(&block.qkv);
+        let expected = input.gated(0.8, &v.attend(&oracle_weights(&block, &input)));
 
         let error = expected.max_abs_diff(block.forward(x));
         assert!(error <= 1e-4, "max abs error {error}");
+    }
+
+    /// The weights a position looks with are the oracle's rows.
+    #[test]
+    fn context_weights_are_the_oracle_s_rows() {
+        let device = Device::flex();
+        let block = DotAttentionConfig::new(16, 4).init(&device);
+        let x = random_input([1, 16, 5, 7], &device);
+        let weights = block.context_weights(read_all(block.weight_maps(x.clone())));
+        assert_rows_match(&*weights, &oracle_weights(&block, &Map::from_tensor(x))[0]);
     }
 }

@@ -21,6 +21,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
 use super::block::{Cost, CostShape, attention_block};
+use super::context_weights::{ContextWeights, Features, softmax_in_place};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// Configuration of [`EfficientAttention`].
@@ -91,23 +92,62 @@ impl EfficientAttention {
     }
 }
 
+impl EfficientAttention {
+    /// The queries and keys, `[1, C', H, W]` each.
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        vec![self.qkv.query.forward(x.clone()), self.qkv.key.forward(x)]
+    }
+
+    /// Row `i` is `W_ij = Σ_c ρ_q(q_i)_c · ρ_k(k_c)_j`: the weights the `C' × C` context applies
+    /// to each value, written out (before the reprojection, which mixes channels, not
+    /// positions).
+    pub fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights> {
+        let [queries, keys] = <[Features; 2]>::try_from(maps).expect("queries and keys");
+        let n = keys.positions();
+        // ρ_k: each key channel's softmax over the positions, [C'][N].
+        let keys = (0..keys.channels)
+            .map(|c| {
+                let mut channel: Vec<f32> = (0..n).map(|j| keys.vector(j)[c]).collect();
+                softmax_in_place(&mut channel);
+                channel
+            })
+            .collect();
+        Box::new(EfficientWeights { queries, keys })
+    }
+}
+
+/// Efficient attention's weights, from the queries and the softmaxed keys.
+struct EfficientWeights {
+    queries: Features,
+    /// `ρ_k(k_c)`, `[C'][N]`.
+    keys: Vec<Vec<f32>>,
+}
+
+impl ContextWeights for EfficientWeights {
+    fn row(&self, n: usize) -> Vec<f32> {
+        let mut query = self.queries.vector(n).to_vec();
+        softmax_in_place(&mut query); // ρ_q: over the channels
+        let mut row = vec![0.0; self.queries.positions()];
+        for (q, key) in query.iter().zip(&self.keys) {
+            for (w, k) in row.iter_mut().zip(key) {
+                *w += q * k;
+            }
+        }
+        row
+    }
+}
+
 attention_block!(EfficientAttention, EfficientAttentionConfig);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::context_weights::tests::{assert_rows_match, read_all};
     use crate::attention::oracle::{Map, gamma, random_input, softmax};
 
-    /// `W_ij = Σ_c ρ_q(q_i)_c · ρ_k(k_c)_j` written out, against the context-first path.
-    #[test]
-    fn matches_explicit_factorised_attention_in_f64() {
-        let device = Device::flex();
-        let mut block = EfficientAttentionConfig::new(16, 4).init(&device);
-        block.gamma = gamma(0.8, &device);
-        let x = random_input([2, 16, 7, 4], &device);
-
-        let input = Map::from_tensor(x.clone());
-        let (q, k, v) = input.project(&block.qkv);
+    /// `W_ij = Σ_c ρ_q(q_i)_c · ρ_k(k_c)_j` in f64, one `N × N` matrix per batch item.
+    fn oracle_weights(block: &EfficientAttention, input: &Map) -> Vec<Vec<Vec<f64>>> {
+        let (q, k, _) = input.project(&block.qkv);
         let n = input.positions();
         // ρ_k: each key channel's softmax over the N positions, [B][C'][N].
         let keys: Vec<Vec<Vec<f64>>> = (0..input.batch)
@@ -117,16 +157,38 @@ mod tests {
                     .collect()
             })
             .collect();
-        let weights = input.matrices(|b, i| {
+        input.matrices(|b, i| {
             let query = softmax(&q.vector(b, i)); // ρ_q: over the channels
             (0..n)
                 .map(|j| (0..k.channels).map(|c| query[c] * keys[b][c][j]).sum())
                 .collect()
-        });
-        let attended = v.attend(&weights);
+        })
+    }
+
+    /// The explicit factorised attention against the context-first path.
+    #[test]
+    fn matches_explicit_factorised_attention_in_f64() {
+        let device = Device::flex();
+        let mut block = EfficientAttentionConfig::new(16, 4).init(&device);
+        block.gamma = gamma(0.8, &device);
+        let x = random_input([2, 16, 7, 4], &device);
+
+        let input = Map::from_tensor(x.clone());
+        let (_, _, v) = input.project(&block.qkv);
+        let attended = v.attend(&oracle_weights(&block, &input));
         let expected = input.gated(0.8, &attended.conv1x1(&block.reprojection));
 
         let error = expected.max_abs_diff(block.forward(x));
         assert!(error <= 1e-4, "max abs error {error}");
+    }
+
+    /// The weights the factorised form implies are the oracle's rows.
+    #[test]
+    fn context_weights_are_the_oracle_s_rows() {
+        let device = Device::flex();
+        let block = EfficientAttentionConfig::new(16, 4).init(&device);
+        let x = random_input([1, 16, 7, 4], &device);
+        let weights = block.context_weights(read_all(block.weight_maps(x.clone())));
+        assert_rows_match(&*weights, &oracle_weights(&block, &Map::from_tensor(x))[0]);
     }
 }

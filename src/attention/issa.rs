@@ -32,6 +32,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::block::{Cost, CostShape, attention_block};
+use super::context_weights::{ContextWeights, Features, compose, dot, softmax_over};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// The block size of the partition, as in the reference configurations.
@@ -259,6 +260,71 @@ fn attend_in_groups(qkv: &QueryKeyValue, x: Tensor<4>, stage: Stage) -> Tensor<4
     out.reshape([b, c, hp, wp]).narrow(2, 0, h).narrow(3, 0, w) // [B, C, H, W]
 }
 
+impl InterlacedAttention {
+    /// The long-range stage's queries and keys, then the short-range stage's (from the long
+    /// stage's output), `[1, C', H, W]` each.
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        let long = attend_in_groups(&self.long, x.clone(), Stage::Long);
+        vec![
+            self.long.query.forward(x.clone()),
+            self.long.key.forward(x),
+            self.short.query.forward(long.clone()),
+            self.short.key.forward(long),
+        ]
+    }
+
+    /// Row `u` is the two stages composed, `A_short·A_long`: `u`'s block in the short stage,
+    /// each of its members' long-range group — the whole map, through one intermediary.
+    pub fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights> {
+        let [ql, kl, qs, ks] =
+            <[Features; 4]>::try_from(maps).expect("two stages' queries and keys");
+        let partition = Partition::new(ql.height, ql.width);
+        Box::new(InterlacedWeights {
+            partition,
+            long: (ql, kl),
+            short: (qs, ks),
+        })
+    }
+}
+
+/// Interlaced attention's weights, from both stages' queries and keys.
+struct InterlacedWeights {
+    partition: Partition,
+    long: (Features, Features),
+    short: (Features, Features),
+}
+
+impl InterlacedWeights {
+    /// Row `u` of one stage: a softmax over `u`'s group of real (unpadded) positions, scaled
+    /// by `1/√C′`.
+    fn stage(&self, stage: Stage, u: usize) -> Vec<f32> {
+        let (queries, keys) = match stage {
+            Stage::Long => &self.long,
+            Stage::Short => &self.short,
+        };
+        let (width, n) = (queries.width, queries.positions());
+        let [ph, pw] = self.partition.block;
+        let (h, w) = (u / width, u % width);
+        let together = |t: usize| {
+            let (h2, w2) = (t / width, t % width);
+            match stage {
+                Stage::Long => h % ph == h2 % ph && w % pw == w2 % pw,
+                Stage::Short => h / ph == h2 / ph && w / pw == w2 / pw,
+            }
+        };
+        let kept: Vec<usize> = (0..n).filter(|&t| together(t)).collect();
+        let scale = 1.0 / (queries.channels as f32).sqrt();
+        let q = queries.vector(u);
+        softmax_over(&kept, |t| scale * dot(q, keys.vector(t)), n)
+    }
+}
+
+impl ContextWeights for InterlacedWeights {
+    fn row(&self, u: usize) -> Vec<f32> {
+        compose(&self.stage(Stage::Short, u), |t| self.stage(Stage::Long, t))
+    }
+}
+
 attention_block!(
     InterlacedAttention,
     InterlacedAttentionConfig,
@@ -268,12 +334,19 @@ attention_block!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::context_weights::tests::{assert_rows_match, compose_dense, read_all};
     use crate::attention::oracle::{Map, dot, gamma, random_input, softmax};
 
     /// One stage as dense attention over all `N` positions, every position outside the group
     /// masked out (long: `h ≡ h′ mod P_h` and `w ≡ w′ mod P_w`; short: `⌊h/P_h⌋ = ⌊h′/P_h⌋` and
     /// `⌊w/P_w⌋ = ⌊w′/P_w⌋`), in f64.
-    fn dense_stage(input: &Map, qkv: &QueryKeyValue, stage: Stage, scale: f64) -> Map {
+    /// Returns `(A, output)`, `A` one `N × N` matrix per batch item.
+    fn dense_stage(
+        input: &Map,
+        qkv: &QueryKeyValue,
+        stage: Stage,
+        scale: f64,
+    ) -> (Vec<Vec<Vec<f64>>>, Map) {
         let (q, k, v) = input.project(qkv);
         let (n, width) = (input.positions(), input.width);
         let partition = Partition::new(input.height, input.width);
@@ -297,7 +370,8 @@ mod tests {
             }
             row
         });
-        v.attend(&weights)
+        let output = v.attend(&weights);
+        (weights, output)
     }
 
     /// Both stages against dense masked attention, on maps that divide into 8 × 8 blocks, that
@@ -311,11 +385,27 @@ mod tests {
             let x = random_input([2, 16, h, w], &device);
             let input = Map::from_tensor(x.clone());
             let scale = 1.0 / 2.0; // 1/√C′, C′ = 4
-            let long = dense_stage(&input, &block.long, Stage::Long, scale);
-            let short = dense_stage(&long, &block.short, Stage::Short, scale);
+            let (_, long) = dense_stage(&input, &block.long, Stage::Long, scale);
+            let (_, short) = dense_stage(&long, &block.short, Stage::Short, scale);
             let expected = input.gated(0.7, &short);
             let error = expected.max_abs_diff(block.forward(x));
             assert!(error <= 1e-4, "{h}×{w}: max abs error {error}");
+        }
+    }
+
+    /// The weights a position looks with are the oracle's two stages composed, on a map that
+    /// divides into blocks and one that is padded.
+    #[test]
+    fn context_weights_are_the_oracle_s_stages_composed() {
+        let device = Device::flex();
+        let block = InterlacedAttentionConfig::new(16, 4).init(&device);
+        for [h, w] in [[16, 8], [11, 13]] {
+            let x = random_input([1, 16, h, w], &device);
+            let input = Map::from_tensor(x.clone());
+            let (long, between) = dense_stage(&input, &block.long, Stage::Long, 0.5);
+            let (short, _) = dense_stage(&between, &block.short, Stage::Short, 0.5);
+            let weights = block.context_weights(read_all(block.weight_maps(x)));
+            assert_rows_match(&*weights, &compose_dense(&short[0], &long[0]));
         }
     }
 

@@ -23,6 +23,7 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
 use super::block::{Cost, CostShape, attention_block};
+use super::context_weights::{ContextWeights, Features, dot};
 use super::projection::{QueryKeyValue, QueryKeyValueConfig, gated_residual, init_gamma};
 
 /// ε of the L2 norm and of the denominator, as in the reference code.
@@ -113,11 +114,64 @@ impl LinearAttention {
     }
 }
 
+impl LinearAttention {
+    /// The queries and keys, `[1, C', H, W]` each.
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        vec![self.qkv.query.forward(x.clone()), self.qkv.key.forward(x)]
+    }
+
+    /// Row `i` is `(1 + q̂_i·k̂_j) / (N + q̂_i·(Σ_j k̂_j + ε))`: the weights the factorised form
+    /// applies to each value, written out.
+    pub fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights> {
+        let [queries, keys] = <[Features; 2]>::try_from(maps).expect("queries and keys");
+        let (queries, keys) = (unit_vectors(queries), unit_vectors(keys));
+        let mut key_sum = vec![EPSILON as f32; keys.channels];
+        for n in 0..keys.positions() {
+            for (sum, k) in key_sum.iter_mut().zip(keys.vector(n)) {
+                *sum += k;
+            }
+        }
+        Box::new(LinearWeights {
+            queries,
+            keys,
+            key_sum,
+        })
+    }
+}
+
+/// Every vector divided by its L2 norm, with the forward pass's ε.
+fn unit_vectors(mut features: Features) -> Features {
+    for vector in features.data.chunks_mut(features.channels) {
+        let norm = (dot(vector, vector) + (EPSILON * EPSILON) as f32).sqrt();
+        vector.iter_mut().for_each(|v| *v /= norm);
+    }
+    features
+}
+
+/// The Linear Attention Mechanism's weights, from the normalised queries and keys.
+struct LinearWeights {
+    queries: Features,
+    keys: Features,
+    /// `Σ_j k̂_j + ε`, `[C']`.
+    key_sum: Vec<f32>,
+}
+
+impl ContextWeights for LinearWeights {
+    fn row(&self, n: usize) -> Vec<f32> {
+        let q = self.queries.vector(n);
+        let denominator = self.keys.positions() as f32 + dot(q, &self.key_sum);
+        let mut row = self.keys.scores(q);
+        row.iter_mut().for_each(|w| *w = (1.0 + *w) / denominator);
+        row
+    }
+}
+
 attention_block!(LinearAttention, LinearAttentionConfig);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::context_weights::tests::{assert_rows_match, read_all};
     use crate::attention::oracle::{Map, dot, gamma, random_input};
 
     fn unit(v: Vec<f64>) -> Vec<f64> {
@@ -125,7 +179,21 @@ mod tests {
         v.iter().map(|x| x / norm).collect()
     }
 
-    /// Weights `(1 + q̂_i·k̂_j) / Σ_j (1 + q̂_i·k̂_j)` written out, against the linear-time path.
+    /// Weights `(1 + q̂_i·k̂_j) / Σ_j (1 + q̂_i·k̂_j)` in f64, one `N × N` matrix per batch item.
+    fn oracle_weights(block: &LinearAttention, input: &Map) -> Vec<Vec<Vec<f64>>> {
+        let (q, k, _) = input.project(&block.qkv);
+        let n = input.positions();
+        input.matrices(|b, i| {
+            let qi = unit(q.vector(b, i));
+            let raw: Vec<f64> = (0..n)
+                .map(|j| 1.0 + dot(&qi, &unit(k.vector(b, j))))
+                .collect();
+            let sum: f64 = raw.iter().sum();
+            raw.iter().map(|w| w / sum).collect()
+        })
+    }
+
+    /// The explicit Taylor attention against the linear-time path.
     #[test]
     fn matches_explicit_taylor_attention_in_f64() {
         let device = Device::flex();
@@ -134,20 +202,21 @@ mod tests {
         let x = random_input([2, 16, 6, 9], &device);
 
         let input = Map::from_tensor(x.clone());
-        let (q, k, v) = input.project(&block.qkv);
-        let n = input.positions();
-        let weights = input.matrices(|b, i| {
-            let qi = unit(q.vector(b, i));
-            let raw: Vec<f64> = (0..n)
-                .map(|j| 1.0 + dot(&qi, &unit(k.vector(b, j))))
-                .collect();
-            let sum: f64 = raw.iter().sum();
-            raw.iter().map(|w| w / sum).collect()
-        });
-        let expected = input.gated(0.8, &v.attend(&weights));
+        let (_, _, v) = input.project(&block.qkv);
+        let expected = input.gated(0.8, &v.attend(&oracle_weights(&block, &input)));
 
         let error = expected.max_abs_diff(block.forward(x));
         assert!(error <= 1e-4, "max abs error {error}");
+    }
+
+    /// The weights the factorised form implies are the oracle's rows.
+    #[test]
+    fn context_weights_are_the_oracle_s_rows() {
+        let device = Device::flex();
+        let block = LinearAttentionConfig::new(16, 4).init(&device);
+        let x = random_input([1, 16, 6, 9], &device);
+        let weights = block.context_weights(read_all(block.weight_maps(x.clone())));
+        assert_rows_match(&*weights, &oracle_weights(&block, &Map::from_tensor(x))[0]);
     }
 
     /// All-zero queries and keys must not give NaN: the ε inside the norm keeps them zero.

@@ -6,6 +6,7 @@
 
 pub mod axial;
 mod block;
+pub mod context_weights;
 mod cost;
 mod criss_cross;
 mod dot;
@@ -20,6 +21,7 @@ pub mod squeeze;
 pub(crate) mod oracle;
 
 pub use block::{AttentionBlock, Cost, CostShape};
+pub use context_weights::{ContextWeights, Features};
 pub use cost::{BlockCost, Limits, Refusal, bytes};
 pub use criss_cross::{CrissCrossAttention, CrissCrossAttentionConfig, RECURRENCE};
 pub use dot::{DotAttention, DotAttentionConfig};
@@ -92,6 +94,24 @@ impl ContextBlock {
         if let Some(block) = self.block_mut() {
             *block.gamma_mut() = gamma;
         }
+    }
+
+    /// The maps the block's weights come from on the map `x` (see
+    /// [`AttentionBlock::weight_maps`]); none for mode `none`.
+    ///
+    /// # Shapes
+    /// - `x`: `[1, C, H, W]`
+    /// - output: `[1, C_i, H, W]` each
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        self.block()
+            .map_or_else(Vec::new, |block| block.weight_maps(x))
+    }
+
+    /// The weights with which each position gathers context, from the
+    /// [`weight_maps`](ContextBlock::weight_maps) read back; `None` for mode `none`, which
+    /// gathers none.
+    pub fn context_weights(&self, maps: Vec<Features>) -> Option<Box<dyn ContextWeights>> {
+        self.block().map(|block| block.context_weights(maps))
     }
 
     /// Attend over the feature map.

@@ -30,6 +30,7 @@ use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
 
 use super::block::{Cost, CostShape, attention_block};
+use super::context_weights::{ContextWeights, Features};
 use super::projection::{gated_residual, init_gamma};
 
 /// Configuration of [`SqueezeAttention`].
@@ -139,6 +140,61 @@ fn up2(x: Tensor<4>, height: usize, width: usize) -> Tensor<4> {
         .narrow(3, 0, width)
 }
 
+impl SqueezeAttention {
+    /// The block's input, one channel of it, `[1, 1, H, W]`: the weights depend on the map's
+    /// size alone.
+    pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        vec![x.narrow(1, 0, 1)]
+    }
+
+    /// There is no pairwise weight: row `u` is the group its gate is computed from — `u`'s
+    /// 2 × 2 pooled cell, widened by the attention branch's two 3×3 convolutions to 5 × 5 pooled
+    /// cells (10 × 10 positions) — each pooled cell weighted by the number of paths by which
+    /// it reaches the gate through the two convolutions, shared among the positions it pools.
+    pub fn context_weights(&self, maps: Vec<Features>) -> Box<dyn ContextWeights> {
+        let [input] = <[Features; 1]>::try_from(maps).expect("the input");
+        Box::new(SqueezeWeights {
+            height: input.height,
+            width: input.width,
+        })
+    }
+}
+
+/// Squeeze-and-attention's gate group, from the map's size.
+struct SqueezeWeights {
+    height: usize,
+    width: usize,
+}
+
+impl ContextWeights for SqueezeWeights {
+    fn row(&self, u: usize) -> Vec<f32> {
+        let (h, w) = (self.height, self.width);
+        let (h2, w2) = (h.div_ceil(2) as i64, w.div_ceil(2) as i64);
+        let (pi, pj) = ((u / w / 2) as i64, (u % w / 2) as i64);
+        let inside = |i: i64, j: i64| i >= 0 && j >= 0 && i < h2 && j < w2;
+        let mut row = vec![0.0f32; h * w];
+        for (qi, qj) in (pi - 2..=pi + 2).flat_map(|i| (pj - 2..=pj + 2).map(move |j| (i, j))) {
+            if !inside(qi, qj) {
+                continue;
+            }
+            // Paths pooled cell → first convolution's output M → the gate at (pi, pj).
+            let paths = (qi - 1..=qi + 1)
+                .flat_map(|i| (qj - 1..=qj + 1).map(move |j| (i, j)))
+                .filter(|&(i, j)| inside(i, j) && (i - pi).abs() <= 1 && (j - pj).abs() <= 1)
+                .count();
+            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                // The pool repeats an odd last row or column.
+                let y = (2 * qi as usize + dy).min(h - 1);
+                let x = (2 * qj as usize + dx).min(w - 1);
+                row[y * w + x] += paths as f32 / 4.0;
+            }
+        }
+        let sum: f32 = row.iter().sum();
+        row.iter_mut().for_each(|v| *v /= sum);
+        row
+    }
+}
+
 // `key_channels` is not used: every convolution is `C → C`.
 attention_block!(
     SqueezeAttention,
@@ -149,6 +205,7 @@ attention_block!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::context_weights::tests::{assert_rows_match, compose_dense, read_all};
     use crate::attention::oracle::{Map, gamma, random_input};
 
     /// The block's formula written out in f64: 3×3 convolutions with zero padding, the pool
@@ -183,6 +240,52 @@ mod tests {
             let expected = input.gated(0.9, &out);
             let error = expected.max_abs_diff(block.forward(x));
             assert!(error <= 1e-4, "{h}×{w}: max abs error {error}");
+        }
+    }
+
+    /// The gate group against matrices in f64: `up · box · box · pool`, `pool` the 2 × 2 average
+    /// (last row or column repeated), `box` a 3 × 3 convolution's support with zero padding,
+    /// `up` each position's pooled cell; rows normalised.
+    #[test]
+    fn context_weights_are_the_gate_s_support() {
+        let device = Device::flex();
+        let block = SqueezeAttentionConfig::new(8).init(&device);
+        for [h, w] in [[9usize, 8], [5, 7], [1, 3]] {
+            let (h2, w2) = (h.div_ceil(2), w.div_ceil(2));
+            let (n, np) = (h * w, h2 * w2);
+            let mut pool = vec![vec![0.0; n]; np];
+            for (p, row) in pool.iter_mut().enumerate() {
+                let (i, j) = (p / w2, p % w2);
+                for (y, x) in [
+                    (2 * i, 2 * j),
+                    (2 * i + 1, 2 * j),
+                    (2 * i, 2 * j + 1),
+                    (2 * i + 1, 2 * j + 1),
+                ] {
+                    row[y.min(h - 1) * w + x.min(w - 1)] += 0.25;
+                }
+            }
+            let near = |a: usize, b: usize| {
+                (a / w2).abs_diff(b / w2) <= 1 && (a % w2).abs_diff(b % w2) <= 1
+            };
+            let support: Vec<Vec<f64>> = (0..np)
+                .map(|a| {
+                    (0..np)
+                        .map(|b| if near(a, b) { 1.0 } else { 0.0 })
+                        .collect()
+                })
+                .collect();
+            let through = compose_dense(&compose_dense(&support, &support), &pool); // [Np][N]
+            let oracle: Vec<Vec<f64>> = (0..n)
+                .map(|u| {
+                    let row = &through[(u / w / 2) * w2 + u % w / 2];
+                    let sum: f64 = row.iter().sum();
+                    row.iter().map(|v| v / sum).collect()
+                })
+                .collect();
+            let x = random_input([1, 8, h, w], &device);
+            let weights = block.context_weights(read_all(block.weight_maps(x)));
+            assert_rows_match(&*weights, &oracle);
         }
     }
 

@@ -235,7 +235,8 @@ pub fn force_baseline(on: bool) {
     FORCE_BASELINE.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Whether [`force_baseline`] is in force.
+/// Whether [`force_baseline`] is in force (read only where a second instruction set exists).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn baseline_forced() -> bool {
     FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed)
 }
