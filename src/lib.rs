@@ -9,6 +9,7 @@
 //! - [`weights`]: each mode's weights, as burnpack records.
 //! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
 //! - [`refine`]: above the trained size, a global pass and a detail pass, fused.
+//! - [`look`]: what the attention block looks at — each cell's weights over the photo.
 //! - native only: [`backend`], [`bench`], [`network_bench`], [`import`], [`segment`], [`train`], [`eval`],
 //!   [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use); browser
 //!   only: `web`.
@@ -17,6 +18,7 @@
 
 pub mod attention;
 pub mod cpu;
+pub mod look;
 pub mod model;
 pub mod network;
 pub mod photo;

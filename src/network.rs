@@ -1,10 +1,10 @@
 //! A network ready to segment photos: on Burn's CPU device through the fused kernels of
 //! [`crate::cpu`], on any other device (the GPU) through Burn's tensor ops ([`crate::model`]).
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use image::RgbaImage;
 
-use crate::attention::AttentionMode;
+use crate::attention::{AttentionMode, ContextBlock};
 use crate::cpu::{CpuNet, Profile};
 use crate::model::SelfieNet;
 use crate::preprocess::{self, Letterbox};
@@ -42,6 +42,28 @@ impl Network {
         match self {
             Network::Cpu(net) => net.mode(),
             Network::Burn { net, .. } => net.mode(),
+        }
+    }
+
+    /// The context block.
+    pub fn context(&self) -> &ContextBlock {
+        match self {
+            Network::Cpu(net) => net.context(),
+            Network::Burn { net, .. } => &net.context,
+        }
+    }
+
+    /// The context block's input for one pass, on the block's device (not waited for).
+    ///
+    /// # Shapes
+    /// - output: `[1, 32, H_in/16, W_in/16]`
+    pub fn context_input(&self, photo: &RgbaImage, letterbox: &Letterbox) -> Tensor<4> {
+        let pixels = preprocess::to_pixels(photo, letterbox);
+        match self {
+            Network::Cpu(net) => net.context_input(&pixels),
+            Network::Burn { net, device } => {
+                net.context_input(preprocess::to_input(pixels, device))
+            }
         }
     }
 

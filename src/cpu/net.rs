@@ -255,13 +255,7 @@ impl CpuNet {
     fn layers(&self, x: &FeatureMap) -> (Vec<f32>, Profile) {
         let mut profile = Profile::default();
         let p = &mut profile;
-        let s2 = p.time(Step::Stem, || self.stem.forward(x, Activation::HardSwish)); // [H/2, W/2, 16]
-        let s4 = self.blocks[0].forward(&s2, p); // [H/4, W/4, 16]
-        let s8 = self.blocks[2].forward(&self.blocks[1].forward(&s4, p), p); // [H/8, W/8, 24]
-        let mut e16 = self.blocks[3].forward(&s8, p);
-        for block in &self.blocks[4..] {
-            e16 = block.forward(&e16, p); // [H/16, W/16, 32]
-        }
+        let [s2, s4, s8, e16] = self.encode(x, p);
         let e16 = p.time(Step::Attention, || self.attend(e16));
 
         let d8 = self.decode8.forward(&s8, self.head.forward(&e16, p), p); // [H/8, W/8, 24]
@@ -271,18 +265,55 @@ impl CpuNet {
         (probabilities, profile)
     }
 
+    /// The encoder: its skips at strides 2, 4 and 8 (`[H/2, W/2, 16]`, `[H/4, W/4, 16]`,
+    /// `[H/8, W/8, 24]`) and its stride-16 features (`[H/16, W/16, 32]`).
+    fn encode(&self, x: &FeatureMap, p: &mut Profile) -> [FeatureMap; 4] {
+        let s2 = p.time(Step::Stem, || self.stem.forward(x, Activation::HardSwish)); // [H/2, W/2, 16]
+        let s4 = self.blocks[0].forward(&s2, p); // [H/4, W/4, 16]
+        let s8 = self.blocks[2].forward(&self.blocks[1].forward(&s4, p), p); // [H/8, W/8, 24]
+        let mut e16 = self.blocks[3].forward(&s8, p);
+        for block in &self.blocks[4..] {
+            e16 = block.forward(&e16, p); // [H/16, W/16, 32]
+        }
+        [s2, s4, s8, e16]
+    }
+
+    /// The context block's input, the encoder's stride-16 features, as a Burn tensor on the
+    /// CPU device.
+    ///
+    /// # Shapes
+    /// - `x`: `[H, W, 3]`
+    /// - output: `[1, 32, H/16, W/16]`
+    pub fn context_input(&self, x: &FeatureMap) -> Tensor<4> {
+        let [_, _, _, e16] = on_pool(|| self.encode(x, &mut Profile::default()));
+        self.to_tensor(e16)
+    }
+
+    /// The context block, the block whose [`CpuNet::context_input`] this is.
+    pub fn context(&self) -> &ContextBlock {
+        &self.context
+    }
+
+    /// A feature map as a Burn tensor on the CPU device: `[H, W, C] -> [1, C, H, W]`.
+    fn to_tensor(&self, x: FeatureMap) -> Tensor<4> {
+        let (height, width, channels) = (x.height, x.width, x.channels);
+        Tensor::<4>::from_data(
+            TensorData::new(x.into_data(), [1, height, width, channels]),
+            &self.device,
+        )
+        .permute([0, 3, 1, 2])
+    }
+
     /// The context block, as Burn tensor ops: `[H, W, C] -> [H, W, C]`.
     fn attend(&self, x: FeatureMap) -> FeatureMap {
         if self.context.mode() == AttentionMode::None {
             return x;
         }
         let (height, width, channels) = (x.height, x.width, x.channels);
-        let input = Tensor::<4>::from_data(
-            TensorData::new(x.into_data(), [1, height, width, channels]),
-            &self.device,
-        )
-        .permute([0, 3, 1, 2]); // [1, C, H, W]
-        let output = self.context.forward(input).permute([0, 2, 3, 1]); // [1, H, W, C]
+        let output = self
+            .context
+            .forward(self.to_tensor(x))
+            .permute([0, 2, 3, 1]); // [1, H, W, C]
         FeatureMap::new(height, width, channels, values(output))
     }
 }

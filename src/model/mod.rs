@@ -160,6 +160,32 @@ impl SelfieNet {
     /// - `x`: `[B, 3, H, W]`
     /// - output: `[B, 1, H, W]`
     pub fn logits(&self, x: Tensor<4>) -> Tensor<4> {
+        let [s2, s4, s8, e16] = self.encode(x);
+        let e16 = self.context.forward(e16);
+
+        let d8 = self.decode8.forward(s8, self.head.forward(e16)); // [B, 24, H/8, W/8]
+        let d4 = self.decode4.forward(s4, self.up4.forward(d8)); // [B, 16, H/4, W/4]
+        let d2 = self.decode2.forward(s2, self.up2.forward(d4)); // [B, 16, H/2, W/2]
+        self.output.forward(d2) // [B, 1, H, W]
+    }
+
+    /// The context block's input: the encoder's stride-16 features.
+    ///
+    /// # Shapes
+    /// - `x`: `[B, 3, H, W]`
+    /// - output: `[B, 32, H/16, W/16]`
+    pub fn context_input(&self, x: Tensor<4>) -> Tensor<4> {
+        let [_, _, _, e16] = self.encode(x);
+        e16
+    }
+
+    /// The encoder: its skips at strides 2, 4 and 8, and its stride-16 features.
+    ///
+    /// # Shapes
+    /// - `x`: `[B, 3, H, W]`
+    /// - output: `[B, 16, H/2, W/2]`, `[B, 16, H/4, W/4]`, `[B, 24, H/8, W/8]`,
+    ///   `[B, 32, H/16, W/16]`
+    fn encode(&self, x: Tensor<4>) -> [Tensor<4>; 4] {
         let [_, _, height, width] = x.dims();
         assert!(
             height % STRIDE == 0 && width % STRIDE == 0,
@@ -171,11 +197,6 @@ impl SelfieNet {
         let e16 = self.blocks[3..]
             .iter()
             .fold(s8.clone(), |x, block| block.forward(x)); // [B, 32, H/16, W/16]
-        let e16 = self.context.forward(e16);
-
-        let d8 = self.decode8.forward(s8, self.head.forward(e16)); // [B, 24, H/8, W/8]
-        let d4 = self.decode4.forward(s4, self.up4.forward(d8)); // [B, 16, H/4, W/4]
-        let d2 = self.decode2.forward(s2, self.up2.forward(d4)); // [B, 16, H/2, W/2]
-        self.output.forward(d2) // [B, 1, H, W]
+        [s2, s4, s8, e16]
     }
 }

@@ -1,0 +1,157 @@
+//! "What does it look at?": for one photo, the weights with which the attention block gathers
+//! context for each cell of its stride-16 map, ready to be read a cell at a time as a pointer
+//! moves over the photo.
+//!
+//! The photo is fitted as [`segment`](crate::segment) fits it for one pass at the processing
+//! size; the block's queries and keys are computed and read back once
+//! ([`Look::new`], asynchronous so that the browser's GPU can answer), and each cell's weights
+//! are then plain arithmetic on the CPU ([`Look::weights`], `O(N·C′)` or less).
+
+use image::RgbaImage;
+
+use crate::attention::{ContextWeights, Features};
+use crate::model::STRIDE;
+use crate::network::Network;
+use crate::preprocess::Letterbox;
+
+/// A photo's attention weights in one network.
+pub struct Look {
+    letterbox: Letterbox,
+    /// `[W, H]`: the block's map, in cells.
+    grid: [usize; 2],
+    /// `None` for mode `none`, which has no block.
+    weights: Option<Box<dyn ContextWeights>>,
+}
+
+impl Look {
+    /// Run the network's encoder on `photo` fitted to a longer side of `size` and read back
+    /// what its block's weights come from.
+    pub async fn new(network: &Network, photo: &RgbaImage, size: u32) -> Result<Look, String> {
+        let letterbox = Letterbox::new(photo.width(), photo.height(), size);
+        let input = network.context_input(photo, &letterbox); // [1, C, H, W]
+        let [_, _, height, width] = input.dims();
+        let block = network.context();
+        let mut maps = Vec::new();
+        for map in block.weight_maps(input) {
+            maps.push(Features::read(map).await?);
+        }
+        Ok(Look {
+            letterbox,
+            grid: [width, height],
+            weights: block.context_weights(maps),
+        })
+    }
+
+    /// The block's map, `[W, H]` cells.
+    pub fn grid(&self) -> [usize; 2] {
+        self.grid
+    }
+
+    /// One cell's width and height in the photo's pixels (the grid also covers the padding
+    /// that rounds the input up to the stride, beyond the photo's right and bottom edges).
+    pub fn cell_size(&self) -> [f64; 2] {
+        let [photo_w, photo_h] = self.letterbox.photo;
+        let [scaled_w, scaled_h] = self.letterbox.scaled;
+        [
+            STRIDE as f64 * photo_w as f64 / scaled_w as f64,
+            STRIDE as f64 * photo_h as f64 / scaled_h as f64,
+        ]
+    }
+
+    /// The cell `[column, row]` under the photo's pixel `(x, y)`; `None` off the photo.
+    pub fn cell_at(&self, x: f64, y: f64) -> Option<[usize; 2]> {
+        let [photo_w, photo_h] = self.letterbox.photo;
+        if !(0.0..photo_w as f64).contains(&x) || !(0.0..photo_h as f64).contains(&y) {
+            return None;
+        }
+        let [cell_w, cell_h] = self.cell_size();
+        let cell = |at: f64, size: f64, cells: usize| ((at / size) as usize).min(cells - 1);
+        Some([cell(x, cell_w, self.grid[0]), cell(y, cell_h, self.grid[1])])
+    }
+
+    /// The weights with which cell `[column, row]` gathers context: `H·W` values over the grid,
+    /// row-major, that sum to 1; `None` for mode `none`, which gathers none.
+    pub fn weights(&self, [column, row]: [usize; 2]) -> Option<Vec<f32>> {
+        assert!(
+            column < self.grid[0] && row < self.grid[1],
+            "cell off the grid"
+        );
+        let weights = self.weights.as_ref()?;
+        Some(weights.row(row * self.grid[0] + column))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attention::AttentionMode;
+    use crate::model::SelfieNet;
+    use burn::tensor::Device;
+    use futures_lite::future::block_on;
+
+    fn photo() -> RgbaImage {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/photos/grace_hopper.jpg"
+        );
+        image::open(path).expect("a sample photo").to_rgba8()
+    }
+
+    fn net(mode: AttentionMode, device: &Device) -> SelfieNet {
+        let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        crate::weights::load(&models, mode, device).expect("the mode's weights")
+    }
+
+    /// The CPU kernels' path and Burn's (which the browser's GPU takes, read back
+    /// asynchronously) give the same weights for every mode, each row summing to 1.
+    #[test]
+    fn both_paths_give_the_same_weights_in_every_mode() {
+        let device = Device::flex();
+        let photo = photo();
+        for mode in AttentionMode::ALL {
+            let kernels = Network::new(net(mode, &device), &device);
+            assert!(matches!(kernels, Network::Cpu(_)));
+            let burn = Network::Burn {
+                net: net(mode, &device),
+                device: device.clone(),
+            };
+            let on_kernels = block_on(Look::new(&kernels, &photo, 512)).unwrap();
+            let on_burn = block_on(Look::new(&burn, &photo, 512)).unwrap();
+            let grid = on_kernels.grid();
+            assert_eq!(grid, on_burn.grid());
+            let cell = [grid[0] / 2, grid[1] / 3];
+            let (Some(a), Some(b)) = (on_kernels.weights(cell), on_burn.weights(cell)) else {
+                assert_eq!(mode, AttentionMode::None, "{mode} has no weights");
+                assert!(on_burn.weights(cell).is_none());
+                continue;
+            };
+            assert_eq!(a.len(), grid[0] * grid[1], "{mode}");
+            let error = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max);
+            assert!(error <= 1e-3, "{mode}: max abs difference {error}");
+            let sum: f32 = a.iter().sum();
+            assert!((sum - 1.0).abs() <= 1e-3, "{mode}: weights sum to {sum}");
+        }
+    }
+
+    /// A pixel maps to the cell that covers it; off the photo, to none.
+    #[test]
+    fn pixels_map_to_the_cells_over_them() {
+        let device = Device::flex();
+        let network = Network::new(net(AttentionMode::Linear, &device), &device);
+        let photo = RgbaImage::new(1000, 600);
+        let look = block_on(Look::new(&network, &photo, 512)).unwrap();
+        // 1000 × 600 at 512: scaled 512 × 307, input 512 × 320, grid 32 × 20.
+        assert_eq!(look.grid(), [32, 20]);
+        let [cell_w, cell_h] = look.cell_size();
+        assert!((cell_w - 31.25).abs() < 1e-9, "{cell_w}");
+        assert_eq!(look.cell_at(0.0, 0.0), Some([0, 0]));
+        assert_eq!(look.cell_at(999.0, 599.0), Some([31, 19]));
+        assert_eq!(look.cell_at(31.3, 2.0 * cell_h + 0.1), Some([1, 2]));
+        assert_eq!(look.cell_at(1000.0, 10.0), None);
+        assert_eq!(look.cell_at(-1.0, 10.0), None);
+    }
+}
