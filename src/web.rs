@@ -6,6 +6,7 @@
 //! (WebGPU, or the CPU kernels as the fallback) and the network of each mode whose weights were
 //! loaded; [`catalog`] tells the page what the model offers and which limits apply.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,6 +17,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::attention::{AttentionMode, Limits};
 use crate::cpu::{Profile, Step};
+use crate::look::Look;
 use crate::model::{STRIDE, SelfieNet, SelfieNetConfig, TRAINED_SIZE};
 use crate::network::{Network, Passes};
 use crate::photo;
@@ -213,6 +215,38 @@ struct CostReport {
     refused_bytes: Option<u64>,
 }
 
+/// A photo prepared for "what does it look at?".
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LookPrepared {
+    /// The block's map, in cells.
+    grid_width: usize,
+    /// See `grid_width`.
+    grid_height: usize,
+    /// One cell's width in the photo's pixels (the grid starts at the photo's top left).
+    cell_width: f64,
+    /// One cell's height in the photo's pixels.
+    cell_height: f64,
+    /// False for mode `none`, which has no block and gathers no context.
+    attends: bool,
+    /// The encoder and the block's queries and keys, read back.
+    ms: f64,
+}
+
+/// One cell's weights.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LookedAt {
+    /// The cell under the pointer.
+    column: usize,
+    /// See `column`.
+    row: usize,
+    /// `grid_height × grid_width` weights, row-major, summing to 1.
+    weights: Vec<f32>,
+    /// The time to compute them.
+    ms: f64,
+}
+
 /// The inference time of one kind of layer on the CPU kernels.
 #[derive(Serialize)]
 struct ProfileEntry {
@@ -248,6 +282,8 @@ pub struct Engine {
     info: BackendInfo,
     limits: Limits,
     networks: HashMap<AttentionMode, Network>,
+    /// The photo "what does it look at?" was last prepared for.
+    look: RefCell<Option<Look>>,
 }
 
 #[wasm_bindgen]
@@ -275,6 +311,7 @@ impl Engine {
             },
             limits: CPU_LIMITS,
             networks: HashMap::new(),
+            look: RefCell::new(None),
         }
     }
 
@@ -339,19 +376,10 @@ impl Engine {
         size: f64,
     ) -> Result<JsValue, JsError> {
         let started = now();
-        let mode = parse_mode(&mode)?;
+        let net = self.network(&mode)?;
         let size = check_size(size)?;
-        let photo = RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
-            JsError::new(&format!(
-                "{width}×{height} RGBA needs {} bytes",
-                width as u64 * height as u64 * 4
-            ))
-        })?;
+        let photo = rgba_photo(rgba, width, height)?;
         let plan = Plan::new(width, height, size);
-        let net = self
-            .networks
-            .get(&mode)
-            .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))?;
         let (passes, times) = match net {
             Network::Cpu(_) => {
                 let passes = net.run_passes(&photo, &plan);
@@ -381,6 +409,89 @@ impl Engine {
             profile: passes.profile.as_ref().map(profile_entries),
         })
     }
+}
+
+/// "What does it look at?": the attention block's weights for each cell of a photo.
+#[wasm_bindgen]
+impl Engine {
+    /// Prepare an RGBA photo in a mode's network at processing size `size` (fitted as one pass
+    /// of [`Engine::segment`] at that size): the encoder runs and the block's queries and keys
+    /// are read back, once. Returns `{ gridWidth, gridHeight, cellWidth, cellHeight, attends,
+    /// ms }`.
+    #[wasm_bindgen(js_name = prepareLook)]
+    pub async fn prepare_look(
+        &self,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        mode: String,
+        size: f64,
+    ) -> Result<JsValue, JsError> {
+        let started = now();
+        let net = self.network(&mode)?;
+        let size = check_size(size)?;
+        let photo = rgba_photo(rgba, width, height)?;
+        self.look.replace(None);
+        let look = Look::new(net, &photo, size)
+            .await
+            .map_err(|err| JsError::new(&err))?;
+        let ([grid_width, grid_height], [cell_width, cell_height]) =
+            (look.grid(), look.cell_size());
+        let attends = net.mode() != AttentionMode::None;
+        self.look.replace(Some(look));
+        to_js(&LookPrepared {
+            grid_width,
+            grid_height,
+            cell_width,
+            cell_height,
+            attends,
+            ms: now() - started,
+        })
+    }
+
+    /// The weights with which the cell under the photo's pixel `(x, y)` gathers context, in the
+    /// photo last prepared: `{ column, row, weights, ms }`, or `null` off the photo or in mode
+    /// `none`.
+    #[wasm_bindgen(js_name = lookAt)]
+    pub fn look_at(&self, x: f64, y: f64) -> Result<JsValue, JsError> {
+        let started = now();
+        let look = self.look.borrow();
+        let look = look
+            .as_ref()
+            .ok_or_else(|| JsError::new("no photo is prepared to look at"))?;
+        let Some(cell) = look.cell_at(x, y) else {
+            return Ok(JsValue::NULL);
+        };
+        let Some(weights) = look.weights(cell) else {
+            return Ok(JsValue::NULL);
+        };
+        to_js(&LookedAt {
+            column: cell[0],
+            row: cell[1],
+            weights,
+            ms: now() - started,
+        })
+    }
+}
+
+impl Engine {
+    /// The loaded network of the mode named `mode`.
+    fn network(&self, mode: &str) -> Result<&Network, JsError> {
+        let mode = parse_mode(mode)?;
+        self.networks
+            .get(&mode)
+            .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))
+    }
+}
+
+/// A `width × height` photo of RGBA bytes.
+fn rgba_photo(rgba: Vec<u8>, width: u32, height: u32) -> Result<RgbaImage, JsError> {
+    RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
+        JsError::new(&format!(
+            "{width}×{height} RGBA needs {} bytes",
+            width as u64 * height as u64 * 4
+        ))
+    })
 }
 
 /// Starting on WebGPU: in the full build only (`--features webgpu`); the CPU build says so.
@@ -428,6 +539,7 @@ impl Engine {
                 block_source: "a block may hold at once on this GPU (one buffer's worth)",
             },
             networks: HashMap::new(),
+            look: RefCell::new(None),
         })
     }
 

@@ -2,9 +2,9 @@
 // holds the page's state (the photos, the one in view, the settings). Data flows one way:
 // the worker answers the engine (engine.js), the run queue (run-queue.js) writes the answers
 // into the photo records (photo.js), and app.js hands those to the views: the strip
-// (strip.js), the viewer (viewer.js), the status area (status.js, which engine-status.js keeps
-// up with the engine), the controls (controls.js), the analysis panel (analyses.js) and the
-// camera (camera-panel.js). The views report clicks through the callbacks they were given
+// (strip.js), the viewer (viewer.js) and what it looks at (look.js), the status area
+// (status.js, which engine-status.js keeps up with the engine), the controls (controls.js),
+// the analysis panel (analyses.js) and the camera (camera-panel.js). The views report clicks through the callbacks they were given
 // here; none of them calls back into this file otherwise.
 
 import { DEFAULTS } from './config.js';
@@ -20,6 +20,7 @@ import { PhotoStrip } from './strip.js';
 import { Viewer } from './viewer.js';
 import { Controls } from './controls.js';
 import { Analyses } from './analyses.js';
+import { LookAt } from './look.js';
 import { loadMetrics } from './quality.js';
 import { formatBytes } from './format.js';
 
@@ -77,6 +78,7 @@ const controls = new Controls({
     settings = newSettings;
     if (selected) queue.schedule(selected);
     renderViewer();
+    look.refresh();
   },
   onViewChange: (view) => viewer.setView(view),
   onError: (photo, text) => status.addMessage('error', `${photo.name}: ${text}`, { photo }),
@@ -99,6 +101,7 @@ const queue = new RunQueue({
         overlay.setPhoto(photo.canvas);
         renderViewer();
         updateButtons();
+        look.refresh();
       } else if (!selected?.canvas || (photo.autoSelect && !(selected.autoSelect && photos.indexOf(selected) < photos.indexOf(photo)))) {
         // A newly added photo takes the view once it decodes, unless one before it in the same
         // pick already has it: the view ends on the first of a pick that decodes, whichever
@@ -120,6 +123,15 @@ const queue = new RunQueue({
     failed: showFailure,
     jobFailed: (err) => status.addMessage('error', `analysis: ${err?.message ?? err}`),
   },
+});
+
+const look = new LookAt({
+  elements: { toggle: $('look'), status: $('look-status'), view: $('view') },
+  engine,
+  overlay,
+  ensureDecoded: (photo) => queue.ensureDecoded(photo),
+  selectedPhoto: () => selected,
+  settings: () => settings,
 });
 
 const analyses = new Analyses({
@@ -178,6 +190,7 @@ function removePhoto(photo) {
       overlay.setPhoto(null);
       status.showTimings(null);
       renderViewer();
+      look.refresh();
     }
   }
   releasePhoto(photo);
@@ -196,6 +209,7 @@ function select(photo) {
   }
   renderViewer();
   updateButtons();
+  look.refresh();
   if (photo.canvas && photo.state !== 'running' && !matchesSettings(photo, settings)) queue.schedule(photo);
 }
 

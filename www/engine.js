@@ -105,6 +105,24 @@ export class Engine extends EventTarget {
   }
 
   /**
+   * Prepares "what does it look at?" for a decoded photo in `mode` at `size`:
+   * { gridWidth, gridHeight, cellWidth, cellHeight, attends, ms }.
+   */
+  async prepareLook(imageId, mode, size) {
+    await this.ready;
+    return this.#call('look', { imageId, mode, size });
+  }
+
+  /**
+   * The weights of the cell under the photo's pixel (x, y) in the photo last prepared:
+   * { column, row, weights: Float32Array, ms }, or null off the photo or in mode none.
+   */
+  async lookAt(x, y) {
+    await this.ready;
+    return this.#call('lookAt', { x, y });
+  }
+
+  /**
    * Segments a camera frame: the ImageBitmap or VideoFrame is transferred (the caller must not
    * use it again) and closed by the worker.
    * Resolves { mask, width, height, mode, size, backend, readMs, ...timings }.

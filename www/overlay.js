@@ -86,6 +86,7 @@ export class Overlay {
     this.colour = '#00c878'; // the CLI's overlay colour; the page sets its picker's value at start
     this.grey = null;
     this.tint = null;
+    this.heat = null;
     // Scale the canvas (up or down) to fit its box, keeping the photo's aspect ratio.
     this.resizer = new ResizeObserver(() => this.#fit());
     if (canvas.parentElement) this.resizer.observe(canvas.parentElement);
@@ -105,11 +106,12 @@ export class Overlay {
     canvas.style.height = `${Math.floor(photo.height * scale)}px`;
   }
 
-  /** The photo (a canvas from rgbaCanvas) or null; clears the mask. */
+  /** The photo (a canvas from rgbaCanvas) or null; clears the mask and the heat map. */
   setPhoto(photo) {
     if (photo === this.photo) return;
     this.photo = photo;
     this.mask = null;
+    this.heat = null;
     this.grey = null;
     this.tint = null;
     this.draw();
@@ -130,6 +132,27 @@ export class Overlay {
   setView(view) {
     this.view = view;
     this.draw();
+  }
+
+  /**
+   * A heat map drawn over everything else, or null: { grid (a canvas, one pixel a cell),
+   * width, height (the grid's extent in the photo's pixels, from its top left), cell: [x, y, w, h]
+   * (the cell pointed at, in the photo's pixels, outlined) }.
+   */
+  setHeat(heat) {
+    this.heat = heat;
+    this.draw();
+  }
+
+  /** Client coordinates (a pointer's) as the photo's pixels; null without a photo. */
+  photoPoint(clientX, clientY) {
+    if (!this.photo) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    if (!(rect.width > 0 && rect.height > 0)) return null;
+    return {
+      x: ((clientX - rect.left) * this.photo.width) / rect.width,
+      y: ((clientY - rect.top) * this.photo.height) / rect.height,
+    };
   }
 
   setOpacity(opacity) {
@@ -190,6 +213,7 @@ export class Overlay {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (!mask) {
       ctx.drawImage(photo, 0, 0);
+      this.#drawHeat(ctx);
       return;
     }
     if (this.view === 'mask') {
@@ -202,6 +226,19 @@ export class Overlay {
       ctx.drawImage(this.#tintMask(), 0, 0);
       ctx.globalAlpha = 1;
     }
+    this.#drawHeat(ctx);
+  }
+
+  #drawHeat(ctx) {
+    const { heat } = this;
+    if (!heat) return;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(heat.grid, 0, 0, heat.width, heat.height);
+    ctx.imageSmoothingEnabled = true;
+    const [x, y, w, h] = heat.cell;
+    ctx.lineWidth = Math.max(2, Math.round(Math.max(this.photo.width, this.photo.height) / 300));
+    ctx.strokeStyle = '#ffffff';
+    ctx.strokeRect(x, y, w, h);
   }
 
   /** The mask as a PNG: one grey channel, the photo's size, exactly the model's bytes. */

@@ -10,7 +10,8 @@
 // it restarts on the CPU with start(false), reloads the weights, tells the page and retries the
 // request there.
 //
-// Messages in:  { id, op, args }   op: catalog | start | decode | forget | cost | segment | frame
+// Messages in:  { id, op, args }   op: catalog | start | decode | forget | cost | segment | frame |
+//                                      look | lookAt
 // Messages out: { id, ok: true, value } | { id, ok: false, error: { message, kind } }
 //               { event: 'progress' | 'backend' | 'fallback', ... }   (see engine.js)
 
@@ -584,6 +585,31 @@ const OPS = {
     const { result, cost } = await segmentPixels(rgba, width, height, mode, size);
     const { mask, ...times } = result;
     return [{ mask, width, height, mode, size, backend: backend.backend, cost, readMs, ...times }, [mask.buffer]];
+  },
+
+  /**
+   * "What does it look at?" (src/look.rs): the photo through the encoder of `mode`'s network at
+   * `size`, the block's queries and keys read back and kept for lookAt.
+   * args: { imageId, mode, size } -> { gridWidth, gridHeight, cellWidth, cellHeight, attends, ms }
+   */
+  async look({ imageId, mode, size }) {
+    requireEngine();
+    const image = images.get(imageId);
+    if (!image) throw new WorkerError('unknown-image', `no decoded photo with id ${imageId}`);
+    await ensureWeights(mode);
+    return [await engine.prepareLook(image.rgba, image.width, image.height, mode, size)];
+  },
+
+  /**
+   * args: { x, y } (the photo's pixels) -> { column, row, weights: Float32Array, ms } for the
+   * cell under (x, y) in the photo last prepared by look; null off the photo or in mode none.
+   */
+  async lookAt({ x, y }) {
+    requireEngine();
+    const looked = engine.lookAt(x, y);
+    if (!looked) return [null];
+    const weights = Float32Array.from(looked.weights);
+    return [{ ...looked, weights }, [weights.buffer]];
   },
 
   /**

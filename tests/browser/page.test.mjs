@@ -75,6 +75,33 @@ const WORK = mkdtempSync(join(tmpdir(), 'linseg-browser-'));
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
+/**
+ * Points at the photo's pixel at fractions (fx, fy) of its width and height, with "What does it
+ * look at?" on, and waits for the answer: { column, row, peak, sum, ms, expected: [column, row] }
+ * (expected: the stride-16 cell src/look.rs must pick at `size`, worked out here from the
+ * photo's size).
+ */
+async function lookAt(page, fx, fy, size, previous = null) {
+  const box = await page.locator('#view').boundingBox();
+  const [width, height] = await page.locator('#view').evaluate((c) => [c.width, c.height]);
+  const status = page.locator('[data-testid="look-status"]');
+  await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height);
+  await page.waitForFunction(([prev]) => {
+    const el = document.querySelector('[data-testid="look-status"]');
+    return el.dataset.ms && `${el.dataset.column},${el.dataset.row},${el.dataset.ms}` !== prev;
+  }, [previous], { timeout: RUN_TIMEOUT });
+  const read = (name) => status.getAttribute(`data-${name}`);
+  const scale = size / Math.max(width, height);
+  // The pixel under the pointer, as the page computes it, and the cell over it.
+  const [x, y] = [fx * box.width * (width / box.width), fy * box.height * (height / box.height)];
+  const cell = (at, side) => Math.floor(at / ((16 * side) / Math.max(1, Math.round(side * scale))));
+  return {
+    column: Number(await read('column')), row: Number(await read('row')), peak: Number(await read('peak')),
+    sum: Number(await read('sum')), ms: Number(await read('ms')), key: `${await read('column')},${await read('row')},${await read('ms')}`,
+    expected: [cell(x, width), cell(y, height)],
+  };
+}
+
 /** The CLI's mask for the photo at a size (computed once per size, shared by the suites). */
 const cliMasks = new Map();
 function cliMask(size) {
@@ -274,6 +301,29 @@ function pageSuite(name, { query, backend, flags = FLAGS, label, build }) {
         assert.ok(run.totalMs > 0, `${mode}: no total time`);
       }
       assert.equal(await page.locator('#view').getAttribute('data-has-mask'), 'true');
+    });
+
+    test('shows what a cell looks at, under the pointer', { timeout: TEST_TIMEOUT }, async () => {
+      requireStarted();
+      await page.selectOption('#mode', MODE);
+      await page.check('[data-testid="look"]');
+      const status = page.locator('[data-testid="look-status"]');
+      await page.waitForFunction(() => /^Point at the photo/.test(document.querySelector('[data-testid="look-status"]').textContent),
+        null, { timeout: RUN_TIMEOUT });
+      const before = await page.locator('#view').evaluate((c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.join());
+      let previous = null;
+      for (const [fx, fy] of [[0.3, 0.2], [0.7, 0.6]]) {
+        const looked = await lookAt(page, fx, fy, SIZE, previous);
+        previous = looked.key;
+        assert.deepEqual([looked.column, looked.row], looked.expected, `the cell under (${fx}, ${fy})`);
+        assert.ok(Math.abs(looked.sum - 1) <= 1e-3, `the weights sum to ${looked.sum}`);
+        assert.ok(looked.ms >= 0, 'no time per update');
+      }
+      const after = await page.locator('#view').evaluate((c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.join());
+      assert.notEqual(after, before, 'no heat map was drawn over the photo');
+      assert.match(await status.innerText(), new RegExp(`^${MODE}: cell \\(\\d+, \\d+\\) of \\d+ × \\d+ gathers most from`));
+      await page.uncheck('[data-testid="look"]');
+      assert.equal(await status.isHidden(), true, 'the look stays on after it is turned off');
     });
 
     test('shows bad files as errors while the good photo stays done', { timeout: TEST_TIMEOUT }, async () => {
@@ -559,6 +609,29 @@ describe('page details on cpu', () => {
     const { rows } = await analysisTable();
     for (const row of rows) assert.match(row[1], /^\d[\d,.]* (ms|s)$/, `${row[0]} at 2048: ${row[1]} ${row.at(-1)}`);
     await chooseSettings(MODE, SIZE);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('shows what a cell looks at in every mode, and says that none looks at nothing', { timeout: TEST_TIMEOUT }, async (t) => {
+    await page.check('[data-testid="look"]');
+    const status = page.locator('[data-testid="look-status"]');
+    let previous = null;
+    for (const mode of MODES) {
+      await chooseSettings(mode, 512);
+      if (mode === 'none') {
+        await page.waitForFunction(() => /has no attention block/.test(document.querySelector('[data-testid="look-status"]').textContent),
+          null, { timeout: RUN_TIMEOUT });
+        continue;
+      }
+      await page.waitForFunction((m) => document.querySelector('[data-testid="look-status"]').textContent.startsWith(`Point at the photo: ${m} at 512 px`),
+        mode, { timeout: RUN_TIMEOUT });
+      const looked = await lookAt(page, 0.45, 0.35, 512, previous);
+      previous = looked.key;
+      assert.deepEqual([looked.column, looked.row], looked.expected, `${mode}: the cell under the pointer`);
+      assert.ok(Math.abs(looked.sum - 1) <= 1e-3, `${mode}: the weights sum to ${looked.sum}`);
+      t.diagnostic(`${mode}: ${looked.ms.toFixed(3)} ms per cell at 512 px; ${await status.innerText()}`);
+    }
+    await page.uncheck('[data-testid="look"]');
     assert.deepEqual(pageErrors, []);
   });
 
