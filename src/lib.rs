@@ -10,7 +10,8 @@
 //! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
 //! - [`refine`]: above the trained size, a global pass and a detail pass, fused.
 //! - [`look`]: what the attention block looks at — each cell's weights over the photo.
-//! - native only: [`backend`], [`bench`], [`network_bench`], [`import`], [`segment`], [`train`], [`eval`],
+//! - native only: [`backend`], [`bench`], [`network_bench`], [`import`], [`segment`],
+//!   [`look_report`], [`train`], [`eval`],
 //!   [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use); browser
 //!   only: `web`.
 
@@ -36,6 +37,8 @@ pub mod dataset;
 pub mod eval;
 #[cfg(feature = "native")]
 pub mod import;
+#[cfg(feature = "native")]
+pub mod look_report;
 #[cfg(feature = "native")]
 pub mod network_bench;
 #[cfg(feature = "native")]

@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand};
 use linseg::bench::BenchArgs;
 use linseg::eval::EvalArgs;
 use linseg::import::ImportArgs;
+use linseg::look_report::LookArgs;
 use linseg::network_bench::NetworkBenchArgs;
 use linseg::segment::SegmentArgs;
 use linseg::train::TrainArgs;
 use linseg::truth::DatasetArgs;
-use linseg::{bench, eval, import, network_bench, segment, train, truth};
+use linseg::{bench, eval, import, look_report, network_bench, segment, train, truth};
 
 /// Semantic segmentation with the Linear Attention Mechanism.
 #[derive(Parser, Debug)]
@@ -34,6 +35,9 @@ enum Command {
     Import(ImportArgs),
     /// Segment photos: writes NAME.mask.png and NAME.overlay.png for each.
     Segment(SegmentArgs),
+    /// How far each mode's block looks on a photo: its largest weight and the effective number
+    /// of cells it gathers from, over every cell, and the time per cell.
+    Look(LookArgs),
     /// Write the held-out images of the quality data set and their true masks as PNG files.
     Dataset(DatasetArgs),
     /// Train one mode's context block against the truth: writes models/selfie-<mode>.bpk.
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         } => network_bench::run(&args, &mut std::io::stdout().lock()),
         Command::Import(args) => import::run(&args),
         Command::Segment(args) => segment::run(&args),
+        Command::Look(args) => look_report::run(&args),
         Command::Dataset(args) => truth::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => eval::run(&args),
