@@ -239,7 +239,7 @@ attention_block!(
 mod tests {
     use super::*;
     use crate::attention::context_weights::tests::{assert_rows_match, compose_dense, read_all};
-    use crate::attention::oracle::{Map, dot, gamma, random_input, softmax};
+    use crate::attention::oracle::{Map, dot, gamma, masked_softmax, random_input, softmax};
 
     /// The gate's MLP in f64.
     fn gate(mlp: &ChannelGate, x: &[f64]) -> Vec<f64> {
@@ -372,15 +372,7 @@ mod tests {
             let n = keys.positions();
             keys.matrices(|b, u| {
                 let kept: Vec<usize> = (0..n).filter(|&t| together(u, t)).collect();
-                let scores: Vec<f64> = kept
-                    .iter()
-                    .map(|&t| dot(&keys.vector(b, u), &keys.vector(b, t)))
-                    .collect();
-                let mut row = vec![0.0; n];
-                for (&t, a) in kept.iter().zip(softmax(&scores)) {
-                    row[t] = a;
-                }
-                row
+                masked_softmax(&kept, |t| dot(&keys.vector(b, u), &keys.vector(b, t)), n)
             })
         };
         let w = input.width;

@@ -177,7 +177,7 @@ attention_block!(CrissCrossAttention, CrissCrossAttentionConfig);
 mod tests {
     use super::*;
     use crate::attention::context_weights::tests::{assert_rows_match, compose_dense, read_all};
-    use crate::attention::oracle::{Map, dot, gamma, random_input, softmax};
+    use crate::attention::oracle::{Map, dot, gamma, masked_softmax, random_input};
 
     /// One pass as dense attention over all `N` positions, every position outside the row and
     /// column masked out, in f64: `(A, y)` with `A` one `N × N` matrix per batch item.
@@ -191,15 +191,7 @@ mod tests {
         let crosses = |u: usize, v: usize| v / width == u / width || v % width == u % width;
         let weights = input.matrices(|b, u| {
             let kept: Vec<usize> = (0..n).filter(|&v| crosses(u, v)).collect();
-            let scores: Vec<f64> = kept
-                .iter()
-                .map(|&v| dot(&q.vector(b, u), &k.vector(b, v)))
-                .collect();
-            let mut row = vec![0.0; n];
-            for (&v, a) in kept.iter().zip(softmax(&scores)) {
-                row[v] = a;
-            }
-            row
+            masked_softmax(&kept, |v| dot(&q.vector(b, u), &k.vector(b, v)), n)
         });
         let output = input.gated(gamma, &v.attend(&weights));
         (weights, output)

@@ -335,7 +335,7 @@ attention_block!(
 mod tests {
     use super::*;
     use crate::attention::context_weights::tests::{assert_rows_match, compose_dense, read_all};
-    use crate::attention::oracle::{Map, dot, gamma, random_input, softmax};
+    use crate::attention::oracle::{Map, dot, gamma, masked_softmax, random_input};
 
     /// One stage as dense attention over all `N` positions, every position outside the group
     /// masked out (long: `h ≡ h′ mod P_h` and `w ≡ w′ mod P_w`; short: `⌊h/P_h⌋ = ⌊h′/P_h⌋` and
@@ -360,15 +360,7 @@ mod tests {
         };
         let weights = input.matrices(|b, u| {
             let kept: Vec<usize> = (0..n).filter(|&t| together(u, t)).collect();
-            let scores: Vec<f64> = kept
-                .iter()
-                .map(|&t| scale * dot(&q.vector(b, u), &k.vector(b, t)))
-                .collect();
-            let mut row = vec![0.0; n];
-            for (&t, a) in kept.iter().zip(softmax(&scores)) {
-                row[t] = a;
-            }
-            row
+            masked_softmax(&kept, |t| scale * dot(&q.vector(b, u), &k.vector(b, t)), n)
         });
         let output = v.attend(&weights);
         (weights, output)

@@ -225,6 +225,17 @@ pub fn softmax(xs: &[f64]) -> Vec<f64> {
     exps.iter().map(|e| e / sum).collect()
 }
 
+/// One dense row of `n` weights: a softmax over the positions `kept` of `score(t)`, every other
+/// position 0 (dense attention with a −∞ mask).
+pub fn masked_softmax(kept: &[usize], score: impl Fn(usize) -> f64, n: usize) -> Vec<f64> {
+    let scores: Vec<f64> = kept.iter().map(|&t| score(t)).collect();
+    let mut row = vec![0.0; n];
+    for (&t, a) in kept.iter().zip(softmax(&scores)) {
+        row[t] = a;
+    }
+    row
+}
+
 /// A standard-normal feature map `[B, C, H, W]`.
 pub fn random_input(shape: [usize; 4], device: &Device) -> Tensor<4> {
     Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
