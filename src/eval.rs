@@ -258,7 +258,9 @@ pub struct Evaluation {
 fn segment(net: &Network, sample: &Sample, size: u32) -> SampleScore {
     let started = Instant::now();
     let plan = Plan::new(sample.image.width(), sample.image.height(), size);
-    let passes = net.run_passes(&sample.image, &plan);
+    let passes = net
+        .run_passes_blocking(&sample.image, &plan)
+        .expect("the device answers");
     let mask = plan.mask(&passes.detail, passes.global.as_deref());
     let ms = started.elapsed().as_secs_f64() * 1e3;
     let single = preprocess::to_mask(&passes.detail, &plan.detail);
@@ -281,8 +283,10 @@ fn anchor(net: &Network, sample: &Sample) -> SampleScore {
         sample.image.height(),
         TRAINED_SIZE as u32,
     );
-    let pass = net.probabilities(&sample.image, &letterbox);
-    let mask = preprocess::to_mask(&pass.probabilities, &letterbox);
+    let pass = net
+        .run_passes_blocking(&sample.image, &Plan::single(letterbox))
+        .expect("the device answers");
+    let mask = preprocess::to_mask(&pass.detail, &letterbox);
     let score = MaskScore::new(&mask, &sample.truth);
     SampleScore {
         mode: ANCHOR.to_string(),

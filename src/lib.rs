@@ -8,7 +8,8 @@
 //!   [`network`] picks it or Burn's tensor ops by device.
 //! - [`weights`]: each mode's weights, as burnpack records.
 //! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
-//! - [`refine`]: above the trained size, a global pass and a detail pass, fused.
+//! - [`refine`]: above the trained size, a global pass and a detail pass, fused;
+//!   [`pipeline`]: photo → passes → mask, for the CLI and the browser alike.
 //! - [`look`]: what the attention block looks at — each cell's weights over the photo.
 //! - native only: [`backend`], [`bench`], [`network_bench`], [`import`], [`segment`],
 //!   [`look_report`], [`train`], [`eval`],
@@ -23,6 +24,7 @@ pub mod look;
 pub mod model;
 pub mod network;
 pub mod photo;
+pub mod pipeline;
 pub mod preprocess;
 pub mod refine;
 pub mod weights;

@@ -1,8 +1,11 @@
 //! A network ready to segment photos: on Burn's CPU device through the fused kernels of
 //! [`crate::cpu`], on any other device (the GPU) through Burn's tensor ops ([`crate::model`]).
 
+use std::time::Duration;
+
 use burn::tensor::{Device, Tensor};
 use image::RgbaImage;
+use web_time::Instant;
 
 use crate::attention::{AttentionMode, ContextBlock};
 use crate::cpu::{CpuNet, Profile};
@@ -66,34 +69,6 @@ impl Network {
             }
         }
     }
-
-    /// The probabilities of a person over the network's input for one pass (row-major
-    /// `H_in × W_in`), waiting for the device; with the CPU kernels' profile.
-    pub fn probabilities(&self, photo: &RgbaImage, letterbox: &Letterbox) -> Inference {
-        let start = web_time::Instant::now();
-        let pixels = preprocess::to_pixels(photo, letterbox);
-        let prepared = web_time::Instant::now();
-        let (probabilities, profile) = match self {
-            Network::Cpu(net) => {
-                let (probabilities, profile) = net.forward(&pixels);
-                (probabilities, Some(profile))
-            }
-            Network::Burn { net, device } => {
-                let output = net.forward(preprocess::to_input(pixels, device));
-                let probabilities = output
-                    .into_data()
-                    .try_into_vec::<f32>()
-                    .expect("f32 output");
-                (probabilities, None)
-            }
-        };
-        Inference {
-            probabilities,
-            preprocess: prepared - start,
-            inference: prepared.elapsed(),
-            profile,
-        }
-    }
 }
 
 /// What the network gave in each pass of a [`Plan`], and how long it took.
@@ -103,50 +78,96 @@ pub struct Passes {
     /// The global pass's, when the plan has one.
     pub global: Option<Vec<f32>>,
     /// From the photo to the inputs, both passes.
-    pub preprocess: std::time::Duration,
-    /// The network, both passes, until their outputs are read back.
-    pub inference: std::time::Duration,
+    pub preprocess: Duration,
+    /// The network, both passes, until the device has finished them.
+    pub inference: Duration,
+    /// Copying the outputs back from the device (nothing on the CPU kernels).
+    pub readback: Duration,
     /// Where the CPU kernels' time went, both passes; `None` through Burn.
     pub profile: Option<Profile>,
 }
 
 impl Network {
-    /// Run the network for each pass of `plan`, the global pass first, waiting for the device.
-    pub fn run_passes(&self, photo: &RgbaImage, plan: &Plan) -> Passes {
-        let mut passes = Passes {
-            detail: Vec::new(),
-            global: None,
-            preprocess: Default::default(),
-            inference: Default::default(),
-            profile: None,
-        };
-        let mut pass = |letterbox: &Letterbox| {
-            let inference = self.probabilities(photo, letterbox);
-            passes.preprocess += inference.preprocess;
-            passes.inference += inference.inference;
-            if let Some(profile) = &inference.profile {
-                passes.profile.get_or_insert_default().add(profile);
+    /// Run the network for each pass of `plan`, the global pass first. Through Burn every pass
+    /// is queued before any is waited for, then each is read back; asynchronous so that the
+    /// browser's GPU can answer (natively, [`Network::run_passes_blocking`]).
+    pub async fn run_passes(&self, photo: &RgbaImage, plan: &Plan) -> Result<Passes, String> {
+        let letterboxes: Vec<&Letterbox> = plan.global.iter().chain([&plan.detail]).collect();
+        let started = Instant::now();
+        let (mut outputs, preprocess, inference, readback, profile) = match self {
+            Network::Cpu(net) => {
+                let (mut outputs, mut profile) = (Vec::new(), Profile::default());
+                let (mut preprocess, mut inference) = (Duration::ZERO, Duration::ZERO);
+                for letterbox in letterboxes {
+                    let start = Instant::now();
+                    let pixels = preprocess::to_pixels(photo, letterbox);
+                    let prepared = Instant::now();
+                    let (probabilities, pass) = net.forward(&pixels);
+                    inference += prepared.elapsed();
+                    preprocess += prepared - start;
+                    profile.add(&pass);
+                    outputs.push(probabilities);
+                }
+                (
+                    outputs,
+                    preprocess,
+                    inference,
+                    Duration::ZERO,
+                    Some(profile),
+                )
             }
-            inference.probabilities
+            Network::Burn { net, device } => {
+                let inputs: Vec<Tensor<4>> = letterboxes
+                    .into_iter()
+                    .map(|letterbox| {
+                        preprocess::to_input(preprocess::to_pixels(photo, letterbox), device)
+                    })
+                    .collect();
+                let prepared = Instant::now();
+                let outputs: Vec<Tensor<4>> = inputs.into_iter().map(|x| net.forward(x)).collect(); // [1, 1, H_in, W_in] each
+                for output in &outputs {
+                    // One value of each: the device has finished the pass.
+                    read(output.clone().slice([0..1, 0..1, 0..1, 0..1])).await?;
+                }
+                let inferred = Instant::now();
+                let mut read_back = Vec::with_capacity(outputs.len());
+                for output in outputs {
+                    read_back.push(read(output).await?);
+                }
+                let preprocess = prepared - started;
+                (
+                    read_back,
+                    preprocess,
+                    inferred - prepared,
+                    inferred.elapsed(),
+                    None,
+                )
+            }
         };
-        let global = plan.global.map(|letterbox| pass(&letterbox));
-        let detail = pass(&plan.detail);
-        Passes {
+        let detail = outputs.pop().expect("a detail pass");
+        Ok(Passes {
             detail,
-            global,
-            ..passes
-        }
+            global: outputs.pop(),
+            preprocess,
+            inference,
+            readback,
+            profile,
+        })
+    }
+
+    /// [`Network::run_passes`], waited for on this thread.
+    #[cfg(feature = "native")]
+    pub fn run_passes_blocking(&self, photo: &RgbaImage, plan: &Plan) -> Result<Passes, String> {
+        futures_lite::future::block_on(self.run_passes(photo, plan))
     }
 }
 
-/// One pass of the network over one input.
-pub struct Inference {
-    /// Probabilities over the input, row-major `H_in × W_in`.
-    pub probabilities: Vec<f32>,
-    /// From the photo to the input.
-    pub preprocess: std::time::Duration,
-    /// The network, until its output is read back.
-    pub inference: std::time::Duration,
-    /// Where the CPU kernels' time went; `None` through Burn.
-    pub profile: Option<Profile>,
+/// A tensor's values, read back from its device.
+async fn read(output: Tensor<4>) -> Result<Vec<f32>, String> {
+    output
+        .into_data_async()
+        .await
+        .map_err(|err| format!("the device failed: {err:?}"))?
+        .try_into_vec::<f32>()
+        .map_err(|err| format!("{err:?}"))
 }

@@ -33,6 +33,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// One pass through `letterbox`, whatever its size.
+    pub fn single(letterbox: Letterbox) -> Self {
+        Plan {
+            detail: letterbox,
+            global: None,
+        }
+    }
+
     /// Plan a `width × height` photo at processing size `size`.
     pub fn new(width: u32, height: u32, size: u32) -> Self {
         let trained = TRAINED_SIZE as u32;

@@ -9,8 +9,8 @@ use image::{GrayImage, Rgba, RgbaImage};
 use crate::attention::AttentionMode;
 use crate::backend::Backend;
 use crate::network::Network;
-use crate::photo::{self, PhotoError};
-use crate::refine::Plan;
+use crate::photo;
+use crate::pipeline::{Timings, segment_photo_blocking};
 use crate::weights;
 
 /// `linseg segment`: photos in, NAME.mask.png and NAME.overlay.png out for each.
@@ -43,26 +43,15 @@ pub struct SegmentArgs {
 /// The colour persons are tinted with in overlays.
 pub const OVERLAY_COLOUR: [u8; 3] = [0, 200, 120];
 
-/// How long each step of one photo took.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Timings {
-    /// Bytes to RGBA.
-    pub decode: Duration,
-    /// RGBA to the input tensor.
-    pub preprocess: Duration,
-    /// The network, until its output is read back (both passes above the trained size).
-    pub inference: Duration,
-    /// Probabilities to the mask at the photo's size.
-    pub postprocess: Duration,
-}
-
 /// One segmented photo.
 pub struct Segmentation {
     /// The photo, upright, RGBA.
     pub photo: RgbaImage,
     /// The probability of a person per pixel, 0–255, at the photo's size.
     pub mask: GrayImage,
-    /// Time per step.
+    /// Bytes to RGBA.
+    pub decode: Duration,
+    /// The pipeline's steps.
     pub timings: Timings,
 }
 
@@ -72,35 +61,17 @@ pub fn segment_bytes(
     bytes: &[u8],
     size: u32,
     max_pixels: u64,
-) -> Result<Segmentation, PhotoError> {
+) -> Result<Segmentation, String> {
     let start = Instant::now();
-    let photo = photo::decode(bytes, max_pixels)?;
-    let decoded = Instant::now();
-    let (mask, mut timings) = segment_photo(net, &photo, size);
-    timings.decode = decoded - start;
+    let photo = photo::decode(bytes, max_pixels).map_err(|err| err.to_string())?;
+    let decode = start.elapsed();
+    let masked = segment_photo_blocking(net, &photo, size)?;
     Ok(Segmentation {
         photo,
-        mask,
-        timings,
+        mask: masked.mask,
+        decode,
+        timings: masked.timings,
     })
-}
-
-/// Segment a decoded photo at processing size `size`: in one pass up to the trained size, in a
-/// global and a detail pass above it (see [`crate::refine`]). Transparent pixels are background
-/// ([`photo::apply_alpha`]).
-pub fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> (GrayImage, Timings) {
-    let plan = Plan::new(photo.width(), photo.height(), size);
-    let passes = net.run_passes(photo, &plan);
-    let start = Instant::now();
-    let mut mask = plan.mask(&passes.detail, passes.global.as_deref());
-    photo::apply_alpha(&mut mask, photo);
-    let timings = Timings {
-        preprocess: passes.preprocess,
-        inference: passes.inference,
-        postprocess: start.elapsed(),
-        ..Timings::default()
-    };
-    (mask, timings)
 }
 
 /// The photo with persons tinted: `photo · (1 − a) + colour · a`, `a = 0.6 · mask`; opaque, with
@@ -151,7 +122,7 @@ fn segment_file(
     max_pixels: u64,
 ) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
-    let result = segment_bytes(net, &bytes, size, max_pixels).map_err(|err| err.to_string())?;
+    let result = segment_bytes(net, &bytes, size, max_pixels)?;
     let stem = path
         .file_stem()
         .map_or("photo".into(), |s| s.to_string_lossy());
@@ -167,14 +138,15 @@ fn segment_file(
     let t = result.timings;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     Ok(format!(
-        "{}: {}×{} {} @ {size}: decode {:.1} ms, preprocess {:.1} ms, inference {:.1} ms, postprocess {:.1} ms -> {}",
+        "{}: {}×{} {} @ {size}: decode {:.1} ms, preprocess {:.1} ms, inference {:.1} ms, readback {:.1} ms, postprocess {:.1} ms -> {}",
         path.display(),
         result.photo.width(),
         result.photo.height(),
         net.mode(),
-        ms(t.decode),
+        ms(result.decode),
         ms(t.preprocess),
         ms(t.inference),
+        ms(t.readback),
         ms(t.postprocess),
         mask_path.display(),
     ))

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 use image::RgbaImage;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -18,11 +18,11 @@ use wasm_bindgen::prelude::*;
 use crate::attention::{AttentionMode, Limits};
 use crate::cpu::{Profile, Step};
 use crate::look::Look;
-use crate::model::{STRIDE, SelfieNet, SelfieNetConfig, TRAINED_SIZE};
-use crate::network::{Network, Passes};
+use crate::model::{STRIDE, SelfieNetConfig, TRAINED_SIZE};
+use crate::network::Network;
 use crate::photo;
-use crate::preprocess::{self, Letterbox, SIZES};
-use crate::refine::Plan;
+use crate::pipeline;
+use crate::preprocess::{Letterbox, SIZES};
 use crate::weights;
 
 #[wasm_bindgen]
@@ -270,7 +270,6 @@ struct Segmented {
     /// The copy of the whole outputs (none on the CPU).
     readback_ms: f64,
     postprocess_ms: f64,
-    total_ms: f64,
     /// Inference per kind of layer on the CPU kernels; none on WebGPU.
     profile: Option<Vec<ProfileEntry>>,
 }
@@ -364,9 +363,10 @@ impl Engine {
     /// Segment an RGBA photo with a mode's network at processing size `size`: one pass up to
     /// the trained size, a global and a detail pass above it (see [`crate::refine`]).
     ///
-    /// Returns `{ mask, globalSize, preprocessMs, inferenceMs, readbackMs, postprocessMs, totalMs,
-    /// profile }`
-    /// (see [`Segmented`]). Inference lasts until the device has finished every pass.
+    /// Returns `{ mask, globalSize, preprocessMs, inferenceMs, readbackMs, postprocessMs,
+    /// profile }` (see [`Segmented`]); the pipeline is [`pipeline::segment_photo`], the CLI's
+    /// too. Inference lasts until the device has finished every pass; the caller times the
+    /// whole call.
     pub async fn segment(
         &self,
         rgba: Vec<u8>,
@@ -375,38 +375,22 @@ impl Engine {
         mode: String,
         size: f64,
     ) -> Result<JsValue, JsError> {
-        let started = now();
         let net = self.network(&mode)?;
         let size = check_size(size)?;
         let photo = rgba_photo(rgba, width, height)?;
-        let plan = Plan::new(width, height, size);
-        let (passes, times) = match net {
-            Network::Cpu(_) => {
-                let passes = net.run_passes(&photo, &plan);
-                // The CPU kernels' output is already in memory: there is nothing to read back.
-                let read = now();
-                let prepared = started + passes.preprocess.as_secs_f64() * 1e3;
-                let times = PassTimes {
-                    prepared,
-                    inferred: read,
-                    read,
-                };
-                (passes, times)
-            }
-            Network::Burn { net, device } => gpu_passes(net, device, &photo, &plan).await?,
-        };
-        let mut mask = plan.mask(&passes.detail, passes.global.as_deref());
-        photo::apply_alpha(&mut mask, &photo);
-        let finished = now();
+        let masked = pipeline::segment_photo(net, &photo, size)
+            .await
+            .map_err(|err| JsError::new(&err))?;
+        let ms = |duration: std::time::Duration| duration.as_secs_f64() * 1e3;
+        let times = masked.timings;
         to_js(&Segmented {
-            mask: mask.into_raw(),
-            global_size: plan.global.map(|_| TRAINED_SIZE as u32),
-            preprocess_ms: times.prepared - started,
-            inference_ms: times.inferred - times.prepared,
-            readback_ms: times.read - times.inferred,
-            postprocess_ms: finished - times.read,
-            total_ms: finished - started,
-            profile: passes.profile.as_ref().map(profile_entries),
+            mask: masked.mask.into_raw(),
+            global_size: masked.two_passes.then_some(TRAINED_SIZE as u32),
+            preprocess_ms: ms(times.preprocess),
+            inference_ms: ms(times.inference),
+            readback_ms: ms(times.readback),
+            postprocess_ms: ms(times.postprocess),
+            profile: masked.profile.as_ref().map(profile_entries),
         })
     }
 }
@@ -552,68 +536,6 @@ impl Engine {
                 .to_string(),
         )
     }
-}
-
-/// The instants (`performance.now()`) between the steps of [`segment`].
-struct PassTimes {
-    prepared: f64,
-    inferred: f64,
-    read: f64,
-}
-
-/// Every pass of `plan` through Burn on the GPU: both inputs prepared, both networks queued,
-/// then waited for (one value each) and read back.
-async fn gpu_passes(
-    net: &SelfieNet,
-    device: &Device,
-    photo: &RgbaImage,
-    plan: &Plan,
-) -> Result<(Passes, PassTimes), JsError> {
-    let started = now();
-    let input = |letterbox: &Letterbox| {
-        preprocess::to_input(preprocess::to_pixels(photo, letterbox), device)
-    };
-    let inputs = (
-        plan.global.map(|letterbox| input(&letterbox)),
-        input(&plan.detail),
-    );
-    let prepared = now();
-    let global = inputs.0.map(|x| net.forward(x)); // [1, 1, H_in, W_in]
-    let detail = net.forward(inputs.1);
-    let device_error = |err| JsError::new(&format!("the device failed: {err:?}"));
-    for output in global.iter().chain([&detail]) {
-        output
-            .clone()
-            .slice([0..1, 0..1, 0..1, 0..1])
-            .into_data_async()
-            .await
-            .map_err(device_error)?;
-    }
-    let inferred = now();
-    let read = async |output: Tensor<4>| {
-        let data = output.into_data_async().await.map_err(device_error)?;
-        data.try_into_vec::<f32>()
-            .map_err(|err| JsError::new(&format!("{err:?}")))
-    };
-    let global = match global {
-        Some(output) => Some(read(output).await?),
-        None => None,
-    };
-    let detail = read(detail).await?;
-    let ms = |from: f64, to: f64| std::time::Duration::from_secs_f64((to - from).max(0.0) / 1e3);
-    let passes = Passes {
-        detail,
-        global,
-        preprocess: ms(started, prepared),
-        inference: ms(prepared, inferred),
-        profile: None,
-    };
-    let times = PassTimes {
-        prepared,
-        inferred,
-        read: now(),
-    };
-    Ok((passes, times))
 }
 
 /// A profile's entries, the kinds of layer that ran.

@@ -10,8 +10,9 @@ use std::path::Path;
 use burn::tensor::Device;
 use linseg::attention::AttentionMode;
 use linseg::network::Network;
+use linseg::pipeline::segment_photo_blocking;
 use linseg::refine::Plan;
-use linseg::{eval, photo, preprocess, segment, weights};
+use linseg::{eval, photo, preprocess, weights};
 
 #[test]
 fn every_mode_keeps_the_person_at_1024_px() {
@@ -24,11 +25,13 @@ fn every_mode_keeps_the_person_at_1024_px() {
         weights::load(&models, AttentionMode::None, &device).unwrap(),
         &device,
     );
-    let (reference, _) = segment::segment_photo(&pretrained, &portrait, 256);
+    let reference = segment_photo_blocking(&pretrained, &portrait, 256)
+        .unwrap()
+        .mask;
 
     // The network alone: the detail pass of the 1024-px plan, without the global one.
     let plan = Plan::new(portrait.width(), portrait.height(), 1024);
-    let passes = pretrained.run_passes(&portrait, &plan);
+    let passes = pretrained.run_passes_blocking(&portrait, &plan).unwrap();
     let alone = preprocess::to_mask(&passes.detail, &plan.detail);
     let alone_iou = eval::iou(&alone, &reference);
     println!("none alone, one pass at 1024 px: IoU {alone_iou:.3}");
@@ -39,8 +42,8 @@ fn every_mode_keeps_the_person_at_1024_px() {
 
     for mode in AttentionMode::ALL {
         let net = Network::new(weights::load(&models, mode, &device).unwrap(), &device);
-        let (at_256, _) = segment::segment_photo(&net, &portrait, 256);
-        let (mask, _) = segment::segment_photo(&net, &portrait, 1024);
+        let at_256 = segment_photo_blocking(&net, &portrait, 256).unwrap().mask;
+        let mask = segment_photo_blocking(&net, &portrait, 1024).unwrap().mask;
         let iou = eval::iou(&mask, &at_256);
         println!("{mode} at 1024 px, two passes: IoU {iou:.3} against its own mask at 256 px");
         assert!(
