@@ -33,11 +33,13 @@ const params = new URLSearchParams(location.search);
 // ?backend=cpu: the CPU backend; ?backend=webgpu: WebGPU even on a software adapter.
 const backendParam = params.get('backend');
 // ?threads=N: the CPU kernels' threads (default: one per core where the page allows threads).
+// ?fault=device-lost|crash: the first photo's run fails so (the recovery paths' tests).
 const engine = new Engine({
   preferGpu: backendParam !== 'cpu',
   acceptSoftwareGpu: backendParam === 'webgpu',
   forcedReason: backendParam === 'cpu' ? 'forced by ?backend=cpu' : null,
   threads: Number.parseInt(params.get('threads') ?? '', 10) || null,
+  fault: params.get('fault'),
 });
 
 /** @type {import('./photo.js').Photo[]} the photos on the page, in the strip's order */

@@ -30,17 +30,20 @@ export const RECYCLE_MEMORY_BYTES = 1024 ** 3;
 
 export class Engine extends EventTarget {
   /**
-   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null, threads?: number|null }} options
+   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null, threads?: number|null, fault?: string|null }} options
    *   preferGpu false starts on the CPU; forcedReason says why (shown as the fallback reason).
    *   A software WebGPU adapter is passed over for the CPU unless acceptSoftwareGpu. threads:
    *   how many threads the CPU kernels use (null: one per core, where the page allows threads).
+   *   fault: a failure the first worker simulates on its first photo ('device-lost' or
+   *   'crash'), for the tests of the recovery paths; a restarted worker gets none.
    */
-  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null } = {}) {
+  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, fault = null } = {}) {
     super();
     this.preferGpu = preferGpu;
     this.acceptSoftwareGpu = acceptSoftwareGpu;
     this.forcedReason = forcedReason;
     this.threads = threads;
+    this.fault = fault;
     /** The last backend info the worker reported, or null before start. */
     this.info = null;
     /**
@@ -189,8 +192,10 @@ export class Engine extends EventTarget {
     this.catalog = this.#call('catalog', load);
     // A crash of the first load leaves `catalog` rejected; `ready` reports it.
     this.catalog.catch(() => {});
+    const fault = this.fault;
+    this.fault = null;
     return this.catalog.then(() =>
-      this.#call('start', { ...load, forcedReason: this.forcedReason }),
+      this.#call('start', { ...load, forcedReason: this.forcedReason, fault }),
     );
   }
 

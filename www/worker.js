@@ -30,6 +30,20 @@ let engine = null;
  * cpuThreading).
  */
 let backend = null;
+/**
+ * A failure to simulate on the first photo's run, for the tests of the recovery paths
+ * (?fault=…): 'device-lost' (WebGPU fails mid-run: the fallback to the CPU) or 'crash' (the
+ * module traps mid-run: the engine's restart); null once taken, or when none was asked for.
+ */
+let fault = null;
+
+/** Whether the simulated failure `kind` is due now; it is taken (happens once). */
+function takeFault(kind) {
+  if (fault !== kind) return false;
+  fault = null;
+  return true;
+}
+
 /** mode -> Uint8Array: weight files fetched so far (kept to reload after a restart). */
 const weightBytes = new Map();
 /** imageId -> { rgba, width, height }: decoded photos the page may ask to segment. */
@@ -395,13 +409,16 @@ async function timedSegment(rgba, width, height, mode, size) {
  * -> { result (the engine's reply, timed by timedSegment), cost, first (the first run of its
  *    mode and shape on this backend), fellBack }
  */
-async function segmentPixels(rgba, width, height, mode, size) {
+async function segmentPixels(rgba, width, height, mode, size, { loseDevice = false } = {}) {
   let cost = checkCost(mode, width, height, size);
   await ensureWeights(mode);
   let first = !compiled.has(shapeKey(mode, cost));
   let fellBack = false;
   let result;
   try {
+    if (loseDevice && backend.backend === 'webgpu') {
+      throw new Error('the device failed: the GPU device was lost (simulated by ?fault=device-lost)');
+    }
     result = await timedSegment(rgba, width, height, mode, size);
   } catch (err) {
     if (backend?.backend !== 'webgpu' || !isDeviceFailure(err)) throw err;
@@ -487,8 +504,9 @@ const OPS = {
     return [linseg.catalog()];
   },
 
-  /** args: { preferGpu, acceptSoftwareGpu, forcedReason, threads } -> { ...backend info, warmupMs, warmupError } */
-  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null }) {
+  /** args: { preferGpu, acceptSoftwareGpu, forcedReason, threads, fault } -> { ...backend info, warmupMs, warmupError } */
+  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, fault: simulate = null }) {
+    fault = simulate;
     await loadModule({ preferGpu, acceptSoftwareGpu, threads });
     if (preferGpu && !linseg.catalog().webgpu) {
       preferGpu = false;
@@ -627,8 +645,11 @@ const OPS = {
     const image = images.get(imageId);
     if (!image) throw new WorkerError('unknown-image', `no decoded photo with id ${imageId}`);
     const { rgba, width, height } = image;
+    if (takeFault('crash')) throw new WebAssembly.RuntimeError('unreachable executed (simulated by ?fault=crash)');
 
-    const { result, cost, first, fellBack } = await segmentPixels(rgba, width, height, mode, size);
+    const { result, cost, first, fellBack } = await segmentPixels(rgba, width, height, mode, size, {
+      loseDevice: takeFault('device-lost'),
+    });
     const { mask, ...times } = result;
     return [
       {

@@ -1,0 +1,80 @@
+// Browser tests of the page's recovery paths, each made to happen by `?fault=…` (www/worker.js
+// fails the first photo's run as asked):
+//
+// - WebGPU lost mid-run: the worker restarts its engine on the CPU, says why, and the same run
+//   is retried there (worker.js fallBackToCpu);
+// - the module trapping mid-run: the engine replaces the worker on the CPU and the run queue
+//   decodes the photo again and retries it (engine.js #onCrash, run-queue.js);
+// (the third, a new worker after a run that grew the memory past 1 GiB, is page.test.mjs's
+// "gives back the memory of a large run").
+//
+// Needs what tests/browser/page.test.mjs needs, but not the CLI.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+
+import { ROOT, launchChromium, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { settledPhoto } from './masks.mjs';
+
+const MINUTE = 60_000;
+const PHOTO = resolve(ROOT, 'tests/fixtures/photos/grace_hopper.jpg');
+const PHOTO_NAME = 'grace_hopper.jpg';
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server?.stop());
+
+/** Opens the page at `query` and waits for the model; resolves { page, close, pageErrors }. */
+async function open(name, query) {
+  const { context, page, close } = await launchChromium(name);
+  context.setDefaultTimeout(15 * MINUTE);
+  const pageErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(new URL(query, server.url).href);
+  const model = await waitForModel(page, 15 * MINUTE);
+  assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
+  return { page, close, pageErrors, model };
+}
+
+describe('recovery', () => {
+  test('a WebGPU device lost mid-run falls back to the CPU, says so, and the photo still segments', { timeout: 30 * MINUTE }, async () => {
+    const { page, close, pageErrors, model } = await open('fault-device-lost', 'index.html?backend=webgpu&fault=device-lost');
+    try {
+      assert.equal(model.backend, 'webgpu', 'the page did not start on WebGPU');
+      await page.setInputFiles('#file-input', PHOTO);
+      const settled = await settledPhoto(page, PHOTO_NAME, 15 * MINUTE);
+      assert.equal(settled.state, 'done', `the photo did not segment after the fallback: ${settled.status}`);
+      assert.equal(await page.locator('#timings').getAttribute('data-backend'), 'cpu', 'the run was not retried on the CPU');
+      await page.waitForSelector('#backend[data-state="ready"][data-backend="cpu"]');
+      const messages = await page.locator('#errors').innerText();
+      assert.match(messages, /WebGPU failed \(.*simulated by \?fault=device-lost\)\); restarted on the CPU/);
+      assert.match(await page.locator('#backend').getAttribute('title'), /WebGPU failed/);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await close();
+    }
+  });
+
+  test('a module that traps mid-run is replaced, and the photo still segments in the new one', { timeout: 30 * MINUTE }, async () => {
+    const { page, close, pageErrors } = await open('fault-crash', 'index.html?backend=cpu&threads=1&fault=crash');
+    try {
+      const first = page.workers().filter((worker) => worker.url().endsWith('/worker.js'));
+      assert.equal(first.length, 1, 'one model worker');
+      await page.setInputFiles('#file-input', PHOTO);
+      const settled = await settledPhoto(page, PHOTO_NAME, 15 * MINUTE);
+      assert.equal(settled.state, 'done', `the photo did not segment after the restart: ${settled.status}`);
+      const messages = await page.locator('#errors').innerText();
+      assert.match(messages, /The model stopped \(.*simulated by \?fault=crash\)\); it is restarting on the CPU\./);
+      await page.waitForSelector('#backend[data-state="ready"]');
+      const now = page.workers().filter((worker) => worker.url().endsWith('/worker.js'));
+      assert.ok(now.length >= 1 && !now.includes(first[0]), 'the crashed worker was not replaced');
+      assert.equal(await page.locator('#view').getAttribute('data-has-mask'), 'true', 'no mask in view');
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await close();
+    }
+  });
+});
