@@ -1,12 +1,10 @@
-// The page's handle on the model: a promise wrapper around worker.js's messages.
+// The page's handle on the model: a promise wrapper around worker.js's messages, whose names
+// and shapes www/protocol.js lists (tests/node/protocol.test.mjs holds both sides to it).
 //
 // Each call posts { id, op, args } and resolves with the worker's answer (or rejects with an
-// EngineError whose `kind` says what failed: module, backend, weights, input, refused,
-// unknown-image, crashed, error). Worker events arrive as DOM events on the Engine:
-//   'progress' { stage, message, fraction, loaded?, total? }   loading steps; a download
-//                                              counts its bytes (total: null when unknown)
-//   'backend'  { info }                        the backend that runs now
-//   'fallback' { reason }                      WebGPU failed; the worker moved to the CPU
+// EngineError whose `kind` is one of protocol.js's ERROR_KINDS). The worker's events arrive as
+// DOM events on the Engine ('progress', 'backend', 'fallback'; 'panic' is kept for the crash
+// it precedes), and the Engine adds its own:
 //   'crash'    { message, restarting }         the worker died; it is restarted on the CPU
 //   'recycle'  { memoryBytes }                 a run left the wasm memory this large; the
 //                                              worker is replaced to give it back

@@ -1,0 +1,110 @@
+// The running engine (src/web.rs's Engine) and what it needs: the weights (each file fetched
+// once, reloaded after a restart), the adapter's name, starting on WebGPU or the CPU and moving
+// to the CPU when WebGPU fails.
+// Owns: `current` (the engine and its backend info), the weights cache and `compiled`. Must
+// not touch: the module's loading, the photos or the requests' answers.
+
+import { WorkerError, emit, messageOf } from './worker-messages.js';
+import { fetchOk, loaded, reported } from './worker-module.js';
+
+/**
+ * `engine`: the running linseg.Engine (src/web.rs), the device and the networks loaded on it;
+ * `backend`: { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes, threads,
+ * threadsNote, threadsLimited } of it (threads: the CPU kernels', null on WebGPU).
+ */
+export const current = { engine: null, backend: null };
+
+/** mode -> Uint8Array: weight files fetched so far (kept to reload after a restart). */
+const weightBytes = new Map();
+
+/**
+ * Mode and feature-map shapes already run on this backend: later runs compile no shaders
+ * (WebGPU) and find the memory they need already grown (CPU).
+ */
+export const compiled = new Set();
+
+/** Throws unless an engine runs. */
+export function requireEngine() {
+  if (!current.engine) throw new WorkerError('module', 'the engine has not started');
+}
+
+function weightsUrl(mode) {
+  return new URL(`../models/selfie-${mode}.bpk`, import.meta.url);
+}
+
+/**
+ * Loads `mode`'s weights into the engine unless they are there; fetches each file once. While
+ * the model starts (`reportBytes`), the download is reported as progress; later ones are not,
+ * as the progress line is gone by then.
+ */
+export async function ensureWeights(mode, reportBytes = false) {
+  if (current.engine.hasWeights(mode)) return;
+  let bytes = weightBytes.get(mode);
+  if (!bytes) {
+    const url = weightsUrl(mode);
+    const response = await fetchOk(url, 'weights', `the weights for "${mode}"`);
+    const body = reportBytes ? reported(response, 'weights', `Downloading the weights for "${mode}":`, 0.5) : response;
+    bytes = new Uint8Array(await body.arrayBuffer());
+    weightBytes.set(mode, bytes);
+  }
+  try {
+    current.engine.loadWeights(mode, bytes);
+  } catch (err) {
+    throw new WorkerError('weights', `the weights for "${mode}" could not be loaded: ${messageOf(err)}`);
+  }
+}
+
+/** Reloads every weight file fetched so far (after the backend restarted). */
+function reloadWeights() {
+  for (const [mode, bytes] of weightBytes) {
+    if (!current.engine.hasWeights(mode)) current.engine.loadWeights(mode, bytes);
+  }
+}
+
+/**
+ * The adapter's name. wgpu cannot read names from a browser's adapter (they come back empty),
+ * so when the wasm has none, the browser's GPUAdapterInfo supplies one (e.g. "google swiftshader").
+ */
+export async function nameAdapter(info) {
+  if (info.backend !== 'webgpu' || (info.adapter && info.adapter !== 'unnamed adapter')) return info;
+  try {
+    const adapter = loaded.gpuAdapter ?? (await self.navigator.gpu?.requestAdapter());
+    const details = adapter?.info;
+    const words = [details?.vendor, details?.architecture, details?.device, details?.description]
+      .filter((word) => word && typeof word === 'string');
+    if (words.length) return { ...info, adapter: [...new Set(words)].join(' ') };
+  } catch {
+    // Keep the wasm's word for it.
+  }
+  return info;
+}
+
+/**
+ * Replaces the engine with a new one (on WebGPU when `preferGpu`), freeing the old one's
+ * memory; `forcedReason` says why it is on the CPU when the wasm's own reason is not the point.
+ */
+export async function startEngine(preferGpu, forcedReason = null) {
+  current.engine?.free();
+  current.engine = null;
+  current.engine = await loaded.linseg.Engine.start(Boolean(preferGpu));
+  const info = current.engine.backend();
+  const onCpu = info.backend === 'cpu';
+  current.backend = {
+    ...info,
+    fallbackReason: onCpu ? (forcedReason ?? info.fallbackReason) : null,
+    threads: onCpu ? loaded.threading.threads : null,
+    threadsNote: onCpu ? loaded.threading.note : null,
+    threadsLimited: onCpu && loaded.threading.limited,
+  };
+  compiled.clear();
+}
+
+/** WebGPU failed: restart on the CPU, reload the weights, tell the page. */
+export async function fallBackToCpu(err) {
+  const cause = messageOf(err);
+  const reason = `WebGPU failed (${cause}); restarted on the CPU`;
+  emit('fallback', { reason });
+  await startEngine(false, reason);
+  reloadWeights();
+  emit('backend', { info: current.backend });
+}

@@ -1,0 +1,152 @@
+// Which build of the linseg module the worker loads, and loading it: the full build where WebGPU
+// will run, the CPU build elsewhere, threaded where the page allows threads; each download
+// counted for the page's progress line.
+// Owns: the loaded module (`loaded`). Must not touch: the engine, the photos or the requests.
+
+import { countedResponse } from './download.js';
+import { WorkerError, messageOf, progress } from './worker-messages.js';
+
+/**
+ * The loaded module: `linseg` the wasm-bindgen namespace; `memory` the instance's memory (it
+ * only grows; the page replaces the worker to give it back); `cpuBuildReason` why it is the CPU
+ * build although WebGPU was wanted (see chooseBuild), or null; `threading` { threads, note,
+ * limited } of its CPU kernels (see cpuThreading); `gpuAdapter` the browser's WebGPU adapter
+ * chooseBuild looked at (for its name), or null.
+ */
+export const loaded = {
+  linseg: null,
+  memory: null,
+  cpuBuildReason: null,
+  threading: { threads: 1, note: null, limited: false },
+  gpuAdapter: null,
+};
+
+/** Fetches `url`; throws a WorkerError of `kind` that names `what` unless the answer is ok. */
+export async function fetchOk(url, kind, what) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new WorkerError(kind, `${what} could not be fetched from ${url.pathname}: ${messageOf(err)}`);
+  }
+  if (!response.ok) {
+    throw new WorkerError(kind, `${what} could not be fetched: ${url.pathname} answered ${response.status} ${response.statusText}`.trim());
+  }
+  return response;
+}
+
+/** The response with its download reported as 'progress' events of `stage`. */
+export function reported(response, stage, message, fraction) {
+  return countedResponse(response, (received, total) => progress(stage, message, fraction, { loaded: received, total }));
+}
+
+/**
+ * Which build of the module to load, and why it is the CPU build when it is: the full build
+ * (www/pkg/linseg.js: WebGPU, the CPU as its fallback) where WebGPU will be used, the CPU build
+ * (linseg_cpu.js, a fifth of the size) where it will not: asked for the CPU, no WebGPU in this
+ * browser, or a software adapter the page passes over.
+ * -> { name: 'linseg' | 'linseg_cpu', reason: string | null }
+ */
+async function chooseBuild({ preferGpu, acceptSoftwareGpu }) {
+  const cpu = (reason) => ({ name: 'linseg_cpu', reason });
+  if (!preferGpu) return cpu(null);
+  if (!self.navigator.gpu) return cpu('this browser has no WebGPU');
+  let adapter = null;
+  try {
+    adapter = await self.navigator.gpu.requestAdapter();
+  } catch {
+    // As good as none.
+  }
+  loaded.gpuAdapter = adapter;
+  if (!adapter) return cpu('this browser offers no WebGPU adapter');
+  const software = acceptSoftwareGpu ? null : softwareName(adapter);
+  if (software) return cpu(`WebGPU here is software (${software}), slower than the CPU`);
+  return { name: 'linseg', reason: null };
+}
+
+/**
+ * The adapter's name when it is a software fallback (SwiftShader, in Chromium without a usable
+ * GPU), else null. Such an adapter runs WebGPU on the CPU, 13–40× slower than the wasm CPU
+ * backend on the development machine.
+ */
+function softwareName(adapter) {
+  const info = adapter.info;
+  if (!(info?.isFallbackAdapter ?? adapter.isFallbackAdapter)) return null;
+  const words = [info?.vendor, info?.architecture].filter((word) => word && typeof word === 'string');
+  return words.length ? words.join(' ') : 'the browser’s fallback adapter';
+}
+
+/** The most threads the threaded CPU build starts unasked (the camera's workers share the cores). */
+const MAX_THREADS = 4;
+/** The most it starts when asked (?threads=N). */
+const MAX_REQUESTED_THREADS = 16;
+
+/**
+ * How many threads the CPU kernels split each layer among, and why one when it is one: several
+ * only in a cross-origin isolated page, the one place browsers let WebAssembly threads share
+ * memory (a SharedArrayBuffer). `requested`: a number, or null for one per core (at most
+ * MAX_THREADS). -> { threads, note, limited } (limited: more were wanted than the page allows)
+ */
+function cpuThreading(requested) {
+  const wanted = requested
+    ? Math.min(requested, MAX_REQUESTED_THREADS)
+    : Math.min(MAX_THREADS, self.navigator.hardwareConcurrency || 1);
+  if (wanted <= 1) {
+    return { threads: 1, note: requested === 1 ? 'one thread, as asked' : 'one thread: one core', limited: false };
+  }
+  if (!self.crossOriginIsolated) {
+    const note = 'one thread: the page is not cross-origin isolated, so WebAssembly threads cannot share memory';
+    return { threads: 1, note, limited: true };
+  }
+  return { threads: wanted, note: null, limited: false };
+}
+
+/**
+ * Loads the build of the module `options` call for (see chooseBuild), once; on the CPU, the
+ * threaded build with its pool of threads where cpuThreading allows it, the one-thread build
+ * where it does not or where the threads fail to start.
+ */
+export async function loadModule(options) {
+  if (loaded.linseg) return;
+  const build = await chooseBuild(options);
+  loaded.cpuBuildReason = build.reason;
+  loaded.threading = build.name === 'linseg'
+    ? { threads: 1, note: 'one thread: the CPU fallback of the WebGPU build', limited: false }
+    : cpuThreading(options.threads ?? null);
+  progress('module', 'Loading the WebAssembly module…', 0.1);
+  if (loaded.threading.threads > 1) {
+    try {
+      await instantiate('linseg_cpu_threads');
+      await loaded.linseg.initThreadPool(loaded.threading.threads);
+      return;
+    } catch (err) {
+      loaded.linseg = null;
+      loaded.threading = { threads: 1, note: `one thread: threads could not start (${messageOf(err)})`, limited: true };
+    }
+  }
+  try {
+    await instantiate(build.name);
+  } catch (err) {
+    throw new WorkerError(
+      'module',
+      `the WebAssembly module could not be loaded: ${messageOf(err)}` +
+        ' (build it with `npm run build`, which writes www/pkg/)',
+    );
+  }
+}
+
+/** Fetches, compiles and instantiates www/pkg/`name`.js and its wasm (streamed, its bytes counted). */
+async function instantiate(name) {
+  const module = await import(`./pkg/${name}.js`);
+  const url = new URL(`./pkg/${name}_bg.wasm`, import.meta.url);
+  const response = reported(await fetchOk(url, 'module', 'its file'), 'module', 'Downloading the model’s code:', 0.1);
+  // Compiled while it streams in (the response is application/wasm).
+  const exports = await module.default({ module_or_path: response });
+  loaded.memory = exports.memory;
+  loaded.linseg = module;
+}
+
+/** Throws unless the module is loaded. */
+export function requireModule() {
+  if (!loaded.linseg) throw new WorkerError('module', 'the WebAssembly module is not loaded');
+}
