@@ -9,6 +9,7 @@
 import { modeColour, renderCompareChart, renderSweepChart, tradeoffChart } from './charts.js';
 import { ANALYSIS_TIMING } from './config.js';
 import { formatBytes, formatFlops, formatMs, formatSize } from './format.js';
+import { MaskGrid } from './mask-grid.js';
 import { QUALITY_NOTE, formatQuality, qualityAt } from './quality.js';
 
 /** @typedef {import('./photo.js').Photo} Photo */
@@ -18,7 +19,7 @@ export class Analyses {
   /**
    * @param {object} options
    * @param {object} options.elements  compare, sweep, sweep2048, cancel (inputs); panel, title,
-   *                                   status, chart, table (the panel)
+   *                                   status, chart, masks, table (the panel)
    * @param {import('./engine.js').Engine} options.engine  segment, cost, info
    * @param {import('./run-queue.js').RunQueue} options.queue  runs the jobs, decodes
    * @param {() => Photo | null} options.selectedPhoto  the photo in view
@@ -45,6 +46,8 @@ export class Analyses {
     this.running = false;
     this.cancelled = false;
     this.available = false;
+    /** Compare modes' masks, side by side. */
+    this.grid = new MaskGrid(elements.masks);
 
     elements.compare.addEventListener('click', () => this.compareModes());
     elements.sweep.addEventListener('click', () => this.resolutionSweep());
@@ -78,8 +81,16 @@ export class Analyses {
     const size = this.size();
     const entries = this.modes.map((mode) => ({ mode, size, state: 'queued' }));
     this.#start('compare', `Compare modes · ${photo.name} at ${size} px`);
+    this.grid.reset(photo.canvas, this.modes);
     const render = () => {
       this.ui.status.textContent = progressText(entries, (e) => e.mode);
+      for (const e of entries) {
+        if (e.shown || e.state === 'queued' || e.state === 'running') continue;
+        e.shown = true;
+        this.grid.show(e.mode, e.state === 'done' ? e.result : null, e.state, cellText(e));
+        // The grid keeps what it needs of the mask (none's for the comparison, a tile).
+        if (e.result) e.result.mask = null;
+      }
       renderCompareChart(this.ui.chart, entries.map((e) => ({
         mode: e.mode,
         totalMs: e.state === 'done' ? e.result.totalMs : null,
@@ -125,6 +136,7 @@ export class Analyses {
     const sizes = this.ui.sweep2048.checked ? [...this.sweepSizes, this.extraSize] : [...this.sweepSizes];
     const entries = this.modes.flatMap((mode) => sizes.map((size) => ({ mode, size, state: 'queued' })));
     this.#start('sweep', `Resolution sweep · ${photo.name}`);
+    this.grid.reset(null);
     const render = () => {
       this.ui.status.textContent = progressText(entries, (e) => `${e.mode} at ${e.size} px`);
       renderSweepChart(this.ui.chart, {

@@ -140,7 +140,7 @@ const analyses = new Analyses({
   elements: {
     compare: $('compare-modes'), sweep: $('resolution-sweep'), sweep2048: $('sweep-2048'),
     cancel: $('cancel-analysis'), panel: $('analysis'), title: $('analysis-title'),
-    status: $('analysis-status'), chart: $('analysis-chart'), table: $('analysis-table'),
+    status: $('analysis-status'), chart: $('analysis-chart'), masks: $('analysis-masks'), table: $('analysis-table'),
   },
   engine,
   queue,

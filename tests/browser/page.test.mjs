@@ -589,6 +589,26 @@ describe('page details on cpu', () => {
     // Only the mode the photo had already run in at this size in this worker ran without a
     // warm-up run first.
     assert.deepEqual(rows.map((row) => row[8]), MODES.map((mode) => (mode === MODE ? '' : 'after a warm-up run')));
+
+    // Every mode's mask side by side, each against none's.
+    const tiles = await page.locator('[data-testid="mode-mask"]').evaluateAll((figures) => figures.map((f) => ({
+      mode: f.dataset.mode, state: f.dataset.state, differs: f.dataset.differs, caption: f.querySelector('figcaption').textContent,
+      painted: (() => {
+        const c = f.querySelector('canvas');
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return data.some((v, i) => i % 4 !== 3 && v > 0);
+      })(),
+    })));
+    assert.deepEqual(tiles.map((t) => t.mode), MODES, 'a tile per mode, in order');
+    for (const tile of tiles) {
+      assert.equal(tile.state, 'done', `${tile.mode}'s tile`);
+      assert.ok(tile.painted, `${tile.mode}'s tile is blank`);
+      const share = Number(tile.differs);
+      assert.ok(share >= 0 && share < 0.5, `${tile.mode} differs from none on ${tile.differs}`);
+      if (tile.mode !== 'none') assert.match(tile.caption, /differs from none on \d+\.\d% \(\+\d+\.\d% −\d+\.\d%\)$/);
+    }
+    assert.equal(tiles[0].differs, '0');
+    assert.ok(tiles.some((t) => Number(t.differs) > 0), 'no mode differs from none at all');
   });
 
   // dot at 2048 px grows the memory past the limit, so the worker is replaced between its runs:
