@@ -45,6 +45,7 @@ import { PNG } from 'pngjs';
 
 import { ROOT, launchChromium, linsegBin, startServer, waitForModel } from './browser.mjs';
 import { benchCamera } from './bench-camera.mjs';
+import { iouAgainst } from '../www/quality.js';
 
 const MINUTE = 60_000;
 /** The anchor comparison's processing size: the size the network was trained at, one pass. */
@@ -135,20 +136,6 @@ function times(ratio) {
 /** Rows of cells as a Markdown table, the first row its head. */
 function markdown([head, ...body]) {
   return [head, head.map(() => '---'), ...body].map((row) => `| ${row.join(' | ')} |`).join('\n');
-}
-
-/** IoU of two masks of one size (one byte per pixel), each thresholded at 128. */
-function iou(a, b) {
-  if (a.length !== b.length) throw new Error(`masks of ${a.length} and ${b.length} pixels`);
-  let intersection = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= 128;
-    const y = b[i] >= 128;
-    if (x && y) intersection += 1;
-    if (x || y) union += 1;
-  }
-  return union === 0 ? 1 : intersection / union;
 }
 
 /** A mask PNG's first channel (pngjs gives every PNG as RGBA). */
@@ -451,7 +438,7 @@ function report(results, cli) {
         `end-to-end ${times(median(linseg.totalMs) / median(e2e.totalMs))}; ` +
         `linseg's end to end ÷ TF.js's inference ${times(median(linseg.totalMs) / tfjsInference)}`,
     );
-    const cliIou = cli.mask ? `, with the linseg CLI's ${iou(tfjs.mask, cli.mask).toFixed(4)}` : '';
+    const cliIou = cli.mask ? `, with the linseg CLI's ${iouAgainst(tfjs.mask, cli.mask).toFixed(4)}` : '';
     agreement.push(
       `TF.js ${tfjs.backend}'s mask (mean ${tfjs.meanProbability.toFixed(3)}): IoU at 128 with linseg's page ` +
         `on ${pair.title} ${pageIou.toFixed(4)}${cliIou}`,
@@ -506,7 +493,7 @@ try {
       const shown = await pageMask(page, work);
       const tfjs = await measureTfjs(context, server, PAIRS[backend].tfjs);
       const label = backend === 'webgpu' ? model.label : PAIRS.cpu.title;
-      results.push({ pair: PAIRS[backend], label, linseg, tfjs, pageIou: iou(tfjs.mask, shown) });
+      results.push({ pair: PAIRS[backend], label, linseg, tfjs, pageIou: iouAgainst(tfjs.mask, shown) });
       console.log(
         `Anchor measured: linseg ${ms(median(linseg.totalMs))}, TF.js ${tfjs.backend} ${ms(median(tfjs.endToEnd.totalMs))} ` +
           `end to end (medians of ${runs}).\n`,

@@ -81,7 +81,7 @@ export class Analyses {
     const size = this.size();
     const entries = this.modes.map((mode) => ({ mode, size, state: 'queued' }));
     this.#start('compare', `Compare modes · ${photo.name} at ${size} px`);
-    this.grid.reset(photo.canvas, this.modes);
+    this.grid.reset(photo.canvas, this.modes, photo.truth);
     const render = () => {
       this.ui.status.textContent = progressText(entries, (e) => e.mode);
       for (const e of entries) {

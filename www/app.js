@@ -21,7 +21,8 @@ import { Viewer } from './viewer.js';
 import { Controls } from './controls.js';
 import { Analyses } from './analyses.js';
 import { LookAt } from './look.js';
-import { loadMetrics } from './quality.js';
+import { iouAgainst, loadMetrics } from './quality.js';
+import { loadSample } from './sample.js';
 import { formatBytes } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -112,6 +113,7 @@ const queue = new RunQueue({
       }
     },
     result(photo) {
+      if (photo.truth) photo.result.truthIou = iouAgainst(photo.result.mask, photo.truth);
       if (photo !== selected) return;
       status.showTimings(photo.result, photo.canvas);
       showMask(photo.result.mask);
@@ -153,11 +155,12 @@ const analyses = new Analyses({
 // ---------------------------------------------------------------------------------------------
 // Photos, the selection and what the views show of them.
 
-function addFiles(files) {
+/** Adds photos; `truth`, when given, is the first one's true mask (the sample's). */
+function addFiles(files, truth = null) {
   // The photos of this pick may take the view as they decode (see `decoded`), earlier ones not.
   for (const p of photos) p.autoSelect = false;
   for (const file of files) {
-    const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: true });
+    const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: true, truth: file === files[0] ? truth : null });
     photos.push(photo);
     strip.add(photo);
     renderPhoto(photo);
@@ -243,7 +246,13 @@ function updateButtons() {
   analyses.setAvailable(Boolean(selected?.canvas) && !engine.failed);
 }
 
-attachFileSources({ input: $('file-input'), dropZone: $('drop-zone'), onFiles: addFiles });
+attachFileSources({ input: $('file-input'), dropZone: $('drop-zone'), onFiles: (files) => addFiles(files) });
+$('sample').addEventListener('click', () => {
+  loadSample().then(
+    ({ file, truth }) => addFiles([file], truth),
+    (err) => status.addMessage('error', `The sample could not be loaded: ${err.message}`),
+  );
+});
 
 // ---------------------------------------------------------------------------------------------
 // The live camera (www/camera-panel.js): it shares the engine, the settings and the photos.

@@ -5,21 +5,14 @@
 // photo records.
 
 import { formatMs } from './format.js';
+import { iouAgainst, maskAgreement } from './quality.js';
 
 /** The longer side of a tile, in pixels. */
 export const TILE = 240;
 
 /** Person pixels (≥ 128) where `mask` and `reference` (same size) disagree, as counts and a share. */
 export function maskDifference(mask, reference) {
-  if (mask.length !== reference.length) throw new Error('masks of different sizes');
-  let gained = 0;
-  let lost = 0;
-  for (let i = 0; i < mask.length; i++) {
-    const a = mask[i] >= 128;
-    const b = reference[i] >= 128;
-    if (a && !b) gained += 1;
-    else if (b && !a) lost += 1;
-  }
+  const { maskOnly: gained, referenceOnly: lost } = maskAgreement(mask, reference);
   return { gained, lost, share: mask.length ? (gained + lost) / mask.length : 0 };
 }
 
@@ -47,9 +40,13 @@ export class MaskGrid {
     this.reference = null;
   }
 
-  /** Starts a grid for `photo` (a canvas) over `modes`; `null` hides it. */
-  reset(photo, modes = []) {
+  /**
+   * Starts a grid for `photo` (a canvas) over `modes`, with the photo's true mask where it has
+   * one (each tile then says its IoU); `null` hides it.
+   */
+  reset(photo, modes = [], truth = null) {
     this.photo = photo;
+    this.truth = truth;
     this.reference = null;
     this.tiles = new Map();
     this.container.replaceChildren();
@@ -95,7 +92,10 @@ export class MaskGrid {
     const changed = difference
       ? ` · differs from none on ${(100 * difference.share).toFixed(1)}% (+${percent(difference.gained, width * height)} −${percent(difference.lost, width * height)})`
       : '';
-    tile.caption.textContent = `${mode} · ${formatMs(result.totalMs)}${changed}`;
+    const iou = this.truth ? iouAgainst(result.mask, this.truth) : null;
+    if (iou != null) tile.figure.dataset.iou = iou.toFixed(3);
+    const scored = iou != null ? ` · IoU ${iou.toFixed(3)} against the true mask` : '';
+    tile.caption.textContent = `${mode} · ${formatMs(result.totalMs)}${scored}${changed}`;
   }
 
   /** The photo at tile size with `mask` tinted over it, differences from `reference` marked. */

@@ -21,12 +21,14 @@
  * @property {boolean} retried         the current run was already retried after a crash
  * @property {boolean} autoSelect      may take the view once it decodes (the photos of the
  *                                     latest pick, until a photo is chosen by hand)
+ * @property {Uint8Array | null} truth its true mask (one byte per pixel) where it comes with
+ *                                     one (the sample); each result then has `truthIou`
  */
 
 const STATUS_TEXT = { queued: 'Queued', running: 'Running…', done: 'Done', error: 'Error', refused: 'Skipped' };
 
 /** Makes the record of a newly picked file, queued and still being read. */
-export function createPhoto({ id, name, autoSelect }) {
+export function createPhoto({ id, name, autoSelect, truth = null }) {
   return {
     id,
     name: name || 'unnamed',
@@ -40,6 +42,7 @@ export function createPhoto({ id, name, autoSelect }) {
     permanent: false,
     retried: false,
     autoSelect,
+    truth,
   };
 }
 

@@ -1,7 +1,33 @@
 // What each mode is worth: the held-out quality `linseg eval` measured against the truth
-// (models/metrics.json), looked up by mode and size for the analysis panel. The page measures
-// time itself; quality it only reads, since the truth is not in the browser.
+// (models/metrics.json), looked up by mode and size for the analysis panel; and, for a photo
+// that comes with its true mask (the sample), the IoU of each mask the page makes.
 // Owns: the fetch of models/metrics.json and the lookup. Must not touch: the page.
+
+/**
+ * Person pixels of two masks of one size (one byte per pixel, a person at 128 or more):
+ * { both, maskOnly, referenceOnly }.
+ */
+export function maskAgreement(mask, reference) {
+  if (mask.length !== reference.length) throw new Error(`masks of different sizes (${mask.length} and ${reference.length} pixels)`);
+  let both = 0;
+  let maskOnly = 0;
+  let referenceOnly = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const a = mask[i] >= 128;
+    const b = reference[i] >= 128;
+    if (a && b) both += 1;
+    else if (a) maskOnly += 1;
+    else if (b) referenceOnly += 1;
+  }
+  return { both, maskOnly, referenceOnly };
+}
+
+/** IoU of a mask against a true mask, as `linseg eval` scores it: 1 when neither has a person. */
+export function iouAgainst(mask, truth) {
+  const { both, maskOnly, referenceOnly } = maskAgreement(mask, truth);
+  const union = both + maskOnly + referenceOnly;
+  return union === 0 ? 1 : both / union;
+}
 
 /** Where the page fetches the scores from (scripts/serve.mjs serves this one file of models/). */
 export const METRICS_URL = 'models/metrics.json';

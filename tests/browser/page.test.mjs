@@ -686,4 +686,34 @@ describe('page details on cpu', () => {
     assert.ok(run.ok, `the photo did not run after the cancelled sweep: ${run.state}: ${run.status}`);
     assert.deepEqual(pageErrors, []);
   });
+  test('scores every mask of the sample against its true mask', { timeout: TEST_TIMEOUT }, async () => {
+    const sample = 'grace-hopper-on-chelsea.jpg';
+    await chooseSettings(MODE, 512);
+    await page.click('[data-testid="sample"]');
+    await page.waitForSelector(`[data-testid="photo"][data-name="${sample}"]`);
+    const settled = await settledPhoto(page, sample, RUN_TIMEOUT);
+    assert.equal(settled.state, 'done', `the sample did not segment: ${settled.status}`);
+    await page.waitForFunction((name) => document.getElementById('caption').textContent.startsWith(name), sample);
+    await page.waitForFunction(() => /IoU \d\.\d{3} against its true mask/.test(document.getElementById('caption').textContent));
+    const caption = await page.locator('#caption').innerText();
+    const shown = Number(/IoU (\d\.\d{3}) against its true mask/.exec(caption)[1]);
+
+    // The same IoU, computed here from the downloaded mask and the sample's mask file.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-mask')]);
+    const path = join(WORK, 'sample.mask.png');
+    await download.saveAs(path);
+    const truth = readPng(join(ROOT, 'www/samples/grace-hopper-on-chelsea.mask.png'));
+    const { iou } = maskIou(readPng(path), truth);
+    assert.ok(Math.abs(iou - shown) <= 0.0005, `the page says IoU ${shown}, the masks give ${iou.toFixed(4)}`);
+    assert.ok(iou > 0.8, `${MODE} at 512 px finds Grace Hopper poorly: IoU ${iou.toFixed(3)}`);
+
+    // Compare modes scores every mode's mask on it, the same way.
+    await analyse('#compare-modes');
+    const scored = await page.locator('[data-testid="mode-mask"]').evaluateAll((figures) =>
+      Object.fromEntries(figures.map((f) => [f.dataset.mode, f.dataset.iou])));
+    assert.deepEqual(Object.keys(scored), MODES);
+    for (const [mode, value] of Object.entries(scored)) assert.match(value ?? '', /^[01]\.\d{3}$/, `${mode}'s IoU`);
+    assert.equal(scored[MODE], shown.toFixed(3), `${MODE}'s IoU in the grid and in the caption`);
+    assert.deepEqual(pageErrors, []);
+  });
 });

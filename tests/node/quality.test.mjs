@@ -47,3 +47,12 @@ test('the committed metrics.json has every mode at every size it names, on both 
     }
   }
 });
+
+test('a mask is scored against its true mask as linseg eval scores it', async () => {
+  const { iouAgainst } = await import('../../www/quality.js');
+  const truth = Uint8Array.from([255, 255, 0, 0, 200, 127]);
+  const mask = Uint8Array.from([255, 0, 255, 0, 128, 0]);
+  assert.equal(iouAgainst(mask, truth), 2 / 4);
+  assert.equal(iouAgainst(new Uint8Array(4), new Uint8Array(4)), 1, 'no person in either');
+  assert.throws(() => iouAgainst(new Uint8Array(2), new Uint8Array(3)), /different sizes/);
+});
