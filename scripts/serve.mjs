@@ -400,7 +400,9 @@ async function handle(req, res, site) {
   headers['Content-Type'] = MIME[ext] ?? 'application/octet-stream';
   if (encoding) {
     const body = await compressedBody(found.file, key, encoding);
-    res.writeHead(200, { ...headers, 'Content-Encoding': encoding, 'Content-Length': body.length });
+    // X-Decoded-Length: the file's own size, for the page's progress line (Content-Length
+    // counts the compressed bytes, the body a page reads is the decoded one).
+    res.writeHead(200, { ...headers, 'Content-Encoding': encoding, 'Content-Length': body.length, 'X-Decoded-Length': found.size });
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }

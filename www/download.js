@@ -8,13 +8,13 @@ const REPORT_EVERY_MS = 100;
 /**
  * The response's size when it is known: Content-Length, unless the body was compressed on
  * the way (then Content-Length counts the compressed bytes, and the body read here is the
- * decompressed one). null when unknown.
+ * decompressed one: scripts/serve.mjs says its size as X-Decoded-Length). null when unknown.
  * @param {Response} response
  */
 export function knownSize(response) {
   const encoding = response.headers.get('Content-Encoding');
-  if (encoding && encoding !== 'identity') return null;
-  const length = Number(response.headers.get('Content-Length'));
+  const compressed = encoding && encoding !== 'identity';
+  const length = Number(response.headers.get(compressed ? 'X-Decoded-Length' : 'Content-Length'));
   return Number.isFinite(length) && length > 0 ? length : null;
 }
 

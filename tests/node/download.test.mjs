@@ -33,6 +33,8 @@ test('a counted response keeps its bytes, headers and reports the last count', a
 
 test('the size is unknown when the body was compressed on the way or has no length', () => {
   assert.equal(knownSize(new Response('x', { headers: { 'Content-Length': '2500000', 'Content-Encoding': 'br' } })), null);
+  const decoded = { 'Content-Length': '2500000', 'Content-Encoding': 'br', 'X-Decoded-Length': '15381203' };
+  assert.equal(knownSize(new Response('x', { headers: decoded })), 15381203, 'the decoded size the server states');
   assert.equal(knownSize(new Response('x')), null);
   assert.equal(knownSize(new Response('x', { headers: { 'Content-Length': '15381203' } })), 15381203);
 });

@@ -200,6 +200,7 @@ describe('compression', () => {
         assert.match(res.headers.vary ?? '', /Accept-Encoding/i);
         assert.equal(Number(res.headers['content-length']), res.body.length);
         const original = file(source);
+        assert.equal(Number(res.headers['x-decoded-length']), original.length, 'the decoded size, for the progress line');
         assert.ok(res.body.length < original.length, `${res.body.length} bytes for ${original.length}`);
         assert.ok(decode(res.body).equals(original), 'decodes to the file');
       });
