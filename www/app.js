@@ -243,10 +243,14 @@ function showFailure(photo, { quiet }) {
 
 function updateButtons() {
   controls.setDownloadsEnabled(overlay.hasMask);
+  $('remove-all').hidden = photos.length === 0;
   analyses.setAvailable(Boolean(selected?.canvas) && !engine.failed);
 }
 
 attachFileSources({ input: $('file-input'), dropZone: $('drop-zone'), onFiles: (files) => addFiles(files) });
+$('remove-all').addEventListener('click', () => {
+  for (const photo of [...photos]) removePhoto(photo);
+});
 $('sample').addEventListener('click', () => {
   loadSample().then(
     ({ file, truth }) => addFiles([file], truth),

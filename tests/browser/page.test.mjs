@@ -717,4 +717,16 @@ describe('page details on cpu', () => {
     assert.equal(scored[MODE], shown.toFixed(3), `${MODE}'s IoU in the grid and in the caption`);
     assert.deepEqual(pageErrors, []);
   });
+  test('removes every photo at once, and takes new ones after', { timeout: TEST_TIMEOUT }, async () => {
+    assert.ok(await page.locator('[data-testid="photo"]').count() > 1, 'fewer than two photos to remove');
+    await page.click('[data-testid="remove-all"]');
+    assert.equal(await page.locator('[data-testid="photo"]').count(), 0, 'photos left in the strip');
+    assert.equal(await page.locator('#viewer').getAttribute('data-state'), 'empty');
+    assert.equal(await page.locator('[data-testid="remove-all"]').isHidden(), true, 'the button stays with nothing to remove');
+    await page.setInputFiles('#file-input', PHOTO);
+    await page.waitForSelector(`[data-testid="photo"][data-name="${PHOTO_NAME}"]`);
+    const settled = await settledPhoto(page, PHOTO_NAME, RUN_TIMEOUT);
+    assert.equal(settled.state, 'done', `a photo added after removing all did not segment: ${settled.status}`);
+    assert.deepEqual(pageErrors, []);
+  });
 });
