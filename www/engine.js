@@ -53,6 +53,8 @@ export class Engine extends EventTarget {
     this.catalog = null;
     this.worker = null;
     this.nextId = 1;
+    /** How many workers were started: what a worker holds (photos, a prepared look) is lost with a new one. */
+    this.generation = 0;
     this.pending = new Map();
     this.decoded = new Set();
     /** When the worker was last replaced after crashes (timestamps, ms). */
@@ -175,6 +177,7 @@ export class Engine extends EventTarget {
   #spawn() {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'linseg' });
     this.worker = worker;
+    this.generation += 1;
     this.decoded.clear();
     worker.addEventListener('message', (event) => this.#onMessage(event.data));
     worker.addEventListener('error', (event) => {

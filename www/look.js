@@ -96,9 +96,10 @@ export class LookAt {
     this.#prepare(photo).catch(() => {});
   }
 
+  /** What a prepared look is good for: the photo, the settings, and the worker that holds it. */
   #key(photo) {
     const { mode, size } = this.settings();
-    return `${photo.id}/${mode}/${size}`;
+    return `${photo.id}/${mode}/${size}/${this.engine.generation}`;
   }
 
   /** The worker's look at `photo` with the current settings, prepared once. */
@@ -163,7 +164,16 @@ export class LookAt {
         const prepared = await this.#prepare(photo);
         if (!prepared.attends || this.prepared !== prepared) continue;
         const started = performance.now();
-        const looked = await this.engine.lookAt(point.x, point.y);
+        let looked;
+        try {
+          looked = await this.engine.lookAt(point.x, point.y);
+        } catch (err) {
+          // A worker replaced meanwhile (a restart, or the memory given back) holds no look:
+          // prepare again in the new one and ask for the same point.
+          if (this.#key(photo) === prepared.key) throw err;
+          this.pending ??= point;
+          continue;
+        }
         const roundTripMs = performance.now() - started;
         if (this.prepared !== prepared || this.selectedPhoto() !== photo) continue;
         if (looked) this.#show(prepared, looked, roundTripMs);
