@@ -72,7 +72,8 @@ const controls = new Controls({
   elements: {
     mode: $('mode'), size: $('size'), viewRadios: [...document.querySelectorAll('input[name="view"]')],
     opacity: $('opacity'), opacityValue: $('opacity-value'), colour: $('colour'),
-    downloadMask: $('download-mask'), downloadCutout: $('download-cutout'),
+    downloadMask: $('download-mask'), downloadCutout: $('download-cutout'), downloadView: $('download-view'),
+    blur: $('blur'), blurValue: $('blur-value'),
   },
   defaults: DEFAULTS,
   overlay,

@@ -37,13 +37,14 @@ export class Controls {
   /**
    * @param {object} options
    * @param {object} options.elements  mode, size (selects), viewRadios, opacity, opacityValue,
-   *                                   colour, downloadMask, downloadCutout
+   *                                   colour, blur, blurValue, downloadMask, downloadCutout,
+   *                                   downloadView
    * @param {{ mode: string, size: number }} options.defaults  what the selects start on once
    *        setChoices has filled them (and what settings() says until then)
    * @param {import('./overlay.js').Overlay} options.overlay  takes the display settings
    * @param {() => import('./photo.js').Photo | null} options.selectedPhoto  the photo in view
    * @param {(settings: { mode: string, size: number }) => void} options.onSettingsChange
-   * @param {(view: string) => void} options.onViewChange   overlay | mask | cutout
+   * @param {(view: string) => void} options.onViewChange   overlay | mask | cutout | blur | replace
    * @param {(photo: import('./photo.js').Photo, text: string) => void} options.onError
    * @param {(text: string) => void} options.onInvalid  a chosen mode or size was refused
    */
@@ -89,9 +90,15 @@ export class Controls {
       overlay.setOpacity(Number(ui.opacity.value) / 100);
     });
     ui.colour.addEventListener('input', () => overlay.setColour(ui.colour.value));
+    overlay.setBlur(Number(ui.blur.value));
+    ui.blur.addEventListener('input', () => {
+      ui.blurValue.textContent = ui.blur.value;
+      overlay.setBlur(Number(ui.blur.value));
+    });
 
     ui.downloadMask.addEventListener('click', () => this.#download('mask'));
     ui.downloadCutout.addEventListener('click', () => this.#download('cutout'));
+    ui.downloadView.addEventListener('click', () => this.#download(this.overlay.view));
   }
 
   /** Fills the selects with what the model offers (`catalog.modes`, `modeWords`, `sizes`). */
@@ -124,13 +131,16 @@ export class Controls {
   setDownloadsEnabled(enabled) {
     this.ui.downloadMask.disabled = !enabled;
     this.ui.downloadCutout.disabled = !enabled;
+    this.ui.downloadView.disabled = !enabled;
   }
 
   async #download(kind) {
     const photo = this.selectedPhoto();
     if (!photo || !this.overlay.hasMask) return;
     try {
-      const blob = kind === 'mask' ? await this.overlay.maskPng() : await this.overlay.cutoutPng();
+      const blob = kind === 'mask'
+        ? await this.overlay.maskPng()
+        : kind === 'cutout' ? await this.overlay.cutoutPng() : await this.overlay.viewPng();
       downloadBlob(blob, `${stem(photo.name)}.${kind}.png`);
     } catch (err) {
       this.onError(photo, `the ${kind} could not be saved: ${err.message}`);

@@ -87,6 +87,8 @@ export class Overlay {
     this.grey = null;
     this.tint = null;
     this.heat = null;
+    /** The blur view's radius, in pixels of a 1000-pixel photo. */
+    this.blur = 12;
     // Scale the canvas (up or down) to fit its box, keeping the photo's aspect ratio.
     this.resizer = new ResizeObserver(() => this.#fit());
     if (canvas.parentElement) this.resizer.observe(canvas.parentElement);
@@ -155,6 +157,12 @@ export class Overlay {
     };
   }
 
+  /** The blur view's radius, in pixels of a 1000-pixel photo (scaled to the photo's size). */
+  setBlur(blur) {
+    this.blur = blur;
+    this.draw();
+  }
+
   setOpacity(opacity) {
     this.opacity = opacity;
     this.draw();
@@ -207,26 +215,42 @@ export class Overlay {
       canvas.height = photo.height;
       this.#fit();
     }
-    const ctx = canvas.getContext('2d');
+    this.#render(canvas);
+    this.#drawHeat(canvas.getContext('2d'));
+  }
+
+  /** The photo in the current view into `target` (the photo's size), without the heat map. */
+  #render(target) {
+    const { photo, mask } = this;
+    const ctx = target.getContext('2d');
     ctx.globalAlpha = 1;
     ctx.globalCompositeOperation = 'source-over';
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.clearRect(0, 0, target.width, target.height);
     if (!mask) {
       ctx.drawImage(photo, 0, 0);
-      this.#drawHeat(ctx);
-      return;
-    }
-    if (this.view === 'mask') {
+    } else if (this.view === 'mask') {
       ctx.drawImage(this.#greyMask(), 0, 0);
     } else if (this.view === 'cutout') {
-      this.#cutout(canvas);
+      this.#cutout(target);
+    } else if (this.view === 'blur' || this.view === 'replace') {
+      if (this.view === 'blur') {
+        ctx.filter = `blur(${(this.blur * Math.max(photo.width, photo.height)) / 1000}px)`;
+        ctx.drawImage(photo, 0, 0);
+        ctx.filter = 'none';
+      } else {
+        ctx.fillStyle = this.colour;
+        ctx.fillRect(0, 0, target.width, target.height);
+      }
+      const person = document.createElement('canvas');
+      person.width = photo.width;
+      person.height = photo.height;
+      ctx.drawImage(this.#cutout(person), 0, 0);
     } else {
       ctx.drawImage(photo, 0, 0);
       ctx.globalAlpha = this.opacity;
       ctx.drawImage(this.#tintMask(), 0, 0);
       ctx.globalAlpha = 1;
     }
-    this.#drawHeat(ctx);
   }
 
   #drawHeat(ctx) {
@@ -245,6 +269,16 @@ export class Overlay {
   maskPng() {
     if (!this.hasMask) return Promise.reject(new Error('there is no mask yet'));
     return greyPng(this.mask, this.photo.width, this.photo.height);
+  }
+
+  /** The current view as a PNG, the photo's size (without the heat map). */
+  viewPng() {
+    if (!this.hasMask) return Promise.reject(new Error('there is no mask yet'));
+    const target = document.createElement('canvas');
+    target.width = this.photo.width;
+    target.height = this.photo.height;
+    this.#render(target);
+    return toPng(target);
   }
 
   /** The cut-out as a PNG (the photo, transparent where the mask says background). */

@@ -82,6 +82,7 @@ const WORK = mkdtempSync(join(tmpdir(), 'linseg-browser-'));
  * photo's size).
  */
 async function lookAt(page, fx, fy, size, previous = null) {
+  await page.locator('#view').scrollIntoViewIfNeeded(); // a pointer only reaches what is in sight
   const box = await page.locator('#view').boundingBox();
   const [width, height] = await page.locator('#view').evaluate((c) => [c.width, c.height]);
   const status = page.locator('[data-testid="look-status"]');
@@ -727,6 +728,54 @@ describe('page details on cpu', () => {
     await page.waitForSelector(`[data-testid="photo"][data-name="${PHOTO_NAME}"]`);
     const settled = await settledPhoto(page, PHOTO_NAME, RUN_TIMEOUT);
     assert.equal(settled.state, 'done', `a photo added after removing all did not segment: ${settled.status}`);
+    assert.deepEqual(pageErrors, []);
+  });
+  test('blurs or replaces the background of a photo, and downloads the view', { timeout: TEST_TIMEOUT }, async () => {
+    await page.waitForSelector('#view[data-has-mask="true"]');
+    const mask = await downloadMask(page, join(WORK, 'views.mask.png'));
+    const person = Array.from({ length: mask.width * mask.height }, (_, i) => mask.data[4 * i]);
+    /** The canvas in `view`, as RGBA bytes. */
+    const pixels = async (view) => {
+      await page.click(`label[for="view-${view}"]`);
+      return page.locator('#view').evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
+    };
+    const setRange = (id, value) => page.evaluate(([i, v]) => {
+      const input = document.getElementById(i);
+      input.value = String(v);
+      input.dispatchEvent(new Event('input'));
+    }, [id, value]);
+    await setRange('opacity', 0);
+    const photo = await pixels('overlay'); // the photo itself: the mask at opacity 0
+    await setRange('opacity', 55);
+    /** Share of the pixels where the mask is `level` (0 or 255) whose colour differs by more than `by`. */
+    const changed = (view, level, by) => {
+      let n = 0;
+      let differ = 0;
+      person.forEach((m, i) => {
+        if (m !== level) return;
+        n += 1;
+        if ([0, 1, 2].some((c) => Math.abs(view[4 * i + c] - photo[4 * i + c]) > by)) differ += 1;
+      });
+      return differ / n;
+    };
+    const blurred = await pixels('blur');
+    assert.ok(changed(blurred, 0, 8) > 0.2, `the background is hardly blurred: ${changed(blurred, 0, 8)}`);
+    assert.ok(changed(blurred, 255, 2) < 0.01, `the person is not sharp: ${changed(blurred, 255, 2)}`);
+    const replaced = await pixels('replace');
+    const colour = [0x00, 0xc8, 0x78];
+    const background = person.map((m, i) => [m, i]).filter(([m]) => m === 0);
+    const coloured = background.filter(([, i]) => colour.every((v, c) => Math.abs(replaced[4 * i + c] - v) <= 1)).length;
+    assert.ok(coloured / background.length > 0.99, `the background is not replaced by the colour: ${coloured} of ${background.length}`);
+    assert.ok(changed(replaced, 255, 2) < 0.01, 'the person is not kept');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-view')]);
+    assert.equal(download.suggestedFilename(), `${PHOTO_STEM}.replace.png`);
+    const path = join(WORK, 'view.png');
+    await download.saveAs(path);
+    const saved = readPng(path);
+    assert.deepEqual([saved.width, saved.height], [mask.width, mask.height]);
+    assert.deepEqual(Array.from(saved.data.subarray(0, 400)), replaced.slice(0, 400), 'the download is not the view');
+    await page.click('label[for="view-overlay"]');
     assert.deepEqual(pageErrors, []);
   });
 });
