@@ -116,6 +116,8 @@ struct Catalog {
     trained_size: u32,
     /// Files above this many bytes are refused before they are read.
     max_file_bytes: u64,
+    /// The image formats a photo may come in, in words.
+    formats: &'static str,
     /// Decoded images above this many pixels are refused (the CLI's default too).
     max_pixels: u64,
     /// The most an attention block may hold at once on the CPU fallback.
@@ -124,7 +126,7 @@ struct Catalog {
     webgpu: bool,
 }
 
-/// `{ modes, modeWords, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes, webgpu }`: see
+/// `{ modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes, webgpu }`: see
 /// [`Catalog`].
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
@@ -134,6 +136,7 @@ pub fn catalog() -> Result<JsValue, JsError> {
         sizes: SIZES,
         trained_size: TRAINED_SIZE as u32,
         max_file_bytes: MAX_FILE_BYTES,
+        formats: photo::READ_FORMATS,
         max_pixels: photo::DEFAULT_MAX_PIXELS,
         cpu_block_bytes: CPU_LIMITS.block_bytes,
         webgpu: cfg!(feature = "webgpu"),

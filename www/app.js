@@ -273,8 +273,8 @@ mountCamera({
 });
 
 /** The page's text states the model's limits as the catalog gives them (one owner per fact). */
-function showFacts({ maxFileBytes, trainedSize }) {
-  const facts = { 'max-file-bytes': formatBytes(maxFileBytes), 'trained-size': `${trainedSize} px` };
+function showFacts({ maxFileBytes, trainedSize, formats }) {
+  const facts = { 'max-file-bytes': formatBytes(maxFileBytes), 'trained-size': `${trainedSize} px`, formats };
   for (const el of document.querySelectorAll('[data-fact]')) el.textContent = facts[el.dataset.fact] ?? el.textContent;
 }
 

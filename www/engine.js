@@ -46,9 +46,9 @@ export class Engine extends EventTarget {
     this.info = null;
     /**
      * What the model offers, from the wasm module (src/web.rs `catalog`): resolves with
-     * { modes, sizes, trainedSize, maxFileBytes, maxPixels, cpuBlockBytes, webgpu } once the
-     * module has loaded.
-     * @type {Promise<{ modes: string[], sizes: number[], trainedSize: number, maxFileBytes: number, maxPixels: number, cpuBlockBytes: number, webgpu: boolean }> | null}
+     * { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes,
+     * webgpu } once the module has loaded.
+     * @type {Promise<{ modes: string[], modeWords: string[][], sizes: number[], trainedSize: number, maxFileBytes: number, formats: string, maxPixels: number, cpuBlockBytes: number, webgpu: boolean }> | null}
      */
     this.catalog = null;
     this.worker = null;

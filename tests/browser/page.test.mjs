@@ -443,6 +443,7 @@ describe('page details on cpu', () => {
     // The catalog's limit (src/web.rs), in the units the refusal of a larger file uses.
     assert.equal(await page.locator('[data-fact="max-file-bytes"]').innerText(), '50.0 MiB');
     assert.equal(await page.locator('[data-fact="trained-size"]').innerText(), '256 px');
+    assert.equal(await page.locator('[data-fact="formats"]').innerText(), 'JPEG, PNG, GIF, WebP, BMP, AVIF where the browser reads it');
   });
 
   after(async () => {
