@@ -68,6 +68,8 @@ export class LookAt {
     /** The pointer position not yet asked about ({ x, y } in the photo's pixels). */
     this.pending = null;
     this.asking = false;
+    /** How many answers were painted (the status line's data-update, for tests). */
+    this.updates = 0;
     elements.toggle.addEventListener('change', () => this.refresh());
     const follow = (event) => this.#point(event);
     elements.view.addEventListener('pointermove', follow);
@@ -201,6 +203,7 @@ export class LookAt {
     status.dataset.peak = String(peak);
     status.dataset.sum = weights.reduce((a, b) => a + b, 0).toFixed(4);
     status.dataset.ms = ms.toFixed(3);
+    status.dataset.update = String(++this.updates);
     this.#say(
       `${prepared.mode}: cell (${column}, ${row}) of ${gridWidth} × ${gridHeight} gathers most from cell ` +
         `(${peak % gridWidth}, ${Math.floor(peak / gridWidth)}) · ${ms.toFixed(2)} ms to compute, ` +

@@ -86,10 +86,12 @@ async function lookAt(page, fx, fy, size, previous = null) {
   const box = await page.locator('#view').boundingBox();
   const [width, height] = await page.locator('#view').evaluate((c) => [c.width, c.height]);
   const status = page.locator('[data-testid="look-status"]');
+  // From outside the photo, so that the move is one even when the pointer was there already.
+  await page.mouse.move(Math.max(0, box.x - 5), Math.max(0, box.y - 5));
   await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height);
   await page.waitForFunction(([prev]) => {
     const el = document.querySelector('[data-testid="look-status"]');
-    return el.dataset.ms && `${el.dataset.column},${el.dataset.row},${el.dataset.ms}` !== prev;
+    return el.dataset.update && el.dataset.update !== prev;
   }, [previous], { timeout: RUN_TIMEOUT });
   const read = (name) => status.getAttribute(`data-${name}`);
   const scale = size / Math.max(width, height);
@@ -98,7 +100,7 @@ async function lookAt(page, fx, fy, size, previous = null) {
   const cell = (at, side) => Math.floor(at / ((16 * side) / Math.max(1, Math.round(side * scale))));
   return {
     column: Number(await read('column')), row: Number(await read('row')), peak: Number(await read('peak')),
-    sum: Number(await read('sum')), ms: Number(await read('ms')), key: `${await read('column')},${await read('row')},${await read('ms')}`,
+    sum: Number(await read('sum')), ms: Number(await read('ms')), key: await read('update'),
     expected: [cell(x, width), cell(y, height)],
   };
 }
