@@ -127,13 +127,11 @@ impl CrissCrossAttention {
     /// `[1, C', H, W]` each.
     pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
         let second = self.forward_once(x.clone());
-        let (q, k) = (&self.qkv.query, &self.qkv.key);
-        vec![
-            q.forward(x.clone()),
-            k.forward(x),
-            q.forward(second.clone()),
-            k.forward(second),
+        [
+            self.qkv.queries_and_keys(x),
+            self.qkv.queries_and_keys(second),
         ]
+        .concat()
     }
 
     /// Row `u` is the two passes composed, `A₂·A₁`: the cross of `u` in the second pass, each

@@ -88,7 +88,7 @@ impl DotAttention {
 impl DotAttention {
     /// The queries and keys, `[1, C', H, W]` each.
     pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
-        vec![self.qkv.query.forward(x.clone()), self.qkv.key.forward(x)]
+        self.qkv.queries_and_keys(x).to_vec()
     }
 
     /// Row `i` is `softmax_j(q_i·k_j)`, the block's own `A`.

@@ -95,7 +95,7 @@ impl EfficientAttention {
 impl EfficientAttention {
     /// The queries and keys, `[1, C', H, W]` each.
     pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
-        vec![self.qkv.query.forward(x.clone()), self.qkv.key.forward(x)]
+        self.qkv.queries_and_keys(x).to_vec()
     }
 
     /// Row `i` is `W_ij = Σ_c ρ_q(q_i)_c · ρ_k(k_c)_j`: the weights the `C' × C` context applies

@@ -265,12 +265,11 @@ impl InterlacedAttention {
     /// stage's output), `[1, C', H, W]` each.
     pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
         let long = attend_in_groups(&self.long, x.clone(), Stage::Long);
-        vec![
-            self.long.query.forward(x.clone()),
-            self.long.key.forward(x),
-            self.short.query.forward(long.clone()),
-            self.short.key.forward(long),
+        [
+            self.long.queries_and_keys(x),
+            self.short.queries_and_keys(long),
         ]
+        .concat()
     }
 
     /// Row `u` is the two stages composed, `A_short·A_long`: `u`'s block in the short stage,

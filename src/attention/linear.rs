@@ -117,7 +117,7 @@ impl LinearAttention {
 impl LinearAttention {
     /// The queries and keys, `[1, C', H, W]` each.
     pub fn weight_maps(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
-        vec![self.qkv.query.forward(x.clone()), self.qkv.key.forward(x)]
+        self.qkv.queries_and_keys(x).to_vec()
     }
 
     /// Row `i` is `(1 + q̂_i·k̂_j) / (N + q̂_i·(Σ_j k̂_j + ε))`: the weights the factorised form

@@ -53,6 +53,15 @@ impl QueryKeyValue {
         )
     }
 
+    /// The queries and keys alone, for the weights a map's positions gather context with.
+    ///
+    /// # Shapes
+    /// - `x`: `[B, C, H, W]`
+    /// - output: queries and keys, `[B, C', H, W]` each
+    pub fn queries_and_keys(&self, x: Tensor<4>) -> [Tensor<4>; 2] {
+        [self.query.forward(x.clone()), self.key.forward(x)]
+    }
+
     /// The three convolutions: query, key, value.
     pub fn convolutions(&self) -> Vec<&Conv2d> {
         vec![&self.query, &self.key, &self.value]
