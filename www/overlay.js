@@ -86,6 +86,7 @@ export class Overlay {
     this.colour = '#00c878'; // the CLI's overlay colour; the page sets its picker's value at start
     this.grey = null;
     this.tint = null;
+    this.person = null;
     this.heat = null;
     /** The blur view's radius, in pixels of a 1000-pixel photo. */
     this.blur = 12;
@@ -116,6 +117,7 @@ export class Overlay {
     this.heat = null;
     this.grey = null;
     this.tint = null;
+    this.person = null;
     this.draw();
   }
 
@@ -128,6 +130,7 @@ export class Overlay {
     this.mask = mask;
     this.grey = null;
     this.tint = null;
+    this.person = null;
     this.draw();
   }
 
@@ -171,6 +174,7 @@ export class Overlay {
   setColour(colour) {
     this.colour = colour;
     this.tint = null;
+    this.person = null;
     this.draw();
   }
 
@@ -186,6 +190,18 @@ export class Overlay {
   #tintMask() {
     this.tint ??= alphaCanvas(this.mask, this.photo.width, this.photo.height, this.colour);
     return this.tint;
+  }
+
+  /** The person alone (the cut-out), kept while the photo and the mask stay: the blur and
+   *  replace views draw it at every redraw (a pointer move with the heat map on). */
+  #person() {
+    if (!this.person) {
+      this.person = document.createElement('canvas');
+      this.person.width = this.photo.width;
+      this.person.height = this.photo.height;
+      this.#cutout(this.person);
+    }
+    return this.person;
   }
 
   /** The photo with the mask as its alpha. */
@@ -241,10 +257,7 @@ export class Overlay {
         ctx.fillStyle = this.colour;
         ctx.fillRect(0, 0, target.width, target.height);
       }
-      const person = document.createElement('canvas');
-      person.width = photo.width;
-      person.height = photo.height;
-      ctx.drawImage(this.#cutout(person), 0, 0);
+      ctx.drawImage(this.#person(), 0, 0);
     } else {
       ctx.drawImage(photo, 0, 0);
       ctx.globalAlpha = this.opacity;
