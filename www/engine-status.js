@@ -23,6 +23,13 @@ export function followEngine(engine, status, { started, onSettled, onRecovered }
       fraction: 0,
     }),
   );
+  engine.addEventListener('cancel', (event) =>
+    status.showProgress({
+      stage: 'cancel',
+      message: `Stopping ${event.detail.reason}: restarting the model…`,
+      fraction: 0,
+    }),
+  );
   engine.addEventListener('backend', (event) => status.showBackend(event.detail.info, engineStarted ? 'ready' : undefined));
   engine.addEventListener('fallback', (event) => {
     status.addMessage('notice', event.detail.reason);

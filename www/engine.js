@@ -8,6 +8,7 @@
 //   'crash'    { message, restarting }         the worker died; it is restarted on the CPU
 //   'recycle'  { memoryBytes }                 a run left the wasm memory this large; the
 //                                              worker is replaced to give it back
+//   'cancel'   { reason }                      a run was stopped by replacing the worker
 // A WebAssembly memory never shrinks: after a run that grew it past RECYCLE_MEMORY_BYTES the
 // worker is replaced by a fresh one (weights come again from the HTTP cache). A replaced or
 // crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
@@ -66,6 +67,8 @@ export class Engine extends EventTarget {
     this.isReady = false;
     /** The wasm memory a run left behind, once it is over RECYCLE_MEMORY_BYTES. */
     this.recycleBytes = null;
+    /** How long the latest worker took from spawn to ready (ms): what replacing one costs. */
+    this.startMs = null;
   }
 
   /** Creates the worker and starts the backend; resolves with the backend info after warm-up. */
@@ -141,6 +144,18 @@ export class Engine extends EventTarget {
     return this.#call('frame', { bitmap, mode, size }, [bitmap]);
   }
 
+  /**
+   * Stops whatever the worker is running by replacing it with a fresh one on the same backend:
+   * its unanswered requests reject with kind 'cancelled', and its decoded photos are lost (a
+   * wasm run cannot be interrupted from outside; a new worker costs about `startMs`).
+   */
+  cancel(reason) {
+    const worker = this.worker;
+    if (!worker || !this.isReady) return;
+    this.#replace('cancel', { reason });
+    this.#rejectPending(worker, new EngineError('cancelled', `stopped: ${reason}`));
+  }
+
   /** Stops the worker for good (its memory goes with it); unanswered requests are rejected. */
   close() {
     const worker = this.worker;
@@ -164,9 +179,11 @@ export class Engine extends EventTarget {
   #launch() {
     this.isReady = false;
     this.recycleBytes = null;
+    const spawned = performance.now();
     this.ready = this.#spawn().then((info) => {
       this.info = info;
       this.isReady = true;
+      this.startMs = performance.now() - spawned;
       return info;
     });
     this.ready.catch((err) => {
@@ -268,9 +285,14 @@ export class Engine extends EventTarget {
   #recycle() {
     const memoryBytes = this.recycleBytes;
     this.recycleBytes = null;
+    this.#replace('recycle', { memoryBytes });
+  }
+
+  /** Terminates the worker and launches a fresh one on the same backend, announcing `event`. */
+  #replace(event, detail) {
     this.worker.terminate();
     this.worker = null;
-    this.dispatchEvent(new CustomEvent('recycle', { detail: { memoryBytes } }));
+    this.dispatchEvent(new CustomEvent(event, { detail }));
     this.#launch();
   }
 }

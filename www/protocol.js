@@ -27,5 +27,8 @@ export const EVENTS = {
   panic: '{ message }: the words of a panic whose trap the worker\'s error event is about to report',
 };
 
-/** The kinds of error an answer may carry, for the page to present each its own way. */
-export const ERROR_KINDS = ['module', 'backend', 'weights', 'input', 'refused', 'unknown-image', 'crashed', 'error'];
+/**
+ * The kinds of error an answer may carry, for the page to present each its own way ('cancelled'
+ * comes from engine.js, for a run it stopped by replacing the worker).
+ */
+export const ERROR_KINDS = ['module', 'backend', 'weights', 'input', 'refused', 'unknown-image', 'crashed', 'cancelled', 'error'];

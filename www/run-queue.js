@@ -1,7 +1,11 @@
 // The page's run queue: one model request at a time. Photos waiting for a mask at the current
 // settings run first (the selected one before the others, the rest in the order they were
 // queued); analysis jobs run when no photo waits, so a photo never waits behind a batch.
-// Owns: the two queues, the run count, and a photo's run fields (state, status, result,
+// A photo run whose settings were changed while it runs is superseded: once it has taken as
+// long as starting a fresh worker takes (engine.startMs), the engine is asked to stop it, so a
+// long run is never waited out for more than twice what stopping it would cost, and a short
+// one is not stopped at all.
+// Owns: the two queues, the run count, the run in flight, and a photo's run fields (state, status, result,
 // refusal, error, retried, permanent) while it is queued or running.
 // Must not touch: the DOM, the photo list, the selection or the settings. It asks for those
 // through the functions it was given and reports every change through its callbacks.
@@ -21,13 +25,15 @@ import { markFailed, matchesSettings, setPhotoState } from './photo.js';
  * @property {(photo: Photo, options: { quiet: boolean }) => void} failed
  *                                              it failed (photo.error); quiet: already reported
  * @property {(err: Error) => void} jobFailed   an analysis job threw
+ * @property {(run: { photo: Photo, mode: string, size: number, ms: number }) => void} [cancelled]
+ *                                              a superseded run was stopped after `ms`
  */
 
 /** The queue of photo runs and analysis jobs; see the header for its order. */
 export class RunQueue {
   /**
    * @param {object} options
-   * @param {{ has: Function, decode: Function, segment: Function, failed: unknown, isReady: boolean, ready: Promise<unknown> }} options.engine
+   * @param {{ has: Function, decode: Function, segment: Function, cancel: Function, startMs: number|null, failed: unknown, isReady: boolean, ready: Promise<unknown> }} options.engine
    * @param {(photo: Photo) => boolean} options.isPresent  false once the photo was removed
    * @param {() => Photo | null} options.selected          the photo in view
    * @param {() => { mode: string, size: number }} options.settings  what a run uses
@@ -45,6 +51,8 @@ export class RunQueue {
     this.jobs = [];
     this.pumping = false;
     this.runCount = 0;
+    /** The photo run in flight: { photo, mode, size, startedAt, stopTimer }, or null. */
+    this.inFlight = null;
   }
 
   /** Queues a photo for a run at the current settings; a bad file or a removed photo is not. */
@@ -52,7 +60,30 @@ export class RunQueue {
     if (photo.permanent || !photo.bytes || !this.isPresent(photo)) return;
     this.waiting.add(photo);
     if (photo.state !== 'running') this.#setState(photo, 'queued');
+    this.#supersede();
     this.#pump();
+  }
+
+  /**
+   * Stops the run in flight once it has run as long as a fresh worker takes to start, if its
+   * settings are no longer the current ones (see the header).
+   */
+  #supersede() {
+    const run = this.inFlight;
+    if (!run || run.stopTimer != null) return;
+    const { mode, size } = this.settings();
+    if (run.mode === mode && run.size === size) return;
+    const elapsed = performance.now() - run.startedAt;
+    const wait = Math.max(0, (this.engine.startMs ?? Infinity) - elapsed);
+    if (!Number.isFinite(wait)) return;
+    run.stopTimer = setTimeout(() => {
+      const now = this.settings();
+      if (this.inFlight !== run || (run.mode === now.mode && run.size === now.size)) {
+        run.stopTimer = null;
+        return;
+      }
+      this.engine.cancel(`${run.mode} at ${run.size} px, superseded by ${now.mode} at ${now.size} px`);
+    }, wait);
   }
 
   /** Drops a removed photo from the queue (a run in flight ends without effect). */
@@ -148,6 +179,8 @@ export class RunQueue {
     }
     const { mode, size } = settings;
     this.#setState(photo, 'running', `Running ${mode} at ${size}…`);
+    const run = { photo, mode, size, startedAt: performance.now(), stopTimer: null };
+    this.inFlight = run;
     try {
       const result = await this.engine.segment(photo.id, mode, size);
       this.runCount += 1;
@@ -159,7 +192,10 @@ export class RunQueue {
       this.on.result(photo);
     } catch (err) {
       if (!this.isPresent(photo)) return;
-      if (err.kind === 'refused') {
+      if (err.kind === 'cancelled') {
+        this.on.cancelled?.({ photo, mode, size, ms: performance.now() - run.startedAt });
+        this.schedule(photo);
+      } else if (err.kind === 'refused') {
         photo.refusal = err.message;
         this.#setState(photo, 'refused', `Skipped: ${err.message}`);
         this.on.refused(photo);
@@ -170,6 +206,9 @@ export class RunQueue {
       } else {
         this.#fail(photo, err);
       }
+    } finally {
+      clearTimeout(run.stopTimer);
+      this.inFlight = null;
     }
   }
 

@@ -1,6 +1,7 @@
 // Unit tests of www/run-queue.js, the page's run queue, with a scripted engine instead of the
 // worker: which photo runs next, re-runs after a settings change, removal while queued, failed
-// and refused runs, the retry after a crash, and analysis jobs behind the photos.
+// and refused runs, the retry after a crash, stopping a superseded run, and analysis jobs behind
+// the photos.
 // Run with `node --test tests/node/`.
 
 import { test } from 'node:test';
@@ -20,7 +21,9 @@ class EngineError extends Error {
  * An engine whose answers the test scripts. Every decode and segment is logged as
  * "decode <id>" / "segment <id> <mode> <size>". By photo id, `failDecode` holds the error its
  * decodes throw and `failSegment` the errors its next segments throw, one per call (a function
- * there is called at that moment and its error thrown).
+ * there is called at that moment and its error thrown). With `hold` set, a segment waits until
+ * `release()` or `cancel(reason)` (logged "cancel <reason>", which rejects it as the real
+ * engine does); `startMs` is what the queue reads as the cost of a fresh worker.
  */
 function fakeEngine() {
   return {
@@ -31,6 +34,17 @@ function fakeEngine() {
     ready: Promise.resolve(),
     failDecode: new Map(),
     failSegment: new Map(),
+    startMs: 40,
+    hold: false,
+    held: [],
+    release() {
+      for (const { resolve } of this.held.splice(0)) resolve();
+    },
+    cancel(reason) {
+      this.log.push(`cancel ${reason}`);
+      this.decoded.clear();
+      for (const { reject } of this.held.splice(0)) reject(new EngineError('cancelled', `stopped: ${reason}`));
+    },
     has(id) {
       return this.decoded.has(id);
     },
@@ -45,6 +59,7 @@ function fakeEngine() {
     async segment(id, mode, size) {
       await Promise.resolve();
       this.log.push(`segment ${id} ${mode} ${size}`);
+      if (this.hold) await new Promise((resolve, reject) => this.held.push({ resolve, reject }));
       const errors = this.failSegment.get(id);
       if (errors?.length) {
         const err = errors.shift();
@@ -73,6 +88,7 @@ function setup({ settings = { mode: 'linear', size: 256 } } = {}) {
       refused: (photo) => events.push(`${photo.name} refused: ${photo.refusal}`),
       failed: (photo, { quiet }) => events.push(`${photo.name} failed${quiet ? ' quietly' : ''}: ${photo.error}`),
       jobFailed: (err) => events.push(`job failed: ${err.message}`),
+      cancelled: ({ photo, mode, size }) => events.push(`${photo.name} cancelled ${mode} ${size}`),
     },
   });
   page.add = (name) => {
@@ -198,6 +214,64 @@ test('a settings change while a photo runs queues it again; it stays running mea
   await settle();
   assert.deepEqual(page.engine.log.filter((line) => line.startsWith('segment')), ['segment 1 none 256']);
   assert.equal(a.result.mode, 'none');
+});
+
+/** Waits `ms` of real time (the queue's stop timer is a real timer). */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A queue whose photo a is in a held run of linear at 256 px. */
+async function longRun() {
+  const page = setup();
+  page.engine.hold = true;
+  const a = page.add('a');
+  page.queue.schedule(a);
+  while (page.engine.held.length === 0) await settle();
+  return { page, a };
+}
+
+test('a run superseded by new settings is stopped once it has taken what a fresh worker costs', async () => {
+  const { page, a } = await longRun();
+  page.settings = { mode: 'dot', size: 512 };
+  page.engine.hold = false;
+  page.queue.schedule(a);
+  // Not before it has run startMs…
+  await settle();
+  assert.ok(!page.engine.log.some((line) => line.startsWith('cancel')), page.engine.log.join('; '));
+  // …then stopped, decoded again in the fresh worker and run at the new settings.
+  await sleep(page.engine.startMs + 20);
+  await settle();
+  assert.deepEqual(page.engine.log, [
+    'decode 1', 'segment 1 linear 256',
+    'cancel linear at 256 px, superseded by dot at 512 px',
+    'decode 1', 'segment 1 dot 512',
+  ]);
+  assert.ok(page.events.includes('a cancelled linear 256'), page.events.join('; '));
+  assert.equal(a.state, 'done');
+  assert.equal(a.result.mode, 'dot');
+  assert.equal(a.error, null);
+});
+
+test('a superseded run that ends before a fresh worker would start is not stopped', async () => {
+  const { page, a } = await longRun();
+  page.settings = { mode: 'dot', size: 512 };
+  page.queue.schedule(a);
+  page.engine.hold = false;
+  page.engine.release();
+  await sleep(page.engine.startMs + 20);
+  assert.deepEqual(page.engine.log, ['decode 1', 'segment 1 linear 256', 'segment 1 dot 512']);
+});
+
+test('a run is not stopped when the settings come back to its own before the stop is due', async () => {
+  const { page, a } = await longRun();
+  page.settings = { mode: 'dot', size: 512 };
+  page.queue.schedule(a);
+  page.settings = { mode: 'linear', size: 256 };
+  page.queue.schedule(a);
+  await sleep(page.engine.startMs + 20);
+  assert.ok(!page.engine.log.some((line) => line.startsWith('cancel')), page.engine.log.join('; '));
+  page.engine.release();
+  await settle();
+  assert.equal(a.result.mode, 'linear');
 });
 
 test('a photo removed while queued never runs', async () => {
