@@ -21,7 +21,7 @@ import { Viewer } from './viewer.js';
 import { Controls } from './controls.js';
 import { Analyses } from './analyses.js';
 import { LookAt } from './look.js';
-import { iouAgainst, loadMetrics } from './quality.js';
+import { iouAgainst, personShare, loadMetrics } from './quality.js';
 import { loadSample } from './sample.js';
 import { formatBytes } from './format.js';
 
@@ -115,6 +115,7 @@ const queue = new RunQueue({
     },
     result(photo) {
       if (photo.truth) photo.result.truthIou = iouAgainst(photo.result.mask, photo.truth);
+      photo.result.personShare = personShare(photo.result.mask);
       if (photo !== selected) return;
       status.showTimings(photo.result, photo.canvas);
       showMask(photo.result.mask);
@@ -126,6 +127,8 @@ const queue = new RunQueue({
       showMask(null);
     },
     failed: showFailure,
+    cancelled: ({ photo, mode, size, ms }) =>
+      status.addMessage('notice', `${photo.name}: stopped ${mode} at ${size} px after ${(ms / 1000).toFixed(1)} s to run the new settings sooner (a fresh model took ${(engine.startMs / 1000).toFixed(1)} s to start)`, { photo }),
     jobFailed: (err) => status.addMessage('error', `analysis: ${err?.message ?? err}`),
   },
 });

@@ -1,6 +1,7 @@
 // What each mode is worth: the held-out quality `linseg eval` measured against the truth
 // (models/metrics.json), looked up by mode and size for the analysis panel; and, for a photo
-// that comes with its true mask (the sample), the IoU of each mask the page makes.
+// that comes with its true mask (the sample), the IoU of each mask the page makes; and whether a
+// mask found anyone at all.
 // Owns: the fetch of models/metrics.json and the lookup. Must not touch: the page.
 
 /**
@@ -27,6 +28,16 @@ export function iouAgainst(mask, truth) {
   const { both, maskOnly, referenceOnly } = maskAgreement(mask, truth);
   const union = both + maskOnly + referenceOnly;
   return union === 0 ? 1 : both / union;
+}
+
+/** A mask that marks less than this share of the photo as person has found no one. */
+export const NO_PERSON_SHARE = 0.001;
+
+/** The share of a mask's pixels marked as person (128 or more), in [0, 1]. */
+export function personShare(mask) {
+  let person = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] >= 128) person += 1;
+  return mask.length === 0 ? 0 : person / mask.length;
 }
 
 /** Where the page fetches the scores from (scripts/serve.mjs serves this one file of models/). */

@@ -5,6 +5,7 @@
 // reads them) or the queue.
 
 import { formatSize } from './format.js';
+import { NO_PERSON_SHARE } from './quality.js';
 
 /** @typedef {import('./photo.js').Photo} Photo */
 
@@ -54,6 +55,9 @@ export class Viewer {
       if (photo.result && hasMask) caption.push(`mask: ${photo.result.mode} at ${photo.result.size} px`);
       if (photo.result?.truthIou != null && hasMask) caption.push(`IoU ${photo.result.truthIou.toFixed(3)} against its true mask`);
     }
+    const nobody = Boolean(hasMask && photo?.result && photo.result.personShare < NO_PERSON_SHARE);
+    if (nobody) caption.push(`no person found by ${photo.result.mode} at ${photo.result.size} px`);
+    captionElement.dataset.person = nobody ? 'none' : '';
     captionElement.textContent = caption.join(' · ');
   }
 

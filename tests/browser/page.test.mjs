@@ -11,8 +11,9 @@
 // size (IoU at 128 >= 0.98), again at 512 px where two passes are fused, switches through
 // every mode, uploads bad files, and checks that no request left the page's origin and that
 // nothing was logged as an error. A fifth, on the CPU, checks the page's details: the loading
-// line, the narrow screen, the messages, the memory given back after a large run, and the
-// analyses (Compare modes, the resolution sweep and its Cancel). Server and browser come from
+// line, the narrow screen, the messages, a long run stopped when the settings change under it,
+// the memory given back after a large run, the analyses (Compare modes, the resolution sweep
+// and its Cancel), and the note when a mask finds no person. Server and browser come from
 // scripts/browser.mjs.
 //
 // Needs: /usr/bin/chromium (or CHROMIUM_BIN), `npm ci`, the wasm in www/pkg/, the weights in
@@ -534,6 +535,30 @@ describe('page details on cpu', () => {
     assert.equal(await page.locator('#timings').getAttribute('data-run'), run, 'something ran');
   });
 
+  test('stops a long run when the settings change under it, and runs the new ones at once', { timeout: TEST_TIMEOUT }, async (t) => {
+    const timings = page.locator('#timings');
+    const previous = Number(await timings.getAttribute('data-run'));
+    const selected = page.locator('[data-testid="photo"].is-selected');
+    const name = await selected.getAttribute('data-name');
+    await chooseSettings('dot', 2048);
+    await selected.locator('[data-testid="photo-status"]', { hasText: 'Running dot at 2048' }).waitFor();
+    const head = 1000;
+    await page.waitForTimeout(head);
+    const switched = Date.now();
+    await chooseSettings(MODE, SIZE);
+    // The photo's mask at MODE and SIZE from before the dot run is shown again: no new run.
+    await selected.locator('[data-testid="photo-status"]', { hasText: `Done · ${MODE} ${SIZE}` }).waitFor();
+    const waited = Date.now() - switched;
+    t.diagnostic(`dot at 2048 px stopped after ${(head / 1000).toFixed(1)} s; ` +
+      `${MODE} at ${SIZE} px shown ${(waited / 1000).toFixed(1)} s after the switch (the next test times a whole dot run)`);
+    assert.equal(await timings.getAttribute('data-mode'), MODE);
+    assert.equal(Number(await timings.getAttribute('data-run')), previous, 'the superseded dot run still delivered a mask');
+    const notice = await page.locator('#errors').innerText();
+    assert.match(notice, new RegExp(`${name}: stopped dot at 2048 px after \\d+\\.\\d s`));
+    await page.waitForSelector('#progress[data-stage="ready"]', { state: 'attached' });
+    assert.deepEqual(pageErrors, []);
+  });
+
   test('gives back the memory of a large run', { timeout: TEST_TIMEOUT }, async (t) => {
     const MiB = 1024 ** 2;
     const timings = page.locator('#timings');
@@ -545,6 +570,7 @@ describe('page details on cpu', () => {
     const run = await nextRun(page, PHOTO_NAME, 'dot', previous, RUN_TIMEOUT);
     assert.ok(run.ok, `dot at 2048 did not run: ${run.state}: ${run.status}`);
     assert.equal(run.size, '2048');
+    t.diagnostic(`dot at 2048 px, run to its end: ${(run.totalMs / 1000).toFixed(1)} s`);
     const grown = Number(await timings.getAttribute('data-memory-bytes'));
     assert.ok(grown > 1024 * MiB, `dot at 2048 left only ${grown} bytes of wasm memory: nothing to give back`);
 
@@ -721,6 +747,22 @@ describe('page details on cpu', () => {
     assert.equal(scored[MODE], shown.toFixed(3), `${MODE}'s IoU in the grid and in the caption`);
     assert.deepEqual(pageErrors, []);
   });
+  test('says when a mask finds no person, and not when it finds one', { timeout: TEST_TIMEOUT }, async () => {
+    // The sample, a person, is in view from the test above.
+    assert.equal(await page.locator('#caption').getAttribute('data-person'), '');
+    const flat = new PNG({ width: 320, height: 240 });
+    for (let i = 0; i < flat.data.length; i += 4) flat.data.set([128, 128, 128, 255], i);
+    const name = 'flat-grey.png';
+    await page.setInputFiles('#file-input', { name, mimeType: 'image/png', buffer: PNG.sync.write(flat) });
+    const settled = await settledPhoto(page, name, RUN_TIMEOUT);
+    assert.equal(settled.state, 'done', `${name}: ${settled.status}`);
+    await page.waitForFunction((wanted) => document.getElementById('caption').textContent.startsWith(wanted), name);
+    const caption = page.locator('#caption');
+    assert.equal(await caption.getAttribute('data-person'), 'none', await caption.innerText());
+    assert.match(await caption.innerText(), new RegExp(`no person found by ${MODE} at 512 px`));
+    await page.click(`[data-testid="photo"][data-name="${name}"] .thumb-remove`);
+  });
+
   test('removes every photo at once, and takes new ones after', { timeout: TEST_TIMEOUT }, async () => {
     assert.ok(await page.locator('[data-testid="photo"]').count() > 1, 'fewer than two photos to remove');
     await page.click('[data-testid="remove-all"]');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { formatQuality, loadMetrics, qualityAt } from '../../www/quality.js';
+import { formatQuality, loadMetrics, qualityAt, personShare, NO_PERSON_SHARE } from '../../www/quality.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const metrics = JSON.parse(readFileSync(join(ROOT, 'models/metrics.json'), 'utf8'));
@@ -55,4 +55,14 @@ test('a mask is scored against its true mask as linseg eval scores it', async ()
   assert.equal(iouAgainst(mask, truth), 2 / 4);
   assert.equal(iouAgainst(new Uint8Array(4), new Uint8Array(4)), 1, 'no person in either');
   assert.throws(() => iouAgainst(new Uint8Array(2), new Uint8Array(3)), /different sizes/);
+});
+
+test('the person share counts the pixels at 128 or more', () => {
+  assert.equal(personShare(new Uint8Array([0, 127, 128, 255])), 0.5);
+  assert.equal(personShare(new Uint8Array(1000)), 0);
+  assert.equal(personShare(new Uint8Array(0)), 0);
+  // One person pixel in 10,000 is below the share that counts as someone found.
+  const speck = new Uint8Array(10_000);
+  speck[5] = 200;
+  assert.ok(personShare(speck) < NO_PERSON_SHARE);
 });
