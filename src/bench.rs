@@ -8,6 +8,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 
 use crate::attention::{AttentionMode, BlockCost, ContextBlockConfig, Limits};
 use crate::backend::Backend;
+use crate::stats;
 
 /// Feature-map sizes `[H, W]` the benchmark sweeps, squares then non-squares.
 pub const SIZES: [[usize; 2]; 8] = [
@@ -116,9 +117,9 @@ pub fn measure(case: &Case, device: &Device, options: &BenchArgs) -> Result<Meas
         }
     }
     let reserved_after = device.memory_pool_usage().map(|usage| usage.bytes_reserved);
-    times.sort_by(f64::total_cmp);
     Ok(Measurement {
-        median_ms: times[times.len() / 2],
+        median_ms: stats::median(&mut times)
+            .ok_or_else(|| format!("{}: no timed run", case.mode))?,
         min_ms: times[0],
         backend_reserved_bytes: reserved_before
             .zip(reserved_after)

@@ -27,6 +27,7 @@ pub mod photo;
 pub mod pipeline;
 pub mod preprocess;
 pub mod refine;
+pub mod stats;
 pub mod weights;
 
 #[cfg(feature = "native")]

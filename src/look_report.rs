@@ -11,7 +11,7 @@ use crate::attention::AttentionMode;
 use crate::backend::Backend;
 use crate::look::Look;
 use crate::network::Network;
-use crate::{photo, weights};
+use crate::{photo, stats, weights};
 
 /// Arguments of `linseg look`.
 #[derive(Args, Debug)]
@@ -57,12 +57,11 @@ pub fn spread(look: &Look) -> Option<Spread> {
                     .sum::<f64>();
         }
     }
-    times.sort_by(f64::total_cmp);
     let cells = (width * height) as f64;
     Some(Spread {
         peak: peak / cells,
         effective_cells: effective / cells,
-        ms_per_cell: times[times.len() / 2],
+        ms_per_cell: stats::median(&mut times)?,
     })
 }
 

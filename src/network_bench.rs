@@ -11,7 +11,7 @@ use image::imageops::{self, FilterType};
 use crate::attention::AttentionMode;
 use crate::cpu::{CpuNet, FeatureMap, Profile, Step};
 use crate::model::{STRIDE, SelfieNet};
-use crate::{photo, preprocess, weights};
+use crate::{photo, preprocess, stats, weights};
 
 /// `linseg bench network`: the whole network on the CPU, time per kind of layer on the CPU
 /// kernels, and the same weights and input through Burn's generic path. Set RAYON_NUM_THREADS
@@ -45,10 +45,10 @@ pub struct NetworkBenchArgs {
 }
 
 /// The median and 90th percentile of some durations, in milliseconds.
-fn percentiles(mut times: Vec<Duration>) -> (f64, f64) {
-    times.sort();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
-    (at(0.5), at(0.9))
+fn percentiles(times: &[Duration]) -> (f64, f64) {
+    let mut ms: Vec<f64> = times.iter().map(|t| t.as_secs_f64() * 1e3).collect();
+    let p90 = stats::percentile(&mut ms, 0.9).unwrap_or(f64::NAN);
+    (stats::median(&mut ms).unwrap_or(f64::NAN), p90)
 }
 
 /// The photo stretched to `size × size`, RGB in `[0, 1]`, channels last.
@@ -110,8 +110,8 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
         .ok()
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (median, p90) = percentiles(kernel_times);
-    let (burn_median, burn_p90) = percentiles(burn_times);
+    let (median, p90) = percentiles(&kernel_times);
+    let (burn_median, burn_p90) = percentiles(&burn_times);
     let runs = options.runs as f64;
     let step_ms = |step: Step| profile.total(step).as_secs_f64() * 1e3 / runs;
     let write_err = |err: io::Error| err.to_string();
