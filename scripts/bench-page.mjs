@@ -46,6 +46,7 @@ import { PNG } from 'pngjs';
 import { ROOT, launchChromium, linsegBin, startServer, waitForModel } from './browser.mjs';
 import { benchCamera } from './bench-camera.mjs';
 import { iouAgainst } from '../www/quality.js';
+import { median, percentile } from '../www/stats.js';
 
 const MINUTE = 60_000;
 /** The anchor comparison's processing size: the size the network was trained at, one pass. */
@@ -110,18 +111,8 @@ if (!(Number.isInteger(runs) && runs > 0 && Number.isInteger(warmup) && warmup >
 // ---------------------------------------------------------------------------------------------
 // Numbers.
 
-/** The median of a list of numbers. */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 /** The 90th percentile (nearest rank). */
-function p90(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.ceil(0.9 * sorted.length) - 1];
-}
+const p90 = (values) => percentile(values, 0.9);
 
 /** 1234.56 -> "1,234.6 ms". */
 function ms(value) {

@@ -4,13 +4,7 @@
 
 import { formatMs } from './format.js';
 import { modeColour } from './charts.js';
-
-/** The nearest-rank percentile `p` (0..1) of a list of numbers, or null when it is empty. */
-export function percentile(values, p) {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
+import { percentile } from './stats.js';
 
 /** 14.96 -> "15.0 fps"; null -> "–". */
 export function formatFps(fps) {
