@@ -32,6 +32,8 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     canvas: $('camera-view'),
     figures: $('camera-figures'),
     view: $('camera-view-mode'),
+    device: $('camera-device'),
+    mirror: $('camera-mirror'),
     opacity: $('camera-opacity'),
     colour: $('camera-colour'),
     background: $('camera-background'),
@@ -165,11 +167,12 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
 
   async function start() {
     try {
-      await camera.start();
+      await camera.start(ui.device.value || null);
     } catch (err) {
       report('error', cameraErrorMessage(err));
       return;
     }
+    listCameras();
     // The extra workers start while the first frames run on the page's own.
     pool.open().catch((err) => report('notice', `Camera: the extra workers did not start (${err.message}); one worker runs the frames.`));
   }
@@ -182,6 +185,28 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     report('notice', 'The camera stopped because the tab was hidden; press Camera to start it again.');
   });
   window.addEventListener('pagehide', () => camera.stop());
+
+  /** The camera menu: every camera the browser names (names come once one was allowed). */
+  async function listCameras() {
+    const devices = await navigator.mediaDevices?.enumerateDevices?.().catch(() => []) ?? [];
+    const cameras = devices.filter((device) => device.kind === 'videoinput' && device.deviceId);
+    const running = camera.track?.readyState === 'live' ? camera.track.getSettings().deviceId : null;
+    const chosen = running ?? ui.device.value;
+    const options = [new Option('the default camera', '')];
+    cameras.forEach((device, i) => options.push(new Option(device.label || `camera ${i + 1}`, device.deviceId)));
+    ui.device.replaceChildren(...options);
+    ui.device.value = options.some((o) => o.value === chosen) ? chosen : '';
+  }
+  navigator.mediaDevices?.addEventListener?.('devicechange', listCameras);
+  ui.device.addEventListener('change', () => {
+    if (camera.state === 'off') return;
+    // Another camera: the stream is asked for again (the loop and its figures start afresh).
+    camera.stop();
+    start();
+  });
+  const mirror = () => (ui.canvas.dataset.mirror = String(ui.mirror.checked));
+  ui.mirror.addEventListener('change', mirror);
+  mirror();
 
   ui.view.addEventListener('change', () => view.setView(ui.view.value));
   ui.opacity.addEventListener('input', () => view.setOpacity(Number(ui.opacity.value) / 100));

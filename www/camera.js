@@ -83,8 +83,11 @@ export class Camera extends EventTarget {
     return { state: this.state, inFlight: this.inFlight, waiting: this.waiting ? 1 : 0, ...this.counters };
   }
 
-  /** Asks for the camera and starts the loop; rejects with the getUserMedia error. */
-  async start() {
+  /**
+   * Asks for the camera (`deviceId`: one from enumerateDevices, or null for the browser's
+   * choice) and starts the loop; rejects with the getUserMedia error.
+   */
+  async start(deviceId = null) {
     if (this.state !== 'off') return;
     const session = ++this.session;
     this.#setState('starting');
@@ -94,7 +97,12 @@ export class Camera extends EventTarget {
         throw Object.assign(new Error('navigator.mediaDevices.getUserMedia is missing'), { name: 'NoCameraApi' });
       }
       stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
+        video: {
+          width: { ideal: 640 },
+          height: { ideal: 480 },
+          frameRate: { ideal: 30 },
+          ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+        },
         audio: false,
       });
     } catch (err) {

@@ -211,6 +211,37 @@ describe('camera on the CPU', () => {
     }
   });
 
+  test('mirrors the view as a selfie camera does, and starts the camera chosen', async () => {
+    const transform = () => page.locator('#camera-view').evaluate((canvas) => getComputedStyle(canvas).transform);
+    assert.equal(await transform(), 'matrix(-1, 0, 0, 1, 0, 0)', 'mirrored by default');
+    await page.uncheck('#camera-mirror');
+    assert.equal(await transform(), 'none');
+    await page.check('#camera-mirror');
+
+    const running = () => page.evaluate(() => {
+      const track = window.__linsegCamera.track;
+      return { id: track.id, live: track.readyState === 'live', deviceId: track.getSettings().deviceId, label: track.label };
+    });
+    const menu = () => page.locator('#camera-device').evaluate((select) => ({
+      value: select.value,
+      options: [...select.options].map((o) => ({ value: o.value, text: o.textContent })),
+    }));
+    const first = await running();
+    const listed = await menu();
+    assert.equal(listed.value, first.deviceId, 'the menu shows the camera that runs');
+    assert.equal(listed.options.find((o) => o.value === first.deviceId)?.text, first.label);
+    // Another choice asks for the stream again, on the camera chosen, and frames run on.
+    await page.selectOption('#camera-device', '');
+    await page.waitForFunction((id) => window.__linsegCamera.track?.id !== id && window.__linsegCamera.track.readyState === 'live', first.id);
+    const other = await running();
+    await page.selectOption('#camera-device', first.deviceId);
+    await page.waitForFunction((id) => window.__linsegCamera.track?.id !== id && window.__linsegCamera.track.readyState === 'live', other.id);
+    const chosen = await running();
+    assert.equal(chosen.deviceId, first.deviceId);
+    assert.equal((await menu()).value, first.deviceId);
+    await waitProcessed(page, (await cameraStats(page)).processed + 2);
+  });
+
   test('compares the modes on the camera', { timeout: 10 * MINUTE }, async () => {
     // Zero frames per mode is refused with its reason, not run as some default.
     await page.fill('#camera-compare-frames', '0');
