@@ -35,15 +35,15 @@
 // exists. On a machine without a GPU, WebGPU is SwiftShader, a software Vulkan: slow, and its
 // times vary.
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { PNG } from 'pngjs';
 
-import { ROOT, launchChromium, linsegBin, startServer, waitForModel } from './browser.mjs';
+import { ROOT, cliMaskPaths, launchChromium, startServer, waitForModel } from './browser.mjs';
 import { benchCamera } from './bench-camera.mjs';
 import { iouAgainst } from '../www/quality.js';
 import { median, percentile } from '../www/stats.js';
@@ -142,16 +142,12 @@ function readMask(path) {
 
 /** The CLI's mask of the photo in mode none at SIZE as { mask }, or { note } saying why there is none. */
 function cliMask(work) {
-  const bin = linsegBin();
-  if (!existsSync(bin)) return { note: `no linseg CLI at ${bin} (build it, or set LINSEG_BIN)` };
-  const out = join(work, 'cli');
-  const run = spawnSync(bin, ['segment', photo, '--mode', 'none', '--size', String(SIZE), '--out', out], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 10 * MINUTE,
-  });
-  if (run.status !== 0) return { note: `${bin} segment failed (${run.status ?? run.signal}): ${run.stderr.trim()}` };
-  return { mask: readMask(join(out, `${basename(photo, extname(photo))}.mask.png`)) };
+  try {
+    const [path] = cliMaskPaths([photo], { mode: 'none', size: SIZE, out: join(work, 'cli') });
+    return { mask: readMask(path) };
+  } catch (err) {
+    return { note: err.message.trim() };
+  }
 }
 
 /** The shown photo's mask, through the page's download button. */

@@ -1,10 +1,11 @@
 // What the browser tests and the page benchmark share: the page's static server on a free
-// loopback port, and headless Debian Chromium with WebGPU on SwiftShader (a software Vulkan).
+// loopback port, headless Debian Chromium with WebGPU on SwiftShader (a software Vulkan), and
+// the CLI's masks that the page's are compared with.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
@@ -20,6 +21,28 @@ export function linsegBin() {
   if (process.env.LINSEG_BIN) return resolve(ROOT, process.env.LINSEG_BIN);
   const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/linseg-target');
   return join(resolve(ROOT, target), 'release', 'linseg');
+}
+
+/**
+ * Runs `linseg segment` on `photos` (paths) in `mode` at `size`, its masks written into `out`;
+ * returns each photo's mask path, in order. Throws, saying why, when the CLI is missing, fails
+ * or writes no mask.
+ */
+export function cliMaskPaths(photos, { mode, size, out }) {
+  const bin = linsegBin();
+  if (!existsSync(bin)) throw new Error(`the linseg CLI is not at ${bin}; build it (cargo build --release) or set LINSEG_BIN`);
+  mkdirSync(out, { recursive: true });
+  const run = spawnSync(bin, ['segment', ...photos, '--mode', mode, '--size', String(size), '--out', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
+  });
+  if (run.status !== 0) throw new Error(`linseg segment failed (${run.status ?? run.signal}):\n${run.stderr}`);
+  return photos.map((photo) => {
+    const path = join(out, `${basename(photo, extname(photo))}.mask.png`);
+    if (!existsSync(path)) throw new Error(`linseg segment did not write ${path}`);
+    return path;
+  });
 }
 
 /** Headless Chromium with WebGPU: unsafe-webgpu is what enables it without a display. */

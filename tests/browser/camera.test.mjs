@@ -15,14 +15,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { PNG } from 'pngjs';
 
-import { FLAGS, ROOT, launchChromium, linsegBin, offeredModes, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { FLAGS, ROOT, cliMaskPaths, launchChromium, offeredModes, startServer, waitForModel } from '../../scripts/browser.mjs';
 import { makeCameraClip } from '../../scripts/make-camera-clip.mjs';
 import { iou } from './masks.mjs';
 
@@ -139,16 +138,8 @@ describe('camera on the CPU', () => {
     assert.equal(shot.size, SIZE);
     const image = join(WORK, 'snapshot.png');
     writeFileSync(image, Buffer.from(shot.png, 'base64'));
-    const out = join(WORK, 'cli');
-    mkdirSync(out, { recursive: true });
-    const bin = linsegBin();
-    assert.ok(existsSync(bin), `the linseg CLI is not at ${bin}; set LINSEG_BIN`);
-    const run = spawnSync(bin, ['segment', image, '--mode', MODE, '--size', String(SIZE), '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    assert.equal(run.status, 0, run.stderr);
-    const cli = PNG.sync.read(readFileSync(join(out, 'snapshot.mask.png')));
+    const [path] = cliMaskPaths([image], { mode: MODE, size: SIZE, out: join(WORK, 'cli') });
+    const cli = PNG.sync.read(readFileSync(path));
     assert.deepEqual([cli.width, cli.height], [shot.width, shot.height]);
     const cliMask = Uint8Array.from({ length: cli.width * cli.height }, (_, i) => cli.data[i * 4]);
     const { iou: value, union } = iou(new Uint8Array(Buffer.from(shot.mask, 'base64')), cliMask);

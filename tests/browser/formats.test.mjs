@@ -12,14 +12,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { PNG } from 'pngjs';
 
-import { FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, linsegBin, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { FLAGS_WITHOUT_WEBGPU, ROOT, cliMaskPaths, launchChromium, startServer, waitForModel } from '../../scripts/browser.mjs';
 import { maskIou, readPng, settledPhoto } from './masks.mjs';
 
 const MODE = 'linear';
@@ -224,18 +223,9 @@ describe('image formats in the page (CPU)', () => {
     await page.setInputFiles('#file-input', names.map((name) => join(WORK, name)));
 
     // The CLI's masks of the same files (the ICO's: of the PNG inside it).
-    const bin = linsegBin();
-    assert.ok(existsSync(bin), `the linseg CLI is not at ${bin}; build it (cargo build --release) or set LINSEG_BIN`);
-    const out = join(WORK, 'cli');
-    mkdirSync(out);
     const cliFiles = [...names.filter((name) => !name.endsWith('.ico')), 'photo-inside.png'];
-    const run = spawnSync(bin, ['segment', ...cliFiles.map((name) => join(WORK, name)), '--mode', MODE, '--size', String(SIZE), '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 10 * MINUTE,
-    });
-    assert.equal(run.status, 0, `linseg segment failed (${run.status ?? run.signal}):\n${run.stderr}`);
-    const cli = (name) => readPng(join(out, `${name.replace(/\.[^.]+$/, '')}.mask.png`));
+    const paths = cliMaskPaths(cliFiles.map((name) => join(WORK, name)), { mode: MODE, size: SIZE, out: join(WORK, 'cli') });
+    const cli = (name) => readPng(paths[cliFiles.indexOf(name)]);
 
     for (const name of names) {
       const settled = await settledPhoto(page, name, 10 * MINUTE);
