@@ -22,14 +22,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 
 import { PNG } from 'pngjs';
 
-import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, launchChromium, linsegBin, offeredModes, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, cliMaskPaths, launchChromium, offeredModes, startServer, waitForModel } from '../../scripts/browser.mjs';
 import { maskIou, readPng, settledPhoto } from './masks.mjs';
 import { formatQuality, qualityAt } from '../../www/quality.js';
 
@@ -113,18 +112,7 @@ function cliMask(size) {
     cliMasks.set(
       size,
       Promise.resolve().then(() => {
-        const bin = linsegBin();
-        assert.ok(existsSync(bin), `the linseg CLI is not at ${bin}; build it (cargo build --release) or set LINSEG_BIN`);
-        const out = join(WORK, `cli-${size}`);
-        mkdirSync(out, { recursive: true });
-        const run = spawnSync(bin, ['segment', PHOTO, '--mode', MODE, '--size', String(size), '--out', out], {
-          cwd: ROOT,
-          encoding: 'utf8',
-          timeout: 10 * MINUTE,
-        });
-        assert.equal(run.status, 0, `linseg segment failed (${run.status ?? run.signal}):\n${run.stderr}`);
-        const path = join(out, `${PHOTO_STEM}.mask.png`);
-        assert.ok(existsSync(path), `linseg segment did not write ${path}`);
+        const [path] = cliMaskPaths([PHOTO], { mode: MODE, size, out: join(WORK, `cli-${size}`) });
         return readPng(path);
       }),
     );
@@ -717,6 +705,40 @@ describe('page details on cpu', () => {
     assert.ok(run.ok, `the photo did not run after the cancelled sweep: ${run.state}: ${run.status}`);
     assert.deepEqual(pageErrors, []);
   });
+  test('keeps the analysis readable on a 390 px wide screen', { timeout: TEST_TIMEOUT }, async () => {
+    // The analysis panel holds the (cancelled) sweep of the test above: its charts and table.
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.locator('#analysis').scrollIntoViewIfNeeded();
+      const layout = await page.evaluate(() => {
+        const texts = [...document.querySelectorAll('#analysis-chart svg text')];
+        const sizes = texts.map((text) => parseFloat(getComputedStyle(text).fontSize) * text.ownerSVGElement.getScreenCTM().a);
+        const wrap = document.getElementById('analysis-table').parentElement;
+        const firstCell = () => document.querySelector('#analysis-table tbody tr > :first-child').getBoundingClientRect().left;
+        const before = firstCell();
+        wrap.scrollLeft = wrap.scrollWidth;
+        const scrolled = wrap.scrollLeft;
+        const after = firstCell();
+        wrap.scrollLeft = 0;
+        return {
+          texts: texts.length,
+          smallest: Math.min(...sizes),
+          pageWidth: document.documentElement.scrollWidth,
+          scrolled,
+          modeColumnMoved: Math.abs(after - before),
+        };
+      });
+      await page.screenshot({ path: join(OUTPUT, 'details-390-analysis.png'), fullPage: true });
+      assert.ok(layout.texts > 20, `only ${layout.texts} chart texts`);
+      assert.ok(layout.smallest >= 9.5, `chart text drawn at ${layout.smallest.toFixed(1)} px`);
+      assert.ok(layout.pageWidth <= 390, `the page is ${layout.pageWidth} px wide: it scrolls sideways`);
+      assert.ok(layout.scrolled > 0, 'the table fits: nothing to check');
+      assert.ok(layout.modeColumnMoved < 1, `the mode column moved ${layout.modeColumnMoved} px when the table scrolled`);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   test('scores every mask of the sample against its true mask', { timeout: TEST_TIMEOUT }, async () => {
     const sample = 'grace-hopper-on-chelsea.jpg';
     await chooseSettings(MODE, 512);
