@@ -35,6 +35,7 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     device: $('camera-device'),
     mirror: $('camera-mirror'),
     opacity: $('camera-opacity'),
+    opacityValue: $('camera-opacity-value'),
     colour: $('camera-colour'),
     background: $('camera-background'),
     smoothing: $('camera-smoothing'),
@@ -209,7 +210,10 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
   mirror();
 
   ui.view.addEventListener('change', () => view.setView(ui.view.value));
-  ui.opacity.addEventListener('input', () => view.setOpacity(Number(ui.opacity.value) / 100));
+  ui.opacity.addEventListener('input', () => {
+    view.setOpacity(Number(ui.opacity.value) / 100);
+    ui.opacityValue.textContent = `${ui.opacity.value}%`;
+  });
   ui.colour.addEventListener('input', () => view.setColour(ui.colour.value));
   ui.smoothing.addEventListener('change', () => view.setSmoothing(ui.smoothing.checked));
 

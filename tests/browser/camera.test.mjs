@@ -116,8 +116,11 @@ describe('camera on the CPU', () => {
     assert.equal(await page.evaluate(() => window.__linsegCamera.track), null, 'a camera was opened before the click');
     const button = page.getByRole('button', { name: 'Camera', exact: true });
     assert.equal(await button.count(), 1);
+    const note = page.getByTestId('camera-off-note');
+    assert.ok(await note.isVisible(), 'the stage is an empty box while the camera is off');
     await button.click();
     await page.waitForSelector('#camera[data-state="live"]');
+    assert.ok(await note.isHidden(), 'the note stays over the live camera');
     assert.equal(await page.getByRole('button', { name: 'Stop camera', exact: true }).count(), 1);
     await waitProcessed(page, 3);
   });
@@ -202,12 +205,15 @@ describe('camera on the CPU', () => {
     }
   });
 
-  test('mirrors the view as a selfie camera does, and starts the camera chosen', async () => {
+  test('mirrors the view as a selfie camera does, reads out the opacity, and starts the camera chosen', async () => {
     const transform = () => page.locator('#camera-view').evaluate((canvas) => getComputedStyle(canvas).transform);
     assert.equal(await transform(), 'matrix(-1, 0, 0, 1, 0, 0)', 'mirrored by default');
     await page.uncheck('#camera-mirror');
     assert.equal(await transform(), 'none');
     await page.check('#camera-mirror');
+    await page.locator('#camera-opacity').fill('30');
+    assert.equal(await page.locator('#camera-opacity-value').innerText(), '30%', 'the opacity has no readout');
+    await page.locator('#camera-opacity').fill('55');
 
     const running = () => page.evaluate(() => {
       const track = window.__linsegCamera.track;
