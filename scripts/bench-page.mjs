@@ -16,7 +16,8 @@
 //    "Compare modes" at 1024 px (the attention block's memory).
 //
 // 3. on the CPU, unless --skip-threads: the page's engine alone (bench/engine.html) on 1 and 2
-//    threads at 256 and 1024 px (mode none), and the ratio of two threads to one;
+//    threads and as the default page chooses (threads by size) at 256, 512 and 1024 px (mode
+//    none), and the ratios to one thread;
 // 4. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
 //    playing a pan over a fixture photo, on the CPU backend, the camera's "Compare modes" at
 //    256 and 512 px (frames per second, latency median and p95). --camera runs only this.
@@ -342,18 +343,21 @@ async function runAnalyses(page) {
 // ---------------------------------------------------------------------------------------------
 // Threads.
 
-/** The CPU backend's thread counts and sizes compared (the page is cross-origin isolated). */
-const THREAD_COUNTS = [1, 2];
-const THREAD_SIZES = [256, 1024];
+/** The CPU backend's thread counts compared (null: the default page's, threads by size), and the sizes. */
+const THREAD_COUNTS = [1, 2, null];
+const THREAD_SIZES = [256, 512, 1024];
 
 /**
  * The engine alone (bench/engine.html: the page's worker, nothing drawn) on the CPU with each
  * of THREAD_COUNTS threads at each of THREAD_SIZES, mode none, a fresh engine each; prints a
- * table of inference medians and each count's ratio to one thread. Without a GPU the page's
- * own drawing runs in software on the same cores, which would hide what a second thread brings.
+ * table of inference medians and each row's ratio to one thread: two threads everywhere, and
+ * the default page (no ?threads=, which runs the sizes up to src/web.rs's ONE_THREAD_UP_TO on one
+ * thread). Without a GPU the page's own drawing runs in software on the same cores, which would
+ * hide what a second thread brings.
  */
 async function measureThreads(server) {
   const { page, close } = await launchChromium('bench-threads');
+  const label = (threads) => (threads == null ? 'default page' : `${threads}`);
   const rows = [['threads', ...THREAD_SIZES.map((size) => `inference at ${size} px`)]];
   const medians = new Map();
   try {
@@ -366,13 +370,13 @@ async function measureThreads(server) {
           (options) => window.engineBench.run(options),
           { photo: photoBytes, threads, size, runs, warmup },
         );
-        if (result.threads !== threads) {
-          throw new Error(`asked for ${threads} threads, the engine runs ${result.threads} (${result.threadsNote})`);
+        if (threads != null && result.ranOn !== threads) {
+          throw new Error(`asked for ${threads} threads, the engine ran on ${result.ranOn} (${result.threadsNote})`);
         }
-        medians.set(`${threads}:${size}`, median(result.inferenceMs));
-        row.push(ms(median(result.inferenceMs)));
+        medians.set(`${label(threads)}:${size}`, median(result.inferenceMs));
+        row.push(`${ms(median(result.inferenceMs))}${threads == null ? ` (${result.ranOn} thread${result.ranOn > 1 ? 's' : ''})` : ''}`);
       }
-      rows.push([String(threads), ...row]);
+      rows.push([label(threads), ...row]);
     }
   } finally {
     await close();
@@ -382,9 +386,10 @@ async function measureThreads(server) {
   console.log(`${markdown(rows)}\n`);
   for (const threads of THREAD_COUNTS.slice(1)) {
     const ratios = THREAD_SIZES.map(
-      (size) => `at ${size} px ${times(medians.get(`${threads}:${size}`) / medians.get(`1:${size}`))}`,
+      (size) => `at ${size} px ${times(medians.get(`${label(threads)}:${size}`) / medians.get(`1:${size}`))}`,
     );
-    console.log(`linseg CPU, ${threads} threads ÷ 1 thread: inference ${ratios.join(', ')}`);
+    const name = threads == null ? 'the default page (threads by size)' : `${threads} threads`;
+    console.log(`linseg CPU, ${name} ÷ 1 thread: inference ${ratios.join(', ')}`);
   }
   return medians;
 }
@@ -515,6 +520,7 @@ report(results, cli);
 const cpuAnchor = results.find(({ pair }) => pair === PAIRS.cpu);
 if (engineAlone && cpuAnchor && SIZE === THREAD_SIZES[0]) {
   // The engine alone beside TF.js's bench page, which draws nothing either.
-  const ratio = engineAlone.get(`1:${SIZE}`) / fastestInference(cpuAnchor.tfjs);
-  console.log(`linseg's engine alone (nothing drawn) ÷ TF.js, CPU (wasm, 1 thread): inference ${times(ratio)}`);
+  const tfjs = fastestInference(cpuAnchor.tfjs);
+  console.log(`linseg's engine alone (nothing drawn) ÷ TF.js, CPU (wasm, 1 thread): inference ${times(engineAlone.get(`1:${SIZE}`) / tfjs)}; ` +
+    `as the default page runs it ${times(engineAlone.get(`default page:${SIZE}`) / tfjs)}`);
 }

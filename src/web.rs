@@ -64,6 +64,23 @@ pub use wasm_bindgen_rayon::init_thread_pool;
 /// Files above this many bytes are refused before they are read.
 const MAX_FILE_BYTES: u64 = 50 << 20;
 
+/// Runs at this processing size or below use one thread of the threaded build's pool unless the
+/// page was asked for a number (`?threads=N`): its layers are too small to repay the split.
+/// `npm run bench:page` prints the ratio per size (engine alone, two threads ÷ one: 1.05–1.12×
+/// at 256 px, 0.72–0.98× at 1024 px over three runs on a 2-core machine).
+const ONE_THREAD_UP_TO: u32 = 256;
+
+/// `limitThreads(limit)`: the CPU kernels' runs from now on use at most `limit` threads of the
+/// pool (0: all of them).
+#[wasm_bindgen(js_name = limitThreads)]
+pub fn limit_threads(limit: u32) {
+    crate::cpu::limit_threads(if limit == 0 {
+        usize::MAX
+    } else {
+        limit as usize
+    });
+}
+
 /// The CPU fallback runs in 32-bit WebAssembly (4 GiB of memory at most, shared with the model,
 /// the photo and the mask): an attention block may hold this much at once. (dot at 2048 on a
 /// square photo, the largest case the page offers, peaks at just over 2 GiB and runs.)
@@ -124,10 +141,12 @@ struct Catalog {
     cpu_block_bytes: u64,
     /// Whether this build can run on WebGPU (the full build) or only on the CPU.
     webgpu: bool,
+    /// Runs at this size or below use one thread unless a number was asked for.
+    one_thread_up_to: u32,
 }
 
-/// `{ modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes, webgpu }`: see
-/// [`Catalog`].
+/// `{ modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes,
+/// webgpu, oneThreadUpTo }`: see [`Catalog`].
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsError> {
     to_js(&Catalog {
@@ -140,6 +159,7 @@ pub fn catalog() -> Result<JsValue, JsError> {
         max_pixels: photo::DEFAULT_MAX_PIXELS,
         cpu_block_bytes: CPU_LIMITS.block_bytes,
         webgpu: cfg!(feature = "webgpu"),
+        one_thread_up_to: ONE_THREAD_UP_TO,
     })
 }
 

@@ -48,8 +48,8 @@ export class Engine extends EventTarget {
     /**
      * What the model offers, from the wasm module (src/web.rs `catalog`): resolves with
      * { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes,
-     * webgpu } once the module has loaded.
-     * @type {Promise<{ modes: string[], modeWords: string[][], sizes: number[], trainedSize: number, maxFileBytes: number, formats: string, maxPixels: number, cpuBlockBytes: number, webgpu: boolean }> | null}
+     * webgpu, oneThreadUpTo } once the module has loaded.
+     * @type {Promise<{ modes: string[], modeWords: string[][], sizes: number[], trainedSize: number, maxFileBytes: number, formats: string, maxPixels: number, cpuBlockBytes: number, webgpu: boolean, oneThreadUpTo: number }> | null}
      */
     this.catalog = null;
     this.worker = null;

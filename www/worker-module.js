@@ -10,14 +10,16 @@ import { WorkerError, messageOf, progress } from './worker-messages.js';
  * The loaded module: `linseg` the wasm-bindgen namespace; `memory` the instance's memory (it
  * only grows; the page replaces the worker to give it back); `cpuBuildReason` why it is the CPU
  * build although WebGPU was wanted (see chooseBuild), or null; `threading` { threads, note,
- * limited } of its CPU kernels (see cpuThreading); `gpuAdapter` the browser's WebGPU adapter
+ * limited, asked } of its CPU kernels (see cpuThreading); `gpuAdapter` the browser's WebGPU adapter
  * chooseBuild looked at (for its name), or null.
  */
 export const loaded = {
   linseg: null,
   memory: null,
   cpuBuildReason: null,
-  threading: { threads: 1, note: null, limited: false },
+  threading: { threads: 1, note: null, limited: false, asked: false },
+  /** Runs at this size or below use one thread unless asked (the catalog's oneThreadUpTo). */
+  oneThreadUpTo: 0,
   gpuAdapter: null,
 };
 
@@ -91,14 +93,25 @@ function cpuThreading(requested) {
   const wanted = requested
     ? Math.min(requested, MAX_REQUESTED_THREADS)
     : Math.min(MAX_THREADS, self.navigator.hardwareConcurrency || 1);
+  const asked = Boolean(requested);
   if (wanted <= 1) {
-    return { threads: 1, note: requested === 1 ? 'one thread, as asked' : 'one thread: one core', limited: false };
+    return { threads: 1, note: requested === 1 ? 'one thread, as asked' : 'one thread: one core', limited: false, asked };
   }
   if (!self.crossOriginIsolated) {
     const note = 'one thread: the page is not cross-origin isolated, so WebAssembly threads cannot share memory';
-    return { threads: 1, note, limited: true };
+    return { threads: 1, note, limited: true, asked };
   }
-  return { threads: wanted, note: null, limited: false };
+  return { threads: wanted, note: null, limited: false, asked };
+}
+
+/**
+ * The threads a CPU run at `size` uses: the pool's, except one at the sizes where the split
+ * costs more than it brings (the catalog's oneThreadUpTo, src/web.rs) when no number was asked.
+ */
+export function threadsFor(size) {
+  const { threads, asked } = loaded.threading;
+  if (threads <= 1 || asked) return threads;
+  return size <= loaded.oneThreadUpTo ? 1 : threads;
 }
 
 /**
@@ -111,7 +124,7 @@ export async function loadModule(options) {
   const build = await chooseBuild(options);
   loaded.cpuBuildReason = build.reason;
   loaded.threading = build.name === 'linseg'
-    ? { threads: 1, note: 'one thread: the CPU fallback of the WebGPU build', limited: false }
+    ? { threads: 1, note: 'one thread: the CPU fallback of the WebGPU build', limited: false, asked: false }
     : cpuThreading(options.threads ?? null);
   progress('module', 'Loading the WebAssembly module…', 0.1);
   if (loaded.threading.threads > 1) {
@@ -121,7 +134,7 @@ export async function loadModule(options) {
       return;
     } catch (err) {
       loaded.linseg = null;
-      loaded.threading = { threads: 1, note: `one thread: threads could not start (${messageOf(err)})`, limited: true };
+      loaded.threading = { threads: 1, note: `one thread: threads could not start (${messageOf(err)})`, limited: true, asked: false };
     }
   }
   try {
@@ -144,6 +157,7 @@ async function instantiate(name) {
   const exports = await module.default({ module_or_path: response });
   loaded.memory = exports.memory;
   loaded.linseg = module;
+  loaded.oneThreadUpTo = module.catalog().oneThreadUpTo;
 }
 
 /** Throws unless the module is loaded. */

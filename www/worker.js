@@ -12,7 +12,7 @@
 
 import { WARMUP } from './config.js';
 import { WorkerError, emit, isDeviceFailure, messageOf, progress, replyError } from './worker-messages.js';
-import { loadModule, loaded, requireModule } from './worker-module.js';
+import { loadModule, loaded, requireModule, threadsFor } from './worker-module.js';
 import { compiled, current, ensureWeights, fallBackToCpu, nameAdapter, requireEngine, startEngine } from './worker-engine.js';
 import { browserDecode, framePixels } from './worker-pixels.js';
 
@@ -86,11 +86,13 @@ function checkCost(mode, width, height, size) {
  * built and copied out).
  */
 async function timedSegment(rgba, width, height, mode, size) {
+  const threads = current.backend.backend === 'cpu' ? threadsFor(size) : null;
+  if (threads) loaded.linseg.limitThreads(threads);
   const called = performance.now();
   const result = await current.engine.segment(rgba, width, height, mode, size);
   const totalMs = performance.now() - called;
   const steps = result.preprocessMs + result.inferenceMs + result.readbackMs + result.postprocessMs;
-  return { ...result, totalMs, boundaryMs: Math.max(0, totalMs - steps) };
+  return { ...result, threads, totalMs, boundaryMs: Math.max(0, totalMs - steps) };
 }
 
 /**
@@ -269,7 +271,7 @@ const OPS = {
    * args: { imageId, mode, size }
    * -> { mask, width, height, mode, size, backend, threads, first, fellBack, cost,
    *      preprocessMs, inferenceMs, readbackMs, postprocessMs, boundaryMs, totalMs, profile,
-   *      memoryBytes }   (threads: the CPU kernels', null on WebGPU)
+   *      memoryBytes }   (threads: what the CPU kernels ran on, see threadsFor; null on WebGPU)
    *   totalMs: from the call into the module to its answer; boundaryMs: what that holds beyond
    *   the module's own steps (copies in and out)
    *   profile: [{ step, layers, ms }] on the CPU kernels (inference per kind of layer), or null
@@ -288,7 +290,7 @@ const OPS = {
     const { mask, ...times } = result;
     return [
       {
-        mask, width, height, mode, size, backend: current.backend.backend, threads: current.backend.threads, first, fellBack, cost,
+        mask, width, height, mode, size, backend: current.backend.backend, first, fellBack, cost,
         ...times, memoryBytes: loaded.memory.buffer.byteLength,
       },
       [mask.buffer],

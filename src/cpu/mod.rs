@@ -25,7 +25,7 @@ pub use activation::Activation;
 pub use depthwise::{Convolution, Depthwise, same_padding};
 pub use feature_map::FeatureMap;
 pub use net::CpuNet;
-pub use parallel::threads;
+pub use parallel::{limit_threads, threads};
 pub use pointwise::PackedPointwise;
 pub use pooling::{Dense, channel_gate, channel_means, gated_sum};
 pub use profile::{Profile, Step};

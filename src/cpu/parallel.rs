@@ -8,21 +8,29 @@
 //! the whole output is one band on the calling thread.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Multiply-adds below which a band is not worth a thread: waking a parked worker costs a few
 /// microseconds natively and tens in the browser, about what 2¹⁶ multiply-adds take.
 const MIN_BAND_WORK: usize = 1 << 16;
 
-/// How many threads the bands may use.
+/// The most threads the bands may use, whatever the pool has ([`limit_threads`]).
+static THREAD_LIMIT: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Let the layers that run from now on use at most `limit` threads (at least one); `usize::MAX`
+/// lifts the limit. The page runs small photos on one thread of its pool this way, where the
+/// split costs more than it brings.
+pub fn limit_threads(limit: usize) {
+    THREAD_LIMIT.store(limit.max(1), Ordering::Relaxed);
+}
+
+/// How many threads the bands may use: the pool's, within [`limit_threads`]'s limit.
 pub fn threads() -> usize {
     #[cfg(feature = "threads")]
-    {
-        rayon::current_num_threads()
-    }
+    let pool = rayon::current_num_threads();
     #[cfg(not(feature = "threads"))]
-    {
-        1
-    }
+    let pool = 1;
+    pool.min(THREAD_LIMIT.load(Ordering::Relaxed))
 }
 
 /// Call `band(rows, out_rows)` for bands of consecutive rows covering `0..rows`, where `out`

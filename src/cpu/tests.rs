@@ -282,6 +282,7 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
 #[cfg(feature = "threads")]
 #[test]
 fn the_network_on_three_threads_gives_the_bits_of_one() {
+    let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
     let device = device();
     let net = CpuNet::new(
         &SelfieNetConfig::new(AttentionMode::None).init(&device),
@@ -301,6 +302,39 @@ fn the_network_on_three_threads_gives_the_bits_of_one() {
     assert!(
         one == three,
         "the probabilities differ between one and three threads"
+    );
+}
+
+/// The tests that read or set the process-wide thread limit, one at a time.
+#[cfg(feature = "threads")]
+static THREAD_LIMIT_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A thread limit keeps the bands within it on a larger pool, and lifting it gives the pool's
+/// threads back; the probabilities are the same either way.
+#[cfg(feature = "threads")]
+#[test]
+fn a_thread_limit_keeps_the_layers_on_that_many_threads() {
+    let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
+    let device = device();
+    let net = CpuNet::new(
+        &SelfieNetConfig::new(AttentionMode::None).init(&device),
+        &device,
+    );
+    let x = random_map(160, 112, 3);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let (limited, lifted) = pool.install(|| {
+        super::limit_threads(1);
+        let limited = (threads(), net.forward(&x).0);
+        super::limit_threads(usize::MAX);
+        (limited, (threads(), net.forward(&x).0))
+    });
+    assert_eq!((limited.0, lifted.0), (1, 3));
+    assert!(
+        limited.1 == lifted.1,
+        "the probabilities differ with the limit"
     );
 }
 

@@ -3,6 +3,8 @@
 //
 // - the same photo, mode and sizes on one thread and on three (uneven bands of rows) give the
 //   same mask, byte for byte: splitting a layer among threads changes no value;
+// - the default page (no ?threads=) runs 256 px on one thread of its pool and larger sizes on
+//   all of them (src/web.rs ONE_THREAD_UP_TO), while a number asked for holds at every size;
 // - served without cross-origin isolation (scripts/serve.mjs --no-isolation), the page runs the
 //   one-thread build and says why, and still segments.
 //
@@ -25,8 +27,8 @@ const WORK = mkdtempSync(join(tmpdir(), 'linseg-threads-'));
 /**
  * Opens the page at `query` on `server`, waits for the model, segments the photo in mode
  * linear at each of `sizes` and downloads each mask. Resolves { label, title, modules,
- * messages, timings, masks: Buffer[] } (modules: the wasm files fetched; messages: the message
- * list; timings: the last run's timing line's head).
+ * messages, timings: string[], masks: Buffer[] } (modules: the wasm files fetched; messages: the
+ * message list; timings: each run's timing line's head).
  */
 async function segmentOn(server, query, sizes) {
   const { context, page, close } = await launchChromium(`threads-${sizes.join('-')}`, FLAGS_WITHOUT_WEBGPU);
@@ -41,6 +43,7 @@ async function segmentOn(server, query, sizes) {
     assert.equal(model.state, 'ready', `the model did not start: ${model.label}`);
     await page.selectOption('#mode', 'linear');
     const masks = [];
+    const timings = [];
     for (const [i, size] of sizes.entries()) {
       await page.selectOption('#size', String(size));
       if (i === 0) await page.setInputFiles('#file-input', PHOTO);
@@ -51,13 +54,14 @@ async function segmentOn(server, query, sizes) {
       const path = join(WORK, `${query.replace(/\W+/g, '-')}-${size}.png`);
       await download.saveAs(path);
       masks.push(readFileSync(path));
+      timings.push(await page.locator('.timings-head').innerText());
     }
     return {
       label: model.label,
       title: await page.locator('#backend').getAttribute('title'),
       modules,
       messages: await page.locator('#errors').innerText(),
-      timings: await page.locator('.timings-head').innerText(),
+      timings,
       masks,
     };
   } finally {
@@ -90,13 +94,22 @@ describe('the CPU backend on threads', () => {
     // The kernels' own count (Rayon's pool in the module), as the engine reports it.
     assert.match(three.title, /linseg CPU kernels \(WebAssembly SIMD, 3 threads\)/);
     assert.match(one.title, /linseg CPU kernels \(WebAssembly SIMD, one thread\)/);
-    assert.match(three.timings, /on the CPU, 3 threads$/);
-    assert.match(one.timings, /on the CPU$/);
+    // Asked for, the number holds at every size.
+    for (const timings of three.timings) assert.match(timings, /on the CPU, 3 threads$/);
+    for (const timings of one.timings) assert.match(timings, /on the CPU$/);
     assert.deepEqual(one.modules, ['linseg_cpu_bg.wasm']);
     assert.deepEqual(three.modules, ['linseg_cpu_threads_bg.wasm']);
     for (const [i, size] of sizes.entries()) {
       assert.ok(one.masks[i].equals(three.masks[i]), `the masks at ${size} px differ between one and three threads`);
     }
+  });
+
+  test('the default page runs 256 px on one thread and larger sizes on all of its pool', { timeout: 20 * MINUTE }, async () => {
+    const run = await segmentOn(isolated, 'index.html?backend=cpu', [256, 512]);
+    const pool = Number(/^CPU, (\d+) threads? · /.exec(run.label)?.[1]);
+    assert.ok(pool >= 1, `no thread count in the label: ${run.label}`);
+    assert.match(run.timings[0], /on the CPU$/, 'a 256 px run split among threads');
+    assert.match(run.timings[1], pool > 1 ? new RegExp(`on the CPU, ${pool} threads$`) : /on the CPU$/);
   });
 
   test('without cross-origin isolation the page runs on one thread and says why', { timeout: 20 * MINUTE }, async () => {
