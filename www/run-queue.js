@@ -5,8 +5,8 @@
 // long as starting a fresh worker takes (engine.startMs), the engine is asked to stop it, so a
 // long run is never waited out for more than twice what stopping it would cost, and a short
 // one is not stopped at all.
-// Owns: the two queues, the run count, the run in flight, and a photo's run fields (state, status, result,
-// refusal, error, retried, permanent) while it is queued or running.
+// Owns: the two queues, the run count, the run in flight, and a photo's run fields (state,
+// status, result, refusal, error, retried, permanent) while it is queued or running.
 // Must not touch: the DOM, the photo list, the selection or the settings. It asks for those
 // through the functions it was given and reports every change through its callbacks.
 
