@@ -18,7 +18,12 @@
 // 3. on the CPU, unless --skip-threads: the page's engine alone (bench/engine.html) on 1 and 2
 //    threads and as the default page chooses (threads by size) at 256, 512 and 1024 px (mode
 //    none), and the ratios to one thread;
-// 4. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
+// 4. unless --skip-ready, the default page (index.html, no parameters: what a person opens)
+//    loaded READY_LOADS times in one browser, the first with an empty cache: the time from
+//    navigation to the model being ready, and each step of it (the page's own start until the
+//    worker is spawned; the worker's scripts and the module's download, compile and
+//    instantiation; the backend; the weights; the warm-up run);
+// 5. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
 //    playing a pan over a fixture photo, on the CPU backend, the camera's "Compare modes" at
 //    256 and 512 px (frames per second, latency median and p95). --camera runs only this.
 //
@@ -26,7 +31,7 @@
 //
 //   node scripts/bench-page.mjs [--backend webgpu|cpu|both] [--photo PATH] [--runs N]
 //                               [--warmup N] [--skip-analyses] [--skip-threads]
-//                               [--skip-camera | --camera]
+//                               [--skip-ready] [--skip-camera | --camera]
 //   npm run bench:page [-- --skip-analyses]
 //   npm run bench:page -- --camera
 //
@@ -88,6 +93,7 @@ const { values: args } = parseArgs({
     'skip-analyses': { type: 'boolean', default: false },
     'skip-camera': { type: 'boolean', default: false },
     'skip-threads': { type: 'boolean', default: false },
+    'skip-ready': { type: 'boolean', default: false },
     camera: { type: 'boolean', default: false },
   },
 });
@@ -395,6 +401,54 @@ async function measureThreads(server) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Page ready.
+
+/** How many times the default page is loaded; the first with an empty HTTP cache. */
+const READY_LOADS = 6;
+
+/**
+ * Loads the default page READY_LOADS times in one browser context (its HTTP cache kept between
+ * loads, as for a person coming back) and prints each load's time to ready and its steps
+ * (status.js puts them on the backend label), then the medians of the loads after the first.
+ */
+async function measureReady(server) {
+  const { context, close } = await launchChromium('bench-ready');
+  const columns = ['page start', 'module', 'backend', 'weights', 'warm-up', 'ready'];
+  const loads = [];
+  try {
+    for (let i = 0; i < READY_LOADS; i++) {
+      const page = await context.newPage();
+      try {
+        await page.goto(new URL('index.html', server.url).href);
+        const model = await waitForModel(page, 5 * MINUTE);
+        if (model.state !== 'ready') throw new Error(`the default page did not start: ${model.label}`);
+        const data = await page.locator('#backend').evaluate((el) => ({ ...el.dataset }));
+        const steps = JSON.parse(data.startSteps);
+        loads.push({
+          label: model.label,
+          values: [Number(data.spawnedMs), steps.moduleMs, steps.backendMs, steps.weightsMs, steps.warmupMs, Number(data.readyMs)],
+        });
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    await close();
+  }
+  console.log(`\n## The default page, from navigation to ready (${loads[0].label})\n`);
+  console.log('Page start: navigation to the worker spawned; module: the worker\'s start to the module');
+  console.log('instantiated (its scripts, the download and compile); ready: navigation to the model ready');
+  console.log('(beyond the steps: the messages between page and worker). Load 1 with an empty HTTP cache,');
+  console.log(`loads 2–${READY_LOADS} with the cache of the loads before.\n`);
+  const cell = (value) => (value == null ? '–' : ms(value));
+  const rows = loads.map((load, i) => [`load ${i + 1}`, ...load.values.map(cell)]);
+  const later = loads.slice(1);
+  rows.push([`median of 2–${READY_LOADS}`, ...columns.map((_, c) => cell(median(later.map((load) => load.values[c]).filter((v) => v != null))))]);
+  console.log(`${markdown([['', ...columns], ...rows])}\n`);
+  console.log(`Page ready: ${ms(loads[0].values.at(-1))} with an empty cache, ${ms(median(later.map((load) => load.values.at(-1))))} (median) after.`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The report.
 
 /**
@@ -510,6 +564,7 @@ try {
     }
   }
   if (backends.includes('cpu') && !args['skip-threads']) engineAlone = await measureThreads(server);
+  if (!args['skip-ready']) await measureReady(server);
   if (!args['skip-camera']) await benchCamera(server);
 } finally {
   await server.stop();

@@ -53,7 +53,7 @@ export function followEngine(engine, status, { started, onSettled, onRecovered }
   started.then(
     (info) => {
       engineStarted = true;
-      status.showReady(info);
+      status.showReady(info, { readyAt: performance.now(), spawnedAt: engine.spawnedAt });
       onSettled();
     },
     (err) => {

@@ -69,6 +69,8 @@ export class Engine extends EventTarget {
     this.recycleBytes = null;
     /** How long the latest worker took from spawn to ready (ms): what replacing one costs. */
     this.startMs = null;
+    /** When the latest worker was spawned (performance.now(), ms since the page's navigation). */
+    this.spawnedAt = null;
   }
 
   /** Creates the worker and starts the backend; resolves with the backend info after warm-up. */
@@ -180,6 +182,7 @@ export class Engine extends EventTarget {
     this.isReady = false;
     this.recycleBytes = null;
     const spawned = performance.now();
+    this.spawnedAt = spawned;
     this.ready = this.#spawn().then((info) => {
       this.info = info;
       this.isReady = true;

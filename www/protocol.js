@@ -9,7 +9,7 @@
 /** Requests, by `op`: what `args` carries and what `value` answers. */
 export const REQUESTS = {
   catalog: '{ preferGpu, acceptSoftwareGpu, threads } -> { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes, webgpu, oneThreadUpTo }',
-  start: '{ preferGpu, acceptSoftwareGpu, forcedReason, threads, fault } -> { ...backend info, warmupMs, warmupError }',
+  start: '{ preferGpu, acceptSoftwareGpu, forcedReason, threads, fault } -> { ...backend info, warmupMs, warmupError, startSteps }',
   decode: '{ imageId, bytes, maxPixels } -> { width, height, rgba }',
   forget: '{ imageId } -> true when the worker held it',
   cost: '{ mode, width, height, size } -> { cost, refusal }',

@@ -72,9 +72,18 @@ export class StatusArea {
     progressText.textContent = text;
   }
 
-  /** Says that the model is ready: its backend, the end of the warm-up and how long it took. */
-  showReady(info) {
+  /**
+   * Says that the model is ready: its backend, the end of the warm-up and how long it took.
+   * `readyAt` and `spawnedAt` (ms since the page's navigation: ready, and the worker spawned)
+   * and the worker's startSteps go on the label's data for `npm run bench:page`.
+   */
+  showReady(info, { readyAt = null, spawnedAt = null } = {}) {
     this.showBackend(info, 'ready');
+    Object.assign(this.ui.backend.dataset, {
+      readyMs: String(readyAt),
+      spawnedMs: String(spawnedAt),
+      startSteps: JSON.stringify(info.startSteps ?? null),
+    });
     this.showProgress({ stage: 'ready', message: 'Ready.', fraction: 1 });
     if (info.warmupError) this.addMessage('error', info.warmupError);
     else if (info.warmupMs != null) this.#showWarmup(info);

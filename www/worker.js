@@ -141,10 +141,16 @@ const OPS = {
     return [loaded.linseg.catalog()];
   },
 
-  /** args: { preferGpu, acceptSoftwareGpu, forcedReason, threads, fault } -> { ...backend info, warmupMs, warmupError } */
+  /**
+   * args: { preferGpu, acceptSoftwareGpu, forcedReason, threads, fault }
+   * -> { ...backend info, warmupMs, warmupError, startSteps: { moduleMs, backendMs, weightsMs,
+   *    warmupMs } } (startSteps: how long each step of starting took, from the worker's start)
+   */
   async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, fault: simulate = null }) {
     fault = simulate;
     await loadModule({ preferGpu, acceptSoftwareGpu, threads });
+    // The worker's clock starts with the worker: each step's end, for startSteps.
+    const moduleAt = performance.now();
     if (preferGpu && !loaded.linseg.catalog().webgpu) {
       preferGpu = false;
       forcedReason = loaded.cpuBuildReason;
@@ -159,12 +165,15 @@ const OPS = {
       await startEngine(false, `WebGPU could not start: ${messageOf(err)}`);
     }
     emit('backend', { info: current.backend });
+    const backendAt = performance.now();
+    let weightsAt = null;
 
     let warmupError = null;
     let warmupMs = null;
     try {
       progress('weights', `Loading the weights for "${WARMUP.mode}"…`, 0.5);
       await ensureWeights(WARMUP.mode, true);
+      weightsAt = performance.now();
       progress(
         'warmup',
         current.backend.backend === 'webgpu' ? 'Warming up: compiling shaders…' : 'Warming up…',
@@ -181,7 +190,13 @@ const OPS = {
       warmupError = `warm-up failed: ${messageOf(err)}`;
     }
     progress('ready', warmupError ? 'Ready, but the warm-up failed.' : 'Ready.', 1);
-    return [{ ...current.backend, warmupMs, warmupError }];
+    const startSteps = {
+      moduleMs: moduleAt,
+      backendMs: backendAt - moduleAt,
+      weightsMs: weightsAt == null ? null : weightsAt - backendAt,
+      warmupMs,
+    };
+    return [{ ...current.backend, warmupMs, warmupError, startSteps }];
   },
 
   /**
