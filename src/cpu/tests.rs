@@ -283,19 +283,8 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
 #[test]
 fn the_network_on_three_threads_gives_the_bits_of_one() {
     let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
-    let device = device();
-    let net = CpuNet::new(
-        &SelfieNetConfig::new(AttentionMode::None).init(&device),
-        &device,
-    );
-    let x = random_map(160, 112, 3);
-    let on = |count: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(count)
-            .build()
-            .unwrap();
-        pool.install(|| (threads(), net.forward(&x).0))
-    };
+    let (net, x) = threaded_case();
+    let on = |count: usize| pool(count).install(|| (threads(), net.forward(&x).0));
     let (one_thread, one) = on(1);
     let (three_threads, three) = on(3);
     assert_eq!((one_thread, three_threads), (1, 3));
@@ -309,23 +298,34 @@ fn the_network_on_three_threads_gives_the_bits_of_one() {
 #[cfg(feature = "threads")]
 static THREAD_LIMIT_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The threads tests' network (mode none) and input (160×112, uneven bands on three threads).
+#[cfg(feature = "threads")]
+fn threaded_case() -> (CpuNet, FeatureMap) {
+    let device = device();
+    let net = CpuNet::new(
+        &SelfieNetConfig::new(AttentionMode::None).init(&device),
+        &device,
+    );
+    (net, random_map(160, 112, 3))
+}
+
+/// A Rayon pool of `count` threads.
+#[cfg(feature = "threads")]
+fn pool(count: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(count)
+        .build()
+        .unwrap()
+}
+
 /// A thread limit keeps the bands within it on a larger pool, and lifting it gives the pool's
 /// threads back; the probabilities are the same either way.
 #[cfg(feature = "threads")]
 #[test]
 fn a_thread_limit_keeps_the_layers_on_that_many_threads() {
     let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
-    let device = device();
-    let net = CpuNet::new(
-        &SelfieNetConfig::new(AttentionMode::None).init(&device),
-        &device,
-    );
-    let x = random_map(160, 112, 3);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(3)
-        .build()
-        .unwrap();
-    let (limited, lifted) = pool.install(|| {
+    let (net, x) = threaded_case();
+    let (limited, lifted) = pool(3).install(|| {
         super::limit_threads(1);
         let limited = (threads(), net.forward(&x).0);
         super::limit_threads(usize::MAX);
