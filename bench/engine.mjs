@@ -7,9 +7,9 @@ import { Engine } from '/www/engine.js';
 
 /**
  * Segments the photo (`photo`: its file's bytes, base64) at `size` px on a fresh CPU engine
- * with `threads` threads (null: the default page's choice). Resolves { threads, threadsNote,
- * ranOn, inferenceMs: number[] } (ranOn: the threads the runs used; inference + readback of
- * each counted run, as the page's anchor).
+ * with `threads` threads (null: the default page's choice). Resolves { threadsNote, ranOn,
+ * inferenceMs: number[] } (ranOn: the threads the runs used; inference + readback of each
+ * counted run, as the page's anchor).
  */
 async function run({ photo, threads, size, runs, warmup }) {
   const engine = new Engine({ preferGpu: false, forcedReason: 'the engine bench', threads });
@@ -24,7 +24,7 @@ async function run({ photo, threads, size, runs, warmup }) {
       ranOn = result.threads;
       if (i >= warmup) inferenceMs.push(result.inferenceMs + result.readbackMs);
     }
-    return { threads: info.threads, threadsNote: info.threadsNote, ranOn, inferenceMs };
+    return { threadsNote: info.threadsNote, ranOn, inferenceMs };
   } finally {
     engine.close();
   }
