@@ -66,8 +66,8 @@ const MAX_FILE_BYTES: u64 = 50 << 20;
 
 /// Runs at this processing size or below use one thread of the threaded build's pool unless the
 /// page was asked for a number (`?threads=N`): its layers are too small to repay the split.
-/// `npm run bench:page` prints the ratio per size (engine alone, two threads ÷ one: 1.02–1.16×
-/// at 256 px, 0.58–0.98× at 1024 px over five runs on a 2-core machine).
+/// `npm run bench:page` prints the ratio per size (engine alone, two threads ÷ one over six runs
+/// on a 2-core machine: above 1.0× in five at 256 px, 0.78–1.16×; 0.58–0.98× at 1024 px).
 const ONE_THREAD_UP_TO: u32 = 256;
 
 /// `limitThreads(limit)`: the CPU kernels' runs from now on use at most `limit` threads of the
