@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Writes a fake camera clip for Chromium's --use-file-for-fake-video-capture: a slow pan over a
-// fixture photo of a person, as Y4M (4:2:0, BT.601 limited range, 30 fps). The camera tests and
-// `npm run bench:page` make it in a temporary folder; it is never committed.
+// Writes fake camera clips for Chromium's --use-file-for-fake-video-capture, as Y4M (4:2:0,
+// BT.601 limited range, 30 fps): a slow pan over a fixture photo of a person (makeCameraClip),
+// and the photo sweeping left and right over a blue background with each frame's number in a
+// corner (makeSweepClip: where the person is in every frame is known). The camera tests and
+// `npm run bench:page` make them in a temporary folder; they are never committed.
 //
 //   node scripts/make-camera-clip.mjs [--photo PATH] [--out FILE] [--width W] [--height H] [--frames N]
 //
@@ -32,8 +34,8 @@ function cropAt(photo, i, frames, aspect) {
   return { x: t * (photo.width - cropW), y: t * (photo.height - cropH), w: cropW, h: cropH };
 }
 
-/** One frame as I420 (Y, then U and V at half resolution), bilinear from the crop window. */
-function frameI420(photo, crop, width, height) {
+/** The crop window of `photo` resampled (bilinear) to `width`×`height`, as RGB floats 0–255. */
+function sampleRgb(photo, crop, width, height) {
   const rgb = new Float32Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     const sy = Math.min(photo.height - 1.001, crop.y + ((y + 0.5) * crop.h) / height - 0.5);
@@ -51,6 +53,11 @@ function frameI420(photo, crop, width, height) {
       }
     }
   }
+  return rgb;
+}
+
+/** An RGB frame (floats 0–255) as I420: Y, then U and V at half resolution. */
+function i420(rgb, width, height) {
   const cw = width >> 1;
   const ch = height >> 1;
   const out = Buffer.alloc(width * height + 2 * cw * ch);
@@ -91,7 +98,68 @@ export async function makeCameraClip({
   const image = await decodePhoto(resolve(photo));
   const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`)];
   for (let i = 0; i < frames; i++) {
-    parts.push(Buffer.from('FRAME\n'), frameI420(image, cropAt(image, i, frames, width / height), width, height));
+    const rgb = sampleRgb(image, cropAt(image, i, frames, width / height), width, height);
+    parts.push(Buffer.from('FRAME\n'), i420(rgb, width, height));
+  }
+  writeFileSync(out, Buffer.concat(parts));
+  return out;
+}
+
+/** The sweep clip's background (pure blue) and the side of its frame-number square. */
+const SWEEP_BACKGROUND = [0, 0, 255];
+export const SWEEP_MARKER_PX = 16;
+/** Grey levels per frame number in the marker square (frame i is grey i × this). */
+export const SWEEP_MARKER_STEP = 7;
+
+/**
+ * Where the photo is in frame `i` of a sweep of `frames` frames moving `speed` px per frame:
+ * { x, moving, sinceTurn }. It moves right until the middle frame and back left, so that the
+ * clip loops without a jump; `moving` is the way it went from the frame before, `sinceTurn` how
+ * many frames ago it last turned.
+ */
+export function sweepAt(i, frames, speed) {
+  const half = frames / 2;
+  const x = (i <= half ? i : frames - i) * speed;
+  if (i >= 1 && i <= half) return { x, moving: 'right', sinceTurn: i };
+  return { x, moving: 'left', sinceTurn: i === 0 ? half : i - half };
+}
+
+/**
+ * Writes the sweep clip to `out` and resolves its path: `frames` (even, at most 36) frames of
+ * 256×256 in which `photo`, scaled to `photoHeight` rows from row `top`, moves `speed` px per
+ * frame right then left (sweepAt) over blue; the top-left square (SWEEP_MARKER_PX) is grey
+ * i × SWEEP_MARKER_STEP in frame i.
+ */
+export async function makeSweepClip({
+  photo = DEFAULT_PHOTO,
+  out = join(tmpdir(), 'linseg-sweep-clip.y4m'),
+  frames = 34,
+  speed = 6,
+  photoHeight = 176,
+  top = 56,
+} = {}) {
+  const size = 256;
+  if (frames % 2 || frames * SWEEP_MARKER_STEP > 255) throw new Error(`the sweep needs an even number of frames up to ${Math.floor(255 / SWEEP_MARKER_STEP)}`);
+  const image = await decodePhoto(resolve(photo));
+  const photoWidth = Math.round((image.width * photoHeight) / image.height);
+  if (sweepAt(frames / 2, frames, speed).x + photoWidth > size || top + photoHeight > size) {
+    throw new Error('the sweep leaves the frame: fewer frames, a lower speed or a smaller photo');
+  }
+  const scaled = sampleRgb(image, { x: 0, y: 0, w: image.width, h: image.height }, photoWidth, photoHeight);
+  const parts = [Buffer.from(`YUV4MPEG2 W${size} H${size} F30:1 Ip A1:1 C420jpeg\n`)];
+  for (let i = 0; i < frames; i++) {
+    const rgb = new Float32Array(size * size * 3);
+    for (let p = 0; p < size * size; p++) rgb.set(SWEEP_BACKGROUND, p * 3);
+    const { x } = sweepAt(i, frames, speed);
+    for (let y = 0; y < photoHeight; y++) {
+      const row = scaled.subarray(y * photoWidth * 3, (y + 1) * photoWidth * 3);
+      rgb.set(row, ((top + y) * size + x) * 3);
+    }
+    const grey = i * SWEEP_MARKER_STEP;
+    for (let y = 0; y < SWEEP_MARKER_PX; y++) {
+      for (let xx = 0; xx < SWEEP_MARKER_PX; xx++) rgb.fill(grey, (y * size + xx) * 3, (y * size + xx) * 3 + 3);
+    }
+    parts.push(Buffer.from('FRAME\n'), i420(rgb, size, size));
   }
   writeFileSync(out, Buffer.concat(parts));
   return out;

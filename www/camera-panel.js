@@ -114,9 +114,9 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
 
   function paint(now) {
     if (camera.state === 'off') return;
-    // Each display frame, unless neither the video nor the mask nor the view has changed.
+    // A new mask (drawn over its own frame) or view; over the live video, each new video frame.
     const presented = camera.stats().presented;
-    if (presented !== live.presented || view.dirty) {
+    if (view.dirty || (view.drawsLiveVideo && presented !== live.presented)) {
       live.presented = presented;
       view.draw(ui.video);
     }
@@ -138,7 +138,7 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     render();
   });
 
-  camera.addEventListener('result', ({ detail: { result, latencyMs } }) => {
+  camera.addEventListener('result', ({ detail: { result, latencyMs, picture } }) => {
     const key = `${result.mode}@${result.size}`;
     if (key !== live.key) {
       live.key = key;
@@ -149,7 +149,7 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     live.timings = timings;
     live.lastError = null;
     stats.add(performance.now(), latencyMs);
-    view.setMask(result.mask, result.width, result.height);
+    view.setMask(result.mask, result.width, result.height, picture);
     live.comparing?.add(result, latencyMs);
     render();
   });

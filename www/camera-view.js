@@ -1,4 +1,5 @@
-// Drawing the live camera: the newest mask over the live video, once per display frame. Views:
+// Drawing the live camera: the newest mask over the frame it was computed from (the live video
+// until the first mask, or where no copy of the frame came with it). Views:
 // overlay (the mask tinted in a colour at an opacity), mask (grey levels), cut-out (the person
 // over a checkerboard), blur (the background through canvas `filter: blur()`, the person sharp
 // over it) and replace (the person over a colour or one of the photos). Optional temporal
@@ -33,12 +34,19 @@ export class CameraView {
     this.smoothing = false;
     this.smoothed = null;
     this.hasMask = false;
+    /** The frame the mask was computed from (a VideoFrame or ImageBitmap this view closes). */
+    this.picture = null;
     /** True when the next draw() would differ even on the same video frame. */
     this.dirty = true;
     // The mask as alpha (white), its tint, and the person (video through the mask).
     this.alpha = layer();
     this.tint = layer();
     this.person = layer();
+  }
+
+  /** Whether draw() shows the live video (no mask yet, or none of its frames): redraw per frame. */
+  get drawsLiveVideo() {
+    return !(this.hasMask && this.picture);
   }
 
   /** The view: overlay | mask | cutout | blur | replace. */
@@ -74,16 +82,21 @@ export class CameraView {
     this.smoothed = null;
   }
 
-  /** Forgets the mask (the camera stopped). */
+  /** Forgets the mask and its frame (the camera stopped). */
   clear() {
     this.dirty = true;
     this.hasMask = false;
     this.smoothed = null;
+    this.#setPicture(null);
     this.canvas.dataset.hasMask = 'false';
   }
 
-  /** Takes a new mask (width*height bytes, 0..255) for frames of that size. */
-  setMask(mask, width, height) {
+  /**
+   * Takes a new mask (width*height bytes, 0..255) and the frame it was computed from (owned from
+   * now on; null: draw over the live video).
+   */
+  setMask(mask, width, height, picture = null) {
+    this.#setPicture(picture);
     let shown = mask;
     if (this.smoothing) {
       if (!this.smoothed || this.smoothed.length !== mask.length) this.smoothed = Float32Array.from(mask);
@@ -103,6 +116,11 @@ export class CameraView {
     this.canvas.dataset.hasMask = 'true';
   }
 
+  #setPicture(picture) {
+    this.picture?.close();
+    this.picture = picture;
+  }
+
   #retint() {
     const { alpha, tint } = this;
     if (!alpha.width) return;
@@ -117,14 +135,14 @@ export class CameraView {
     ctx.globalCompositeOperation = 'source-over';
   }
 
-  /** The video through the mask, at the video's size. */
-  #personLayer(video, width, height) {
+  /** The frame through the mask, at the frame's size. */
+  #personLayer(source, width, height) {
     const { person } = this;
     fitTo(person, width, height);
     const ctx = person.getContext('2d');
     ctx.globalCompositeOperation = 'source-over';
     ctx.clearRect(0, 0, width, height);
-    ctx.drawImage(video, 0, 0, width, height);
+    ctx.drawImage(source, 0, 0, width, height);
     ctx.globalCompositeOperation = 'destination-in';
     ctx.drawImage(this.alpha, 0, 0, width, height);
     ctx.globalCompositeOperation = 'source-over';
@@ -139,10 +157,14 @@ export class CameraView {
     ctx.drawImage(source, (width - w) / 2, (height - h) / 2, w, h);
   }
 
-  /** Draws the current video frame (a <video> with data) and the newest mask. */
-  draw(video) {
-    const width = video.videoWidth;
-    const height = video.videoHeight;
+  /**
+   * Draws the newest mask over its frame, or the current frame of `liveVideo` (a <video> with
+   * data) while there is no mask or no frame came with it.
+   */
+  draw(liveVideo) {
+    const source = (this.hasMask && this.picture) || liveVideo;
+    const width = source.displayWidth ?? source.videoWidth ?? source.width;
+    const height = source.displayHeight ?? source.videoHeight ?? source.height;
     if (!width || !height) return;
     this.dirty = false;
     const { canvas } = this;
@@ -153,7 +175,7 @@ export class CameraView {
     ctx.globalCompositeOperation = 'source-over';
     ctx.clearRect(0, 0, width, height);
     if (!this.hasMask) {
-      ctx.drawImage(video, 0, 0, width, height);
+      ctx.drawImage(source, 0, 0, width, height);
       return;
     }
     switch (this.view) {
@@ -163,15 +185,15 @@ export class CameraView {
         ctx.drawImage(this.alpha, 0, 0, width, height);
         break;
       case 'cutout':
-        ctx.drawImage(this.#personLayer(video, width, height), 0, 0);
+        ctx.drawImage(this.#personLayer(source, width, height), 0, 0);
         break;
       case 'blur':
         // Blurring the whole frame lets the person's colours bleed a little into the background
         // around them, which hides the mask's edge better than a hole would.
         ctx.filter = `blur(${BLUR_PX}px)`;
-        ctx.drawImage(video, 0, 0, width, height);
+        ctx.drawImage(source, 0, 0, width, height);
         ctx.filter = 'none';
-        ctx.drawImage(this.#personLayer(video, width, height), 0, 0);
+        ctx.drawImage(this.#personLayer(source, width, height), 0, 0);
         break;
       case 'replace':
         if (this.background) this.#cover(ctx, this.background, width, height);
@@ -179,10 +201,10 @@ export class CameraView {
           ctx.fillStyle = this.colour;
           ctx.fillRect(0, 0, width, height);
         }
-        ctx.drawImage(this.#personLayer(video, width, height), 0, 0);
+        ctx.drawImage(this.#personLayer(source, width, height), 0, 0);
         break;
       default:
-        ctx.drawImage(video, 0, 0, width, height);
+        ctx.drawImage(source, 0, 0, width, height);
         ctx.globalAlpha = this.opacity;
         ctx.drawImage(this.tint, 0, 0, width, height);
         ctx.globalAlpha = 1;

@@ -4,12 +4,18 @@
 // transferred to a worker, with at most one frame in flight per worker (`lanes`: one, or the
 // frame pool's workers on the CPU) and one waiting (a newer frame replaces the waiting one,
 // which is closed and counted as dropped), never a queue. With several lanes a mask may come
-// back after a newer frame's: it is counted as late and not shown. It draws nothing and touches
-// no page element but its <video>; camera-panel.js wires it to the page.
+// back after a newer frame's: it is counted as late and not shown. Each frame sent keeps a second
+// handle (`picture`) that comes back with its mask, so that the mask is drawn over the frame it
+// was computed from, not over a newer one (under motion it would lag behind the person by the
+// latency). It draws nothing and touches no page element but its <video>; camera-panel.js wires
+// it to the page.
 //
 // Events: 'state' { state }            off | starting | live
-//         'result' { result, latencyMs } a frame's mask (engine.frame's answer); latency from
-//                                        the bitmap's capture to the mask's arrival
+//         'result' { result, latencyMs, picture }
+//                                      a frame's mask (engine.frame's answer) and the frame it
+//                                      was computed from (a VideoFrame or ImageBitmap the
+//                                      listener owns and must close); latency from the
+//                                      bitmap's capture to the mask's arrival
 //         'frame-error' { error }      a frame failed (the loop goes on)
 //         'ended' {}                   the track ended by itself (camera unplugged, revoked)
 
@@ -40,6 +46,14 @@ export function cameraErrorMessage(err) {
 async function grabFrame(video) {
   if (typeof VideoFrame === 'function') return new VideoFrame(video);
   return createImageBitmap(video);
+}
+
+/**
+ * A second handle on a frame, to draw once the first has been transferred to a worker: a
+ * VideoFrame's clone shares its pixels (no copy); an ImageBitmap is copied.
+ */
+function displayCopy(bitmap) {
+  return typeof bitmap.clone === 'function' ? bitmap.clone() : createImageBitmap(bitmap);
 }
 
 /** A live camera and its newest-frame-wins loop into `segment`. */
@@ -229,6 +243,10 @@ export class Camera extends EventTarget {
       canvas.height = frame.bitmap.displayHeight ?? frame.bitmap.height;
       canvas.getContext('2d').drawImage(frame.bitmap, 0, 0);
     }
+    // Without a copy (the browser refused one) the mask is drawn over the live video instead.
+    const picture = await Promise.resolve()
+      .then(() => displayCopy(frame.bitmap))
+      .catch(() => null);
     let result = null;
     let error = null;
     try {
@@ -245,6 +263,7 @@ export class Camera extends EventTarget {
       else next.bitmap.close();
     }
     if (error) {
+      picture?.close();
       if (frame.session === this.session) {
         this.counters.failed += 1;
         this.dispatchEvent(new CustomEvent('frame-error', { detail: { error } }));
@@ -254,11 +273,14 @@ export class Camera extends EventTarget {
     }
     if (frame.session === this.session && frame.capturedAt < this.shownCapturedAt) {
       this.counters.late += 1;
+      picture?.close();
     } else if (frame.session === this.session) {
       this.counters.processed += 1;
       this.shownCapturedAt = frame.capturedAt;
       const latencyMs = performance.now() - frame.capturedAt;
-      this.dispatchEvent(new CustomEvent('result', { detail: { result, latencyMs } }));
+      this.dispatchEvent(new CustomEvent('result', { detail: { result, latencyMs, picture } }));
+    } else {
+      picture?.close();
     }
     snapshot?.resolve({ canvas, result });
   }

@@ -7,9 +7,11 @@
 // picture (IoU ≥ 0.9) and the snapshot joins the photos, that fps and latency are shown, that
 // 300 frames leave no queue (never more than one frame in flight per worker and one waiting) and no
 // growing JS heap, that every view draws, that "Compare modes" tables every mode, that Stop,
-// a hidden tab and a camera that goes away release it; in browsers whose camera is denied,
-// missing or in use, that the page says which and still segments photos; in another, on
-// WebGPU, that frames are segmented there and the figures say so.
+// a hidden tab and a camera that goes away release it; with a clip of a person moving fast,
+// that the mask is drawn over the frame it was computed from (the offset between the person
+// and the mask on the screen does not depend on the way they move); in browsers whose camera
+// is denied, missing or in use, that the page says which and still segments photos; in another,
+// on WebGPU, that frames are segmented there and the figures say so.
 //
 // Needs what page.test.mjs needs (Chromium, `npm ci`, www/pkg/, models/, the CLI).
 
@@ -22,7 +24,8 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 
 import { FLAGS, ROOT, cliMaskPaths, launchChromium, offeredModes, startServer, waitForModel } from '../../scripts/browser.mjs';
-import { makeCameraClip } from '../../scripts/make-camera-clip.mjs';
+import { SWEEP_MARKER_PX, SWEEP_MARKER_STEP, makeCameraClip, makeSweepClip, sweepAt } from '../../scripts/make-camera-clip.mjs';
+import { median } from '../../www/stats.js';
 import { iou } from './masks.mjs';
 
 const MINUTE = 60_000;
@@ -292,6 +295,85 @@ describe('camera on the CPU', () => {
   test('logs no errors', () => {
     assert.deepEqual(pageErrors, [], 'uncaught exceptions in the page');
     assert.deepEqual(consoleErrors, [], 'console errors');
+  });
+});
+
+/**
+ * The mask on the screen against the person under it, with a clip in which the photo sweeps
+ * right and left at 6 px a frame (scripts/make-camera-clip.mjs, makeSweepClip). The page reads
+ * the view's canvas (overlay, opaque magenta): the frame number in the corner says where the
+ * photo is, the magenta pixels where the mask is. A mask drawn over a newer frame than its own
+ * trails the person: to the left while the person moves right and to the right while it moves
+ * left, by the speed times the frames between them; drawn over its own frame, its offset from
+ * the photo is the same both ways. The lag is half the difference of the median offsets.
+ */
+describe('camera under motion', () => {
+  const SWEEP = { frames: 34, speed: 6, photoHeight: 176, top: 56 };
+  /** Frames after a turn before a sample counts (a mask from before the turn would blur it). */
+  const SETTLE = 4;
+  const MAX_LAG_PX = 2;
+  let page;
+  let close;
+
+  before(async () => {
+    const sweep = await makeSweepClip({ out: join(WORK, 'sweep.y4m'), ...SWEEP });
+    ({ page, close } = await openPage('camera-motion', cameraFlags(sweep, true), 'backend=cpu', 5 * MINUTE));
+  });
+
+  after(async () => {
+    await close?.();
+  });
+
+  test('draws the mask over the frame it was computed from', { timeout: 5 * MINUTE }, async (t) => {
+    await page.selectOption('#size', '512');
+    await page.selectOption('#camera-view-mode', 'overlay');
+    await page.locator('#camera-opacity').fill('100');
+    await page.locator('#camera-colour').fill('#ff00ff');
+    await page.getByRole('button', { name: 'Camera', exact: true }).click();
+    await waitProcessed(page, 5);
+    const samples = await page.evaluate(
+      async ({ count, marker, step }) => {
+        const canvas = document.getElementById('camera-view');
+        const out = [];
+        while (out.length < count) {
+          await new Promise((resolve) => setTimeout(resolve, 40));
+          const { width, height } = canvas;
+          const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+          const at = ((marker >> 1) * width + (marker >> 1)) * 4;
+          const frame = Math.round((data[at] + data[at + 1] + data[at + 2]) / 3 / step);
+          let sum = 0;
+          let pixels = 0;
+          for (let y = marker; y < height; y++) {
+            for (let x = 0; x < width; x++) {
+              const i = (y * width + x) * 4;
+              if (data[i] > 180 && data[i + 1] < 50 && data[i + 2] > 180) {
+                sum += x;
+                pixels += 1;
+              }
+            }
+          }
+          if (pixels > 500) out.push({ frame, x: sum / pixels });
+        }
+        return out;
+      },
+      { count: 120, marker: SWEEP_MARKER_PX, step: SWEEP_MARKER_STEP },
+    );
+    await page.getByRole('button', { name: 'Stop camera' }).click();
+    const offsets = { right: [], left: [] };
+    for (const { frame, x } of samples) {
+      const at = sweepAt(frame, SWEEP.frames, SWEEP.speed);
+      if (at.sinceTurn >= SETTLE) offsets[at.moving].push(x - at.x);
+    }
+    assert.ok(offsets.right.length >= 10 && offsets.left.length >= 10, `too few samples each way: ${offsets.right.length} right, ${offsets.left.length} left`);
+    const right = median(offsets.right);
+    const left = median(offsets.left);
+    const lag = (left - right) / 2;
+    t.diagnostic(
+      `mask centre − photo's left edge: ${right.toFixed(1)} px moving right (${offsets.right.length} samples), ` +
+        `${left.toFixed(1)} px moving left (${offsets.left.length}); lag ${lag.toFixed(1)} px ` +
+        `(${(lag / SWEEP.speed).toFixed(2)} frames)`,
+    );
+    assert.ok(Math.abs(lag) <= MAX_LAG_PX, `the mask trails the person by ${lag.toFixed(1)} px (${(lag / SWEEP.speed).toFixed(1)} frames)`);
   });
 });
 
