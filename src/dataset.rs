@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use image::RgbaImage;
 
-use crate::photo;
+use crate::{photo, weights};
 
 /// Which side of the fixed split a photo is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,22 +63,32 @@ pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, 
     Ok(photos)
 }
 
+/// The photo list unless another is named: `models/photos.json`.
+pub const DEFAULT_MANIFEST: &str = "models/photos.json";
+
 /// Where training and evaluation find photos and weights.
-#[derive(clap::Args, Debug, Clone)]
-pub struct DataArgs {
-    /// The photos' folder (default: ~/.cache/linseg/photos, from scripts/fetch-photos.sh).
-    #[arg(long)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataPaths {
+    /// The photos' folder; `None`: where `scripts/fetch-photos.sh` leaves them.
     pub photos: Option<PathBuf>,
     /// The photo list with the fixed train / held-out split.
-    #[arg(long, default_value = "models/photos.json")]
     pub manifest: PathBuf,
-    /// The folder of the weight records (read, and for train written).
-    #[arg(long, default_value = "models")]
+    /// The folder of the weight records (read, and for training written).
     pub models: PathBuf,
 }
 
-impl DataArgs {
-    /// The photos' folder: --photos, else where `scripts/fetch-photos.sh` leaves them.
+impl Default for DataPaths {
+    fn default() -> Self {
+        DataPaths {
+            photos: None,
+            manifest: DEFAULT_MANIFEST.into(),
+            models: weights::DEFAULT_FOLDER.into(),
+        }
+    }
+}
+
+impl DataPaths {
+    /// The photos' folder: the one named, else where `scripts/fetch-photos.sh` leaves them.
     pub fn photos(&self) -> PathBuf {
         self.photos.clone().unwrap_or_else(default_photos)
     }

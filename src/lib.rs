@@ -11,10 +11,12 @@
 //! - [`refine`]: above the trained size, a global pass and a detail pass, fused;
 //!   [`pipeline`]: photo → passes → mask, for the CLI and the browser alike.
 //! - [`look`]: what the attention block looks at — each cell's weights over the photo.
-//! - native only: [`backend`], [`bench`], [`network_bench`], [`import`], [`segment`],
-//!   [`look_report`], [`train`], [`eval`],
+//! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
 //!   [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use); browser
-//!   only: `web`.
+//!   only: `web`, the wasm boundary.
+//!
+//! The `linseg` command line is `src/cli/`: each command's arguments, checks, printing and
+//! files, over this library.
 
 #![warn(missing_docs)]
 
@@ -40,10 +42,6 @@ pub mod dataset;
 pub mod eval;
 #[cfg(feature = "native")]
 pub mod import;
-#[cfg(feature = "native")]
-pub mod look_report;
-#[cfg(feature = "native")]
-pub mod network_bench;
 #[cfg(feature = "native")]
 pub mod segment;
 #[cfg(feature = "native")]

@@ -5,14 +5,17 @@
 //! The photo is fitted as [`segment`](crate::segment) fits it for one pass at the processing
 //! size; the block's queries and keys are computed and read back once
 //! ([`Look::new`], asynchronous so that the browser's GPU can answer), and each cell's weights
-//! are then plain arithmetic on the CPU ([`Look::weights`], `O(N·C′)` or less).
+//! are then plain arithmetic on the CPU ([`Look::weights`], `O(N·C′)` or less). [`spread`] sums
+//! them up over every cell: how far the block looks, as `linseg look` prints it.
 
 use image::RgbaImage;
+use web_time::Instant;
 
 use crate::attention::{ContextWeights, Features};
 use crate::model::STRIDE;
 use crate::network::Network;
 use crate::preprocess::Letterbox;
+use crate::stats;
 
 /// A photo's attention weights in one network.
 pub struct Look {
@@ -81,11 +84,48 @@ impl Look {
     }
 }
 
+/// How one mode's weights spread over one photo's map, over all its cells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// The mean over cells of the largest weight.
+    pub peak: f64,
+    /// The mean over cells of `1 / Σ w²`.
+    pub effective_cells: f64,
+    /// The median time to compute one cell's weights, in milliseconds.
+    pub ms_per_cell: f64,
+}
+
+/// The spread of `look`'s weights over every cell of its grid; `None` for mode `none`.
+pub fn spread(look: &Look) -> Option<Spread> {
+    let [width, height] = look.grid();
+    let (mut peak, mut effective, mut times) = (0.0, 0.0, Vec::with_capacity(width * height));
+    for row in 0..height {
+        for column in 0..width {
+            let started = Instant::now();
+            let weights = look.weights([column, row])?;
+            times.push(started.elapsed().as_secs_f64() * 1e3);
+            peak += weights.iter().copied().fold(0.0f32, f32::max) as f64;
+            effective += 1.0
+                / weights
+                    .iter()
+                    .map(|&w| (w as f64) * (w as f64))
+                    .sum::<f64>();
+        }
+    }
+    let cells = (width * height) as f64;
+    Some(Spread {
+        peak: peak / cells,
+        effective_cells: effective / cells,
+        ms_per_cell: stats::median(&mut times)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attention::AttentionMode;
-    use crate::model::SelfieNet;
+    use crate::attention::{AttentionMode, ContextBlock};
+    use crate::model::{SelfieNet, SelfieNetConfig};
+    use burn::module::Param;
     use burn::tensor::Device;
     use futures_lite::future::block_on;
 
@@ -153,5 +193,28 @@ mod tests {
         assert_eq!(look.cell_at(31.3, 2.0 * cell_h + 0.1), Some([1, 2]));
         assert_eq!(look.cell_at(1000.0, 10.0), None);
         assert_eq!(look.cell_at(-1.0, 10.0), None);
+    }
+
+    /// Dot-product attention with zero queries weighs every cell alike: the peak is `1/N` and
+    /// the effective number of cells is `N`.
+    #[test]
+    fn uniform_weights_spread_over_every_cell() {
+        let device = Device::flex();
+        let mut net = SelfieNetConfig::new(AttentionMode::Dot).init(&device);
+        let ContextBlock::Dot(block) = &mut net.context else {
+            unreachable!("a dot block")
+        };
+        let query = &mut block.qkv.query;
+        query.weight = Param::from_tensor(query.weight.val().zeros_like());
+        query.bias = query
+            .bias
+            .take()
+            .map(|b| Param::from_tensor(b.val().zeros_like()));
+        let network = Network::new(net, &device);
+        let look = block_on(Look::new(&network, &RgbaImage::new(96, 64), 96)).unwrap();
+        assert_eq!(look.grid(), [6, 4]);
+        let spread = spread(&look).unwrap();
+        assert!((spread.peak - 1.0 / 24.0).abs() < 1e-6, "{spread:?}");
+        assert!((spread.effective_cells - 24.0).abs() < 1e-3, "{spread:?}");
     }
 }

@@ -1,4 +1,4 @@
-//! `linseg train`: teach one mode's context block to segment people as the truth has them.
+//! Training one mode's context block to segment people as the truth has them (`linseg train`).
 //!
 //! **Truth.** The targets do not come from the network ([`crate::truth`]): each step is, at
 //! random, a composite (a training person cut out by its reference matte and pasted on a
@@ -14,12 +14,10 @@
 //! flipped half the time, brightness and contrast jittered ±20 %. Loss: binary cross-entropy of
 //! the logits against the true alpha plus one minus the soft IoU (the metric, made
 //! differentiable). Adam, learning rate decayed by a cosine. Every `--checkpoint-every` steps
-//! the block is scored on the held-out images at 1024 px (for the training curves only; no
-//! setting is chosen by them), and the log is written beside the weights.
+//! `linseg train` scores the block on the held-out images at 1024 px ([`checkpoint`]; for the
+//! training curves only, no setting is chosen by them), and writes the log beside the weights.
 //!
 //! **Where.** On any backend with autodiff (CPU or wgpu).
-
-use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
@@ -28,49 +26,12 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, Rgba, RgbaImage};
 
-use crate::attention::AttentionMode;
-use crate::backend::Backend;
-use crate::dataset::{DataArgs, Split};
 use crate::eval::{self, MaskScore};
 use crate::model::SelfieNet;
 use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
-use crate::truth::{self, Cutout, Placement, Sample, TruthArgs};
+use crate::truth::{self, Cutout, Placement, Sample};
 use crate::weights;
-
-/// `linseg train`: one mode's context block trained against the truth of the training images,
-/// written to models/selfie-<mode>.bpk with its log models/training-<mode>.json.
-#[derive(Debug, Clone, clap::Args)]
-pub struct TrainArgs {
-    /// The mode whose block is trained (not none: it has no block).
-    #[arg(long)]
-    pub mode: AttentionMode,
-    /// Where the photos and weights are.
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Where the truth is.
-    #[command(flatten)]
-    pub truth: TruthArgs,
-    /// Optimiser steps.
-    #[arg(long, default_value_t = TrainOptions::default().steps)]
-    pub steps: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = TrainOptions::default().learning_rate)]
-    pub learning_rate: f64,
-    /// Seed of the block's initial weights and of the augmentation.
-    #[arg(long, default_value_t = TrainOptions::default().seed)]
-    pub seed: u64,
-    /// Train the head and the decoder with the block (for every mode, none included, so that
-    /// the modes still differ by their block alone).
-    #[arg(long)]
-    pub train_decoder: bool,
-    /// Score the network on the validation and held-out images every this many steps (0: never).
-    #[arg(long, default_value_t = 100)]
-    pub checkpoint_every: usize,
-    /// Where the network being trained runs: cpu or wgpu.
-    #[arg(long, default_value = "cpu")]
-    pub backend: Backend,
-}
 
 /// How training runs.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -344,7 +305,7 @@ pub struct Checkpoint {
 }
 
 /// Score `net` (moved to the CPU) on the validation and the held-out images at 1024 px.
-fn checkpoint(
+pub fn checkpoint(
     step: usize,
     net: &SelfieNet,
     validation: &[Sample],
@@ -361,128 +322,10 @@ fn checkpoint(
     }
 }
 
-/// A checkpoint's line: IoU at 1024 px on the validation and the held-out images.
-fn print_checkpoint(c: &Checkpoint) {
-    println!(
-        "  step {}: IoU at 1024 px, as segmented / one pass: validation {:.4} / {:.4}, held-out {:.4} / {:.4}",
-        c.step,
-        c.validation.segmented.iou,
-        c.validation.single_pass.iou,
-        c.heldout.segmented.iou,
-        c.heldout.single_pass.iou
-    );
-}
-
-/// A progress line: `step 40/300  loss 0.0812  1m02s elapsed, about 6m40s left`.
-pub fn progress_line(step: usize, steps: usize, loss: f64, started: Instant) -> String {
-    let elapsed = started.elapsed().as_secs_f64();
-    let left = elapsed / step as f64 * (steps - step) as f64;
-    let clock = |s: f64| format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64);
-    format!(
-        "step {step}/{steps}  loss {loss:.4}  {} elapsed, about {} left",
-        clock(elapsed),
-        clock(left)
-    )
-}
-
-/// Run `linseg train`: the block trained, its record written beside the others with the log.
-pub fn run(args: &TrainArgs) -> Result<(), String> {
-    let (mode, data, backend) = (args.mode, &args.data, args.backend);
-    let options = &TrainOptions {
-        steps: args.steps,
-        learning_rate: args.learning_rate,
-        seed: args.seed,
-        train_decoder: args.train_decoder,
-        ..TrainOptions::default()
-    };
-    if mode == AttentionMode::None && !args.train_decoder {
-        return Err("mode none has no context block: there is nothing to train (but the decoder, with --train-decoder)".into());
-    }
-    let photos = truth::photos_with_truth(data, &args.truth, Split::Train)?;
-    let names: Vec<String> = photos.iter().map(|(photo, _)| photo.name.clone()).collect();
-    let set = TrainingSet::new(
-        photos
-            .into_iter()
-            .map(|(photo, truth)| (photo.image, truth))
-            .collect(),
-    );
-    let (validation, heldout) = if args.checkpoint_every > 0 {
-        (
-            truth::validation(data, &args.truth)?,
-            truth::heldout(data, &args.truth)?,
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let student = weights::pretrained_with_new_block(
-        &data.models,
-        mode,
-        options.seed,
-        &backend.device()?.autodiff(),
-    )?;
-    println!(
-        "training the {mode} block on {} photos ({} people to paste, {} backgrounds), {} steps, \
-         learning rate {}, seed {}, on {backend}",
-        set.photos.len(),
-        set.cutouts.len(),
-        set.backgrounds.len(),
-        options.steps,
-        options.learning_rate,
-        options.seed
-    );
-    let started = Instant::now();
-    let mut smoothed = None;
-    let (mut losses, mut checkpoints) = (Vec::new(), Vec::new());
-    if args.checkpoint_every > 0 {
-        let scores = checkpoint(0, &student, &validation, &heldout);
-        print_checkpoint(&scores);
-        checkpoints.push(scores);
-    }
-    let trained = train(student, &set, options, |step, loss, net| {
-        losses.push(loss);
-        let average = smoothed.map_or(loss, |s: f64| 0.9 * s + 0.1 * loss);
-        smoothed = Some(average);
-        if step % 10 == 0 || step == options.steps {
-            println!("{}", progress_line(step, options.steps, average, started));
-        }
-        if args.checkpoint_every > 0 && (step % args.checkpoint_every == 0 || step == options.steps)
-        {
-            let scores = checkpoint(step, net, &validation, &heldout);
-            print_checkpoint(&scores);
-            checkpoints.push(scores);
-        }
-    });
-    let minutes = started.elapsed().as_secs_f64() / 60.0;
-    let gamma = trained
-        .context
-        .gamma()
-        .map(|g| g.val().into_scalar::<f32>());
-    let path = weights::save(trained, &data.models)?;
-    let log = serde_json::json!({
-        "mode": mode.name(),
-        "options": options,
-        "backend": backend.to_string(),
-        "training_photos": names,
-        "minutes": minutes,
-        "loss": losses,
-        "checkpoints": checkpoints,
-    });
-    let log_path = data.models.join(format!("training-{mode}.json"));
-    let text = serde_json::to_string(&log).map_err(|err| err.to_string())?;
-    std::fs::write(&log_path, text + "\n")
-        .map_err(|err| format!("{}: {err}", log_path.display()))?;
-    println!(
-        "wrote {} (γ = {:.4}) and {} in {minutes:.1} min",
-        path.display(),
-        gamma.unwrap_or(0.0),
-        log_path.display(),
-    );
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attention::AttentionMode;
     use crate::model::SelfieNetConfig;
     use image::Luma;
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
 
-use crate::dataset::{self, DataArgs, Photo, Split};
+use crate::dataset::{self, DataPaths, Photo, Split};
 
 /// What kind of truth an image has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -203,20 +203,29 @@ struct CompositeEntry {
     placement: Placement,
 }
 
+/// The held-out composites' list unless another is named: `models/composites.json`.
+pub const DEFAULT_COMPOSITES: &str = "models/composites.json";
+
 /// Where the truth is found.
-#[derive(clap::Args, Debug, Clone)]
-pub struct TruthArgs {
-    /// The reference mattes' folder (default: ~/.cache/linseg/mattes, from
-    /// scripts/make-mattes.mjs).
-    #[arg(long)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TruthPaths {
+    /// The reference mattes' folder; `None`: where `scripts/make-mattes.mjs` leaves them.
     pub mattes: Option<PathBuf>,
     /// The held-out composites' list.
-    #[arg(long, default_value = "models/composites.json")]
     pub composites: PathBuf,
 }
 
-impl TruthArgs {
-    /// The mattes' folder: --mattes, else where `scripts/make-mattes.mjs` leaves them.
+impl Default for TruthPaths {
+    fn default() -> Self {
+        TruthPaths {
+            mattes: None,
+            composites: DEFAULT_COMPOSITES.into(),
+        }
+    }
+}
+
+impl TruthPaths {
+    /// The mattes' folder: the one named, else where `scripts/make-mattes.mjs` leaves them.
     pub fn mattes(&self) -> PathBuf {
         self.mattes
             .clone()
@@ -255,8 +264,8 @@ pub fn truth_of(photo: &Photo, mattes: &Path) -> Result<GrayImage, String> {
 
 /// The photos of one split, each with its true mask.
 pub fn photos_with_truth(
-    data: &DataArgs,
-    truth: &TruthArgs,
+    data: &DataPaths,
+    truth: &TruthPaths,
     split: Split,
 ) -> Result<Vec<(Photo, GrayImage)>, String> {
     let mattes = truth.mattes();
@@ -268,7 +277,7 @@ pub fn photos_with_truth(
 
 /// The held-out samples: the composites of `models/composites.json`, then the held-out real
 /// photos with people. (The held-out photos without people are the composites' backgrounds.)
-pub fn heldout(data: &DataArgs, truth: &TruthArgs) -> Result<Vec<Sample>, String> {
+pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, String> {
     let photos = photos_with_truth(data, truth, Split::Heldout)?;
     let find = |name: &str| {
         photos
@@ -312,64 +321,11 @@ pub fn heldout(data: &DataArgs, truth: &TruthArgs) -> Result<Vec<Sample>, String
     Ok(samples)
 }
 
-/// `linseg dataset`: the held-out images and their true masks written out as PNG files, to look
-/// at and to check that the data set regenerates byte for byte.
-#[derive(clap::Args, Debug, Clone)]
-pub struct DatasetArgs {
-    /// Where the photos and weights are.
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Where the truth is.
-    #[command(flatten)]
-    pub truth: TruthArgs,
-    /// Output folder (default: ~/.cache/linseg/heldout).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-}
-
-/// Run `linseg dataset`: NAME.png and NAME.truth.png for each held-out image.
-pub fn run(args: &DatasetArgs) -> Result<(), String> {
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| dataset::cache_folder().join("heldout"));
-    std::fs::create_dir_all(&out).map_err(|err| format!("{}: {err}", out.display()))?;
-    for sample in heldout(&args.data, &args.truth)? {
-        let stem = Path::new(&sample.name)
-            .file_stem()
-            .map_or(sample.name.clone(), |s| s.to_string_lossy().into_owned());
-        let (image, truth) = (
-            out.join(format!("{stem}.png")),
-            out.join(format!("{stem}.truth.png")),
-        );
-        sample
-            .image
-            .save(&image)
-            .map_err(|err| format!("{}: {err}", image.display()))?;
-        sample
-            .truth
-            .save(&truth)
-            .map_err(|err| format!("{}: {err}", truth.display()))?;
-        let share = sample.truth.pixels().filter(|p| p[0] >= 128).count() as f64
-            / sample.truth.len() as f64;
-        println!(
-            "{} ({}): {}×{}, person {:.1} % of the frame -> {}",
-            sample.name,
-            sample.kind,
-            sample.image.width(),
-            sample.image.height(),
-            100.0 * share,
-            image.display()
-        );
-    }
-    Ok(())
-}
-
 /// The validation samples: each validation person pasted on each validation photo without
 /// people (1024 × 768, the person 70 % of the height, centred, on the bottom edge if cut off
 /// there), then the validation photos with people. For choosing training settings; never
 /// trained on.
-pub fn validation(data: &DataArgs, truth: &TruthArgs) -> Result<Vec<Sample>, String> {
+pub fn validation(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, String> {
     let photos = photos_with_truth(data, truth, Split::Validation)?;
     let placement = Placement {
         width: 1024,

@@ -47,6 +47,9 @@ mod files {
 
     use super::*;
 
+    /// The folder of the weight records unless another is named: `models/`.
+    pub const DEFAULT_FOLDER: &str = "models";
+
     /// Load a mode's network from `dir`.
     pub fn load(dir: &Path, mode: AttentionMode, device: &Device) -> Result<SelfieNet, String> {
         let path = dir.join(file_name(mode));
@@ -82,7 +85,7 @@ mod files {
 }
 
 #[cfg(feature = "native")]
-pub use files::{load, pretrained_with_new_block, save};
+pub use files::{DEFAULT_FOLDER, load, pretrained_with_new_block, save};
 
 #[cfg(test)]
 mod tests {

@@ -138,18 +138,6 @@ impl FromStr for AttentionMode {
     }
 }
 
-/// The CLI takes a mode by name, and its help lists the names.
-#[cfg(feature = "native")]
-impl clap::ValueEnum for AttentionMode {
-    fn value_variants<'a>() -> &'a [Self] {
-        &AttentionMode::ALL
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.name()).help(self.words()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

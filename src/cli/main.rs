@@ -1,20 +1,30 @@
 //! The `linseg` command line: benchmark the attention modes, import the pretrained weights,
-//! segment photos, train and score the blocks. Each command's arguments and its `run` live
-//! beside the module that does the work; this file only dispatches.
+//! segment photos, train and score the blocks. Each command is a module here with its arguments
+//! and its `run` (checks, printing, files); the work is the library's. This file only dispatches.
+
+mod bench;
+mod data;
+mod dataset;
+mod eval;
+mod import;
+mod look;
+mod mode;
+mod network_bench;
+mod segment;
+mod train;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use linseg::bench::BenchArgs;
-use linseg::eval::EvalArgs;
-use linseg::import::ImportArgs;
-use linseg::look_report::LookArgs;
-use linseg::network_bench::NetworkBenchArgs;
-use linseg::segment::SegmentArgs;
-use linseg::train::TrainArgs;
-use linseg::truth::DatasetArgs;
-use linseg::{bench, eval, import, look_report, network_bench, segment, train, truth};
+use bench::BenchArgs;
+use dataset::DatasetArgs;
+use eval::EvalArgs;
+use import::ImportArgs;
+use look::LookArgs;
+use network_bench::NetworkBenchArgs;
+use segment::SegmentArgs;
+use train::TrainArgs;
 
 /// Semantic segmentation with the Linear Attention Mechanism.
 #[derive(Parser, Debug)]
@@ -65,8 +75,8 @@ fn main() -> ExitCode {
         } => network_bench::run(&args, &mut std::io::stdout().lock()),
         Command::Import(args) => import::run(&args),
         Command::Segment(args) => segment::run(&args),
-        Command::Look(args) => look_report::run(&args),
-        Command::Dataset(args) => truth::run(&args),
+        Command::Look(args) => look::run(&args),
+        Command::Dataset(args) => dataset::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => eval::run(&args),
     };

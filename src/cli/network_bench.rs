@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 use burn::tensor::Device;
 use image::imageops::{self, FilterType};
 
-use crate::attention::AttentionMode;
-use crate::cpu::{CpuNet, FeatureMap, Profile, Step};
-use crate::model::{STRIDE, SelfieNet};
-use crate::{photo, preprocess, stats, weights};
+use linseg::attention::AttentionMode;
+use linseg::cpu::{self, CpuNet, FeatureMap, Profile, Step};
+use linseg::model::{STRIDE, SelfieNet};
+use linseg::{photo, preprocess, stats, weights};
+
+use crate::mode;
 
 /// `linseg bench network`: the whole network on the CPU, time per kind of layer on the CPU
 /// kernels, and the same weights and input through Burn's generic path. Set RAYON_NUM_THREADS
@@ -25,10 +27,10 @@ pub struct NetworkBenchArgs {
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=2048))]
     pub size: u32,
     /// Attention mode.
-    #[arg(long, default_value = "none")]
+    #[arg(long, default_value = "none", value_parser = mode::parser())]
     pub mode: AttentionMode,
     /// The folder holding the weight records.
-    #[arg(long, default_value = "models")]
+    #[arg(long, default_value = weights::DEFAULT_FOLDER)]
     pub models: std::path::PathBuf,
     /// Timed runs of each path.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
@@ -69,7 +71,7 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
     let device = Device::flex();
     let net: SelfieNet = weights::load(&options.models, options.mode, &device)?;
     let kernels = CpuNet::new(&net, &device);
-    crate::cpu::force_baseline(options.baseline);
+    cpu::force_baseline(options.baseline);
     let pixels = square_input(&options.photo, options.size)?;
 
     let mut profile = Profile::default();
@@ -134,7 +136,7 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
             "width": pixels.width,
             "mode": options.mode.to_string(),
             "threads": threads,
-            "kernel_threads": crate::cpu::threads(),
+            "kernel_threads": cpu::threads(),
             "runs": options.runs,
             "median_ms": median,
             "p90_ms": p90,
@@ -154,7 +156,7 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
         pixels.width,
         pixels.height,
         options.photo.display(),
-        crate::cpu::threads(),
+        cpu::threads(),
         options.runs,
         options.warmup
     )

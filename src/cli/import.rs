@@ -1,0 +1,40 @@
+//! `linseg import`: MediaPipe Selfie Segmentation's TensorFlow.js weights read in and written
+//! as one record per mode.
+
+use std::path::PathBuf;
+
+use linseg::attention::AttentionMode;
+use linseg::backend::Backend;
+use linseg::{import, weights};
+
+/// `linseg import`: MediaPipe Selfie Segmentation's TensorFlow.js weights into one record per
+/// mode.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// The folder holding selfie.json and selfie.bin (see scripts/fetch-selfie.sh).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Where the records go.
+    #[arg(long, default_value = weights::DEFAULT_FOLDER)]
+    pub out: PathBuf,
+}
+
+/// Run `linseg import`: one record per mode, the blocks initialised from seed 0.
+pub fn run(args: &ImportArgs) -> Result<(), String> {
+    let (from, out) = (&args.from, &args.out);
+    let read = |name: &str| {
+        let path = from.join(name);
+        std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))
+    };
+    let (json, bin) = (read("selfie.json")?, read("selfie.bin")?);
+    std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
+    let device = Backend::Cpu.device()?;
+    for mode in AttentionMode::ALL {
+        // The blocks start from the same seed every time, so the records are reproducible.
+        device.seed(0);
+        let net = import::import_selfie(&json, &bin, mode, &device)?;
+        let path = weights::save(net, out)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
