@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
+use linseg::cpu;
 use linseg::network::Network;
 use linseg::{photo, segment, weights};
 
@@ -36,11 +37,15 @@ pub struct SegmentArgs {
     /// Refuse photos larger than this many megapixels.
     #[arg(long, default_value_t = photo::DEFAULT_MAX_PIXELS / 1_000_000)]
     pub max_megapixels: u64,
+    /// Run the CPU kernels' baseline form (plain floats) instead of the best the CPU has (AVX2).
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 /// Run `linseg segment`: each photo's mask and overlay written, a line per photo with the time
 /// of every step; a photo that fails is reported and the others go on.
 pub fn run(args: &SegmentArgs) -> Result<(), String> {
+    cpu::force_baseline(args.baseline);
     let device = args.backend.device()?;
     let net = Network::new(weights::load(&args.models, args.mode, &device)?, &device);
     let (photos, out) = (&args.photos, &args.out);
