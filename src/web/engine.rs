@@ -1,28 +1,23 @@
-//! The browser's entry points, compiled for wasm32 only and called from `www/worker.js`.
-//!
-//! The boundary is narrow and typed: bytes or RGBA pixels, a mode and a size go in; a mask and
-//! timings come out, as the `#[derive(Serialize)]` structs below (camelCase, through
-//! `serde-wasm-bindgen`; byte arrays arrive as `Uint8Array`s). An [`Engine`] holds the device
-//! (WebGPU, or the CPU kernels as the fallback) and the network of each mode whose weights were
-//! loaded; [`catalog`] tells the page what the model offers and which limits apply.
+//! [`Engine`]: the device (WebGPU, or the CPU kernels as the fallback), the network of each
+//! mode whose weights were loaded, and what the page asks of them: costs, masks and "what does
+//! it look at?".
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::Device;
 use image::RgbaImage;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use super::{check_size, parse_mode, to_js};
 use crate::attention::{AttentionMode, Limits};
 use crate::cpu::{Profile, Step};
 use crate::look::Look;
 use crate::model::{STRIDE, SelfieNetConfig, TRAINED_SIZE};
 use crate::network::Network;
-use crate::photo;
 use crate::pipeline;
-use crate::preprocess::{Letterbox, SIZES};
+use crate::preprocess::Letterbox;
 use crate::weights;
 
 #[wasm_bindgen]
@@ -32,177 +27,14 @@ extern "C" {
     fn now() -> f64;
 }
 
-unsafe extern "C" {
-    /// wasm-ld's function that runs the module's static constructors (the `inventory`
-    /// registrations of Burn's compiler stack: about 4,900 of them). A module that never calls
-    /// it gets it called at the top of *every* export, `malloc` included, which cost 1–30 ms per
-    /// call into the engine; calling it once here makes wasm-ld leave the exports alone.
-    fn __wasm_call_ctors();
-}
-
-/// Runs once, right after instantiation (wasm-bindgen calls it before any other export): the
-/// static constructors, and a panic hook so that panics reach the console with their message
-/// rather than as "unreachable".
-///
-/// In the threaded build every thread runs it as it starts; the constructors, which register
-/// into the memory all threads share, run on the first only.
-#[wasm_bindgen(start)]
-pub fn initialise() {
-    static CONSTRUCTED: AtomicBool = AtomicBool::new(false);
-    if !CONSTRUCTED.swap(true, Ordering::SeqCst) {
-        // SAFETY: the first thread runs this once, before any other export is called.
-        unsafe { __wasm_call_ctors() };
-    }
-    console_error_panic_hook::set_once();
-}
-
-/// `initThreadPool(threads)`: starts the threaded build's pool of Web Workers (a promise); call
-/// it once, before `Engine.start`.
-#[cfg(feature = "web-threads")]
-pub use wasm_bindgen_rayon::init_thread_pool;
-
-/// Files above this many bytes are refused before they are read.
-const MAX_FILE_BYTES: u64 = 50 << 20;
-
-/// Runs at this processing size or below use one thread of the threaded build's pool unless the
-/// page was asked for a number (`?threads=N`): its layers are too small to repay the split.
-/// `npm run bench:page` prints the ratio per size (engine alone, two threads ÷ one over six runs
-/// on a 2-core machine: above 1.0× in five at 256 px, 0.78–1.16×; 0.58–0.98× at 1024 px).
-const ONE_THREAD_UP_TO: u32 = 256;
-
-/// `limitThreads(limit)`: the CPU kernels' runs from now on use at most `limit` threads of the
-/// pool (0: all of them).
-#[wasm_bindgen(js_name = limitThreads)]
-pub fn limit_threads(limit: u32) {
-    crate::cpu::limit_threads(if limit == 0 {
-        usize::MAX
-    } else {
-        limit as usize
-    });
-}
-
 /// The CPU fallback runs in 32-bit WebAssembly (4 GiB of memory at most, shared with the model,
 /// the photo and the mask): an attention block may hold this much at once. (dot at 2048 on a
 /// square photo, the largest case the page offers, peaks at just over 2 GiB and runs.)
-const CPU_LIMITS: Limits = Limits {
+pub(super) const CPU_LIMITS: Limits = Limits {
     buffer_bytes: None,
     block_bytes: 3 << 30,
     block_source: "the CPU fallback (32-bit WebAssembly) leaves for it",
 };
-
-/// A value as a plain JS object (maps as objects, byte arrays as `Uint8Array`).
-fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value
-        .serialize(&serializer)
-        .map_err(|err| JsError::new(&err.to_string()))
-}
-
-fn parse_mode(mode: &str) -> Result<AttentionMode, JsError> {
-    mode.parse()
-        .map_err(|err: crate::attention::UnknownMode| JsError::new(&err.to_string()))
-}
-
-/// `size` when it is one of the processing sizes offered.
-fn check_size(size: f64) -> Result<u32, JsError> {
-    SIZES
-        .into_iter()
-        .find(|&offered| offered as f64 == size)
-        .ok_or_else(|| {
-            JsError::new(&format!(
-                "{size} is not a processing size linseg offers ({})",
-                SIZES.map(|s| s.to_string()).join(", ")
-            ))
-        })
-}
-
-/// What the model offers and the page's limits: the one source the page builds its controls
-/// and checks from.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Catalog {
-    /// The attention modes, in the order the page lists them.
-    modes: &'static [AttentionMode],
-    /// A few words on each mode, `[name, words]` in the order of `modes`.
-    mode_words: Vec<[&'static str; 2]>,
-    /// The processing sizes offered (the longer side the network sees).
-    sizes: [u32; 4],
-    /// The size the network was trained at: above it a photo runs twice (`refine.rs`).
-    trained_size: u32,
-    /// Files above this many bytes are refused before they are read.
-    max_file_bytes: u64,
-    /// The image formats a photo may come in, in words.
-    formats: &'static str,
-    /// Decoded images above this many pixels are refused (the CLI's default too).
-    max_pixels: u64,
-    /// The most an attention block may hold at once on the CPU fallback.
-    cpu_block_bytes: u64,
-    /// Whether this build can run on WebGPU (the full build) or only on the CPU.
-    webgpu: bool,
-    /// Runs at this size or below use one thread unless a number was asked for.
-    one_thread_up_to: u32,
-}
-
-/// `{ modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes,
-/// webgpu, oneThreadUpTo }`: see [`Catalog`].
-#[wasm_bindgen]
-pub fn catalog() -> Result<JsValue, JsError> {
-    to_js(&Catalog {
-        modes: &AttentionMode::ALL,
-        mode_words: AttentionMode::ALL.map(|m| [m.name(), m.words()]).to_vec(),
-        sizes: SIZES,
-        trained_size: TRAINED_SIZE as u32,
-        max_file_bytes: MAX_FILE_BYTES,
-        formats: photo::READ_FORMATS,
-        max_pixels: photo::DEFAULT_MAX_PIXELS,
-        cpu_block_bytes: CPU_LIMITS.block_bytes,
-        webgpu: cfg!(feature = "webgpu"),
-        one_thread_up_to: ONE_THREAD_UP_TO,
-    })
-}
-
-/// A decoded photo.
-#[derive(Serialize)]
-struct Decoded {
-    width: u32,
-    height: u32,
-    /// `width × height` RGBA pixels, upright.
-    #[serde(with = "serde_bytes")]
-    rgba: Vec<u8>,
-}
-
-/// Decode a JPEG, PNG, GIF (first frame), WebP or BMP: `{ width, height, rgba }`, upright, alpha
-/// kept. Throws a message a person can act on for an empty, non-image, corrupt or too large
-/// file (for one [`browser_format`] names, the worker tries the browser's decoder first).
-#[wasm_bindgen(js_name = decodeImage)]
-pub fn decode_image(bytes: &[u8], max_pixels: f64) -> Result<JsValue, JsError> {
-    let image =
-        photo::decode(bytes, max_pixels as u64).map_err(|err| JsError::new(&err.to_string()))?;
-    to_js(&Decoded {
-        width: image.width(),
-        height: image.height(),
-        rgba: image.into_raw(),
-    })
-}
-
-/// The name of the image format of `bytes` ("AVIF", "HEIC", "TIFF", …) when it is one that
-/// [`decode_image`] does not read but a browser may; `undefined` for anything else.
-#[wasm_bindgen(js_name = browserFormat)]
-pub fn browser_format(bytes: &[u8]) -> Option<String> {
-    photo::FileKind::sniff(bytes)
-        .browser_may_decode()
-        .map(str::to_string)
-}
-
-/// Why a `width × height` photo (decoded by the browser) is refused under `max_pixels`, or
-/// `undefined` when it is not: the words [`decode_image`] uses.
-#[wasm_bindgen(js_name = pixelLimit)]
-pub fn pixel_limit(width: u32, height: u32, max_pixels: f64) -> Option<String> {
-    let max_pixels = max_pixels as u64;
-    (width as u64 * height as u64 > max_pixels).then(|| photo::too_large(width, height, max_pixels))
-}
 
 /// Which backend an engine runs on.
 #[derive(Serialize, Clone)]
