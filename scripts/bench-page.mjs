@@ -357,7 +357,7 @@ const THREAD_SIZES = [256, 512, 1024];
  * The engine alone (bench/engine.html: the page's worker, nothing drawn) on the CPU with each
  * of THREAD_COUNTS threads at each of THREAD_SIZES, mode none, a fresh engine each; prints a
  * table of inference medians and each row's ratio to one thread: two threads everywhere, and
- * the default page (no ?threads=, which runs the sizes up to src/web.rs's ONE_THREAD_UP_TO on one
+ * the default page (no ?threads=, which runs the sizes up to src/web/mod.rs's ONE_THREAD_UP_TO on one
  * thread). Without a GPU the page's own drawing runs in software on the same cores, which would
  * hide what a second thread brings.
  */

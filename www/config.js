@@ -1,6 +1,6 @@
 // The page's own choices, shared by the page and its worker. What the model offers (modes,
 // sizes) and its limits (file size, pixel count) come from the wasm module's catalog
-// (src/web.rs), not from here. No logic lives here.
+// (src/web/catalog.rs), not from here. No logic lives here.
 
 /** The settings the page opens with: the project's namesake mode at the model's native size. */
 export const DEFAULTS = { mode: 'linear', size: 256 };

@@ -46,7 +46,7 @@ export class Engine extends EventTarget {
     /** The last backend info the worker reported, or null before start. */
     this.info = null;
     /**
-     * What the model offers, from the wasm module (src/web.rs `catalog`): resolves with
+     * What the model offers, from the wasm module (src/web/catalog.rs `catalog`): resolves with
      * { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes,
      * webgpu, oneThreadUpTo } once the module has loaded.
      * @type {Promise<{ modes: string[], modeWords: string[][], sizes: number[], trainedSize: number, maxFileBytes: number, formats: string, maxPixels: number, cpuBlockBytes: number, webgpu: boolean, oneThreadUpTo: number }> | null}

@@ -1,4 +1,4 @@
-// The running engine (src/web.rs's Engine) and what it needs: the weights (each file fetched
+// The running engine (src/web/engine.rs's Engine) and what it needs: the weights (each file fetched
 // once, reloaded after a restart), the adapter's name, starting on WebGPU or the CPU and moving
 // to the CPU when WebGPU fails.
 // Owns: `current` (the engine and its backend info), the weights cache and `compiled`. Must
@@ -8,7 +8,7 @@ import { WorkerError, emit, messageOf } from './worker-messages.js';
 import { fetchOk, loaded, reported } from './worker-module.js';
 
 /**
- * `engine`: the running linseg.Engine (src/web.rs), the device and the networks loaded on it;
+ * `engine`: the running linseg.Engine (src/web/engine.rs), the device and the networks loaded on it;
  * `backend`: { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes, threads,
  * threadsNote, threadsLimited } of it (threads: the CPU kernels', null on WebGPU).
  */

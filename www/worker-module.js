@@ -106,7 +106,7 @@ function cpuThreading(requested) {
 
 /**
  * The threads a CPU run at `size` uses: the pool's, except one at the sizes where the split
- * costs more than it brings (the catalog's oneThreadUpTo, src/web.rs) when no number was asked.
+ * costs more than it brings (the catalog's oneThreadUpTo, src/web/mod.rs) when no number was asked.
  */
 export function threadsFor(size) {
   const { threads, asked } = loaded.threading;

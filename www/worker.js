@@ -134,7 +134,7 @@ const OPS = {
    * args: { preferGpu, acceptSoftwareGpu, threads } (as for start; threads: the CPU's, null for
    *   one per core)
    * -> { modes, sizes, trainedSize, maxFileBytes, maxPixels, webgpu }: what the model offers
-   *    (src/web.rs); webgpu: whether this build has WebGPU
+   *    (src/web/catalog.rs); webgpu: whether this build has WebGPU
    */
   async catalog({ preferGpu = true, acceptSoftwareGpu = false, threads = null }) {
     await loadModule({ preferGpu, acceptSoftwareGpu, threads });
