@@ -24,15 +24,16 @@ export function linsegBin() {
 }
 
 /**
- * Runs `linseg segment` on `photos` (paths) in `mode` at `size`, its masks written into `out`;
- * returns each photo's mask path, in order. Throws, saying why, when the CLI is missing, fails
- * or writes no mask.
+ * Runs `linseg segment` on `photos` (paths) in `mode` at `size`, its masks written into `out`
+ * (`baseline`: on the CPU kernels' plain-float form); returns each photo's mask path, in order.
+ * Throws, saying why, when the CLI is missing, fails or writes no mask.
  */
-export function cliMaskPaths(photos, { mode, size, out }) {
+export function cliMaskPaths(photos, { mode, size, out, baseline = false }) {
   const bin = linsegBin();
   if (!existsSync(bin)) throw new Error(`the linseg CLI is not at ${bin}; build it (cargo build --release) or set LINSEG_BIN`);
   mkdirSync(out, { recursive: true });
-  const run = spawnSync(bin, ['segment', ...photos, '--mode', mode, '--size', String(size), '--out', out], {
+  const args = ['segment', ...photos, '--mode', mode, '--size', String(size), '--out', out];
+  const run = spawnSync(bin, baseline ? [...args, '--baseline'] : args, {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 10 * 60_000,

@@ -431,7 +431,7 @@ describe('page details on cpu', () => {
   });
 
   test('states the limits the model gives, in its units', async () => {
-    // The catalog's limit (src/web.rs), in the units the refusal of a larger file uses.
+    // The catalog's limit (src/web/catalog.rs), in the units the refusal of a larger file uses.
     assert.equal(await page.locator('[data-fact="max-file-bytes"]').innerText(), '50.0 MiB');
     assert.equal(await page.locator('[data-fact="trained-size"]').innerText(), '256 px');
     assert.equal(await page.locator('[data-fact="formats"]').innerText(), 'JPEG, PNG, GIF, WebP, BMP, AVIF where the browser reads it');

@@ -4,7 +4,7 @@
 // - the same photo, mode and sizes on one thread and on three (uneven bands of rows) give the
 //   same mask, byte for byte: splitting a layer among threads changes no value;
 // - the default page (no ?threads=) runs 256 px on one thread of its pool and larger sizes on
-//   all of them (src/web.rs ONE_THREAD_UP_TO), while a number asked for holds at every size;
+//   all of them (src/web/mod.rs ONE_THREAD_UP_TO), while a number asked for holds at every size;
 // - served without cross-origin isolation (scripts/serve.mjs --no-isolation), the page runs the
 //   one-thread build and says why, and still segments.
 //
