@@ -48,4 +48,16 @@ CARGO_TARGET_DIR="$CARGO_TARGET_DIR/threads" RUSTC_BOOTSTRAP=1 \
   RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals ${link[*]/#/-C link-arg=}" \
   build web-threads linseg_cpu_threads wasm -Z build-std=panic_abort,std
 
+# wasm-bindgen-rayon 1.3's worker script starts each thread's module with the positional
+# arguments this wasm-bindgen has deprecated, and every thread would warn so in the console at
+# every start: it gets the object form. The build stops if the line is not there (a new version
+# of the crate), so that this is looked at again.
+helper=(www/pkg/snippets/wasm-bindgen-rayon-*/src/workerHelpers.no-bundler.js)
+positional='pkg.default(data.module, data.memory)'
+if ! grep -qF "$positional" "${helper[@]}"; then
+  echo "build-web.sh: ${helper[*]} no longer calls $positional; check the thread start" >&2
+  exit 1
+fi
+sed -i "s/pkg.default(data.module, data.memory)/pkg.default({ module_or_path: data.module, memory: data.memory })/" "${helper[@]}"
+
 node scripts/precompress.mjs www/pkg/linseg_bg.wasm www/pkg/linseg_cpu_bg.wasm www/pkg/linseg_cpu_threads_bg.wasm

@@ -4,7 +4,8 @@
 // - the same photo, mode and sizes on one thread and on three (uneven bands of rows) give the
 //   same mask, byte for byte: splitting a layer among threads changes no value;
 // - the default page (no ?threads=) runs 256 px on one thread of its pool and larger sizes on
-//   all of them (src/web/mod.rs ONE_THREAD_UP_TO), while a number asked for holds at every size;
+//   all of them (src/web/mod.rs ONE_THREAD_UP_TO), while a number asked for holds at every size,
+//   and its threads start without a console warning;
 // - served without cross-origin isolation (scripts/serve.mjs --no-isolation), the page runs the
 //   one-thread build and says why, and still segments.
 //
@@ -27,14 +28,19 @@ const WORK = mkdtempSync(join(tmpdir(), 'linseg-threads-'));
 /**
  * Opens the page at `query` on `server`, waits for the model, segments the photo in mode
  * linear at each of `sizes` and downloads each mask. Resolves { label, title, modules,
- * messages, timings: string[], masks: Buffer[] } (modules: the wasm files fetched; messages: the
- * message list; timings: each run's timing line's head).
+ * messages, warnings, timings: string[], masks: Buffer[] } (modules: the wasm files fetched;
+ * messages: the message list; warnings: the console's, from the page and its workers; timings:
+ * each run's timing line's head).
  */
 async function segmentOn(server, query, sizes) {
   const { context, page, close } = await launchChromium(`threads-${sizes.join('-')}`, FLAGS_WITHOUT_WEBGPU);
   try {
     context.setDefaultTimeout(10 * MINUTE);
     const modules = [];
+    const warnings = [];
+    context.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
     context.on('request', (request) => {
       if (request.url().endsWith('.wasm')) modules.push(new URL(request.url()).pathname.split('/').pop());
     });
@@ -61,6 +67,7 @@ async function segmentOn(server, query, sizes) {
       title: await page.locator('#backend').getAttribute('title'),
       modules,
       messages: await page.locator('#errors').innerText(),
+      warnings,
       timings,
       masks,
     };
@@ -110,6 +117,7 @@ describe('the CPU backend on threads', () => {
     assert.ok(pool >= 1, `no thread count in the label: ${run.label}`);
     assert.match(run.timings[0], /on the CPU$/, 'a 256 px run split among threads');
     assert.match(run.timings[1], pool > 1 ? new RegExp(`on the CPU, ${pool} threads$`) : /on the CPU$/);
+    assert.deepEqual(run.warnings.filter((text) => /deprecated/.test(text)), [], 'a thread started with deprecated arguments');
   });
 
   test('without cross-origin isolation the page runs on one thread and says why', { timeout: 20 * MINUTE }, async () => {
