@@ -4,12 +4,14 @@
 // into the photo records (photo.js), and app.js hands those to the views: the strip
 // (strip.js), the viewer (viewer.js) and what it looks at (look.js), the status area
 // (status.js, which engine-status.js keeps up with the engine), the controls (controls.js),
-// the analysis panel (analyses.js) and the camera (camera-panel.js). The views report clicks through the callbacks they were given
-// here; none of them calls back into this file otherwise.
+// the analysis panel (analyses.js) and the camera (camera-panel.js); build-watch.js moves the
+// engine to a module build that comes after the page opened. The views report clicks through
+// the callbacks they were given here; none of them calls back into this file otherwise.
 
 import { DEFAULTS } from './config.js';
 import { Engine } from './engine.js';
 import { followEngine } from './engine-status.js';
+import { watchBuilds } from './build-watch.js';
 import { mountCamera } from './camera-panel.js';
 import { attachFileSources, readFile } from './files.js';
 import { Overlay, rgbaCanvas } from './overlay.js';
@@ -284,6 +286,7 @@ function showFacts({ maxFileBytes, trainedSize, formats }) {
 renderViewer();
 updateButtons();
 
+watchBuilds(engine);
 followEngine(engine, status, { started: engine.start(), onSettled: updateButtons, onRecovered: () => queue.resume() });
 engine.catalog.then((catalog) => {
   showFacts(catalog);

@@ -23,6 +23,13 @@ export function followEngine(engine, status, { started, onSettled, onRecovered }
       fraction: 0,
     }),
   );
+  engine.addEventListener('reload', (event) =>
+    status.showProgress({
+      stage: 'reload',
+      message: `${event.detail.reason[0].toUpperCase()}${event.detail.reason.slice(1)}: restarting the model on it…`,
+      fraction: 0,
+    }),
+  );
   engine.addEventListener('cancel', (event) =>
     status.showProgress({
       stage: 'cancel',

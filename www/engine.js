@@ -9,6 +9,8 @@
 //   'recycle'  { memoryBytes }                 a run left the wasm memory this large; the
 //                                              worker is replaced to give it back
 //   'cancel'   { reason }                      a run was stopped by replacing the worker
+//   'reload'   { reason }                      the worker is replaced to load a build that
+//                                              came after it started (reload())
 // A WebAssembly memory never shrinks: after a run that grew it past RECYCLE_MEMORY_BYTES the
 // worker is replaced by a fresh one (weights come again from the HTTP cache). A replaced or
 // crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
@@ -67,6 +69,8 @@ export class Engine extends EventTarget {
     this.isReady = false;
     /** The wasm memory a run left behind, once it is over RECYCLE_MEMORY_BYTES. */
     this.recycleBytes = null;
+    /** Why the worker is to be replaced once idle (reload()), or null. */
+    this.reloadReason = null;
     /** How long the latest worker took from spawn to ready (ms): what replacing one costs. */
     this.startMs = null;
     /** When the latest worker was spawned (performance.now(), ms since the page's navigation). */
@@ -156,6 +160,21 @@ export class Engine extends EventTarget {
     if (!worker || !this.isReady) return;
     this.#replace('cancel', { reason });
     this.#rejectPending(worker, new EngineError('cancelled', `stopped: ${reason}`));
+  }
+
+  /**
+   * Replaces the worker by a fresh one, which loads the module builds there now (one that
+   * `npm start` finished after the page opened), as soon as no request is in flight.
+   */
+  reload(reason) {
+    this.reloadReason = reason;
+    if (this.worker && this.isReady && this.pending.size === 0) this.#reloadNow();
+  }
+
+  #reloadNow() {
+    const reason = this.reloadReason;
+    this.reloadReason = null;
+    this.#replace('reload', { reason });
   }
 
   /** Stops the worker for good (its memory goes with it); unanswered requests are rejected. */
@@ -254,6 +273,7 @@ export class Engine extends EventTarget {
     // Replaced before the answer is delivered, so that the caller's next request waits for the
     // fresh worker; not while another request is in flight in this one.
     if (this.recycleBytes != null && this.pending.size === 0) this.#recycle();
+    else if (this.reloadReason != null && this.pending.size === 0) this.#reloadNow();
     if (data.ok) {
       entry.resolve(data.value);
     } else {

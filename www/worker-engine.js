@@ -10,7 +10,8 @@ import { fetchOk, loaded, reported } from './worker-module.js';
 /**
  * `engine`: the running linseg.Engine (src/web/engine.rs), the device and the networks loaded on it;
  * `backend`: { backend: 'webgpu'|'cpu', adapter, fallbackReason, maxBufferBytes, threads,
- * threadsNote, threadsLimited } of it (threads: the CPU kernels', null on WebGPU).
+ * threadsNote, threadsLimited, awaitedBuild } of it (threads: the CPU kernels', null on WebGPU;
+ * awaitedBuild: a better build the server does not have yet, see worker-module.js).
  */
 export const current = { engine: null, backend: null };
 
@@ -95,6 +96,7 @@ export async function startEngine(preferGpu, forcedReason = null) {
     threads: onCpu ? loaded.threading.threads : null,
     threadsNote: onCpu ? loaded.threading.note : null,
     threadsLimited: onCpu && loaded.threading.limited,
+    awaitedBuild: loaded.awaitedBuild,
   };
   compiled.clear();
 }

@@ -11,7 +11,9 @@ import { WorkerError, messageOf, progress } from './worker-messages.js';
  * only grows; the page replaces the worker to give it back); `cpuBuildReason` why it is the CPU
  * build although WebGPU was wanted (see chooseBuild), or null; `threading` { threads, note,
  * limited, asked } of its CPU kernels (see cpuThreading); `gpuAdapter` the browser's WebGPU adapter
- * chooseBuild looked at (for its name), or null.
+ * chooseBuild looked at (for its name), or null; `awaitedBuild` the build this worker wanted
+ * but the server does not have yet ('linseg' or 'linseg_cpu_threads': `npm start` builds them
+ * after the CPU build), or null.
  */
 export const loaded = {
   linseg: null,
@@ -21,6 +23,7 @@ export const loaded = {
   /** Runs at this size or below use one thread unless asked (the catalog's oneThreadUpTo). */
   oneThreadUpTo: 0,
   gpuAdapter: null,
+  awaitedBuild: null,
 };
 
 /** Fetches `url`; throws a WorkerError of `kind` that names `what` unless the answer is ok. */
@@ -114,19 +117,32 @@ export function threadsFor(size) {
   return size <= loaded.oneThreadUpTo ? 1 : threads;
 }
 
+/** Why a build is missing: `npm start` serves the page before it has built them all. */
+const NOT_BUILT_YET = 'is not built yet (npm start builds it after the CPU build; the page moves to it once it is there)';
+
 /**
  * Loads the build of the module `options` call for (see chooseBuild), once; on the CPU, the
  * threaded build with its pool of threads where cpuThreading allows it, the one-thread build
- * where it does not or where the threads fail to start.
+ * where it does not or where the threads fail to start. A build the server does not have (yet)
+ * is replaced by the CPU build and named in `loaded.awaitedBuild`.
  */
 export async function loadModule(options) {
   if (loaded.linseg) return;
-  const build = await chooseBuild(options);
-  loaded.cpuBuildReason = build.reason;
-  loaded.threading = build.name === 'linseg'
-    ? { threads: 1, note: 'one thread: the CPU fallback of the WebGPU build', limited: false, asked: false }
-    : cpuThreading(options.threads ?? null);
+  let build = await chooseBuild(options);
   progress('module', 'Loading the WebAssembly module…', 0.1);
+  if (build.name === 'linseg') {
+    loaded.threading = { threads: 1, note: 'one thread: the CPU fallback of the WebGPU build', limited: false, asked: false };
+    try {
+      await instantiate('linseg');
+      return;
+    } catch (err) {
+      if (!(await notServed('linseg'))) throw moduleError(err);
+      loaded.awaitedBuild = 'linseg';
+      build = { name: 'linseg_cpu', reason: `the WebGPU build ${NOT_BUILT_YET}` };
+    }
+  }
+  loaded.cpuBuildReason = build.reason;
+  loaded.threading = cpuThreading(options.threads ?? null);
   if (loaded.threading.threads > 1) {
     try {
       await instantiate('linseg_cpu_threads');
@@ -134,24 +150,46 @@ export async function loadModule(options) {
       return;
     } catch (err) {
       loaded.linseg = null;
-      loaded.threading = { threads: 1, note: `one thread: threads could not start (${messageOf(err)})`, limited: true, asked: false };
+      const missing = await notServed('linseg_cpu_threads');
+      if (missing) loaded.awaitedBuild ??= 'linseg_cpu_threads';
+      const why = missing ? `the threaded build ${NOT_BUILT_YET}` : `threads could not start (${messageOf(err)})`;
+      loaded.threading = { threads: 1, note: `one thread: ${why}`, limited: true, asked: false };
     }
   }
   try {
-    await instantiate(build.name);
+    await instantiate('linseg_cpu');
   } catch (err) {
-    throw new WorkerError(
-      'module',
-      `the WebAssembly module could not be loaded: ${messageOf(err)}` +
-        ' (build it with `npm run build`, which writes www/pkg/)',
-    );
+    throw moduleError(err);
+  }
+}
+
+/** The error of a module that could not be loaded, with what to do about it. */
+function moduleError(err) {
+  return new WorkerError(
+    'module',
+    `the WebAssembly module could not be loaded: ${messageOf(err)}` +
+      ' (build it with `npm run build`, which writes www/pkg/)',
+  );
+}
+
+/** The URL of build `name`'s wasm file. */
+export function wasmUrl(name) {
+  return new URL(`./pkg/${name}_bg.wasm`, import.meta.url);
+}
+
+/** Whether the server answers 404 for build `name`'s wasm file (not built, or not yet). */
+async function notServed(name) {
+  try {
+    return (await fetch(wasmUrl(name), { method: 'HEAD', cache: 'no-store' })).status === 404;
+  } catch {
+    return false;
   }
 }
 
 /** Fetches, compiles and instantiates www/pkg/`name`.js and its wasm (streamed, its bytes counted). */
 async function instantiate(name) {
   const module = await import(`./pkg/${name}.js`);
-  const url = new URL(`./pkg/${name}_bg.wasm`, import.meta.url);
+  const url = wasmUrl(name);
   const response = reported(await fetchOk(url, 'module', 'its file'), 'module', 'Downloading the model’s code:', 0.1);
   // Compiled while it streams in (the response is application/wasm).
   const exports = await module.default({ module_or_path: response });
