@@ -23,15 +23,10 @@ done
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
-# wasm-bindgen-cli, when missing, is compiled beside the first build (its own target folder, so
-# that the two cargo runs do not wait for each other's lock): the module build's last steps run
-# on one core, and the other is free.
 version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
-installer=
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$version" ]; then
-  echo "installing wasm-bindgen-cli $version beside the first build (a few minutes, once)"
-  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/wasm-bindgen-cli" cargo install --quiet wasm-bindgen-cli --version "$version" &
-  installer=$!
+  echo "installing wasm-bindgen-cli $version (about 2 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$version"
 fi
 
 # One build: cargo, then wasm-bindgen into www/pkg, then its brotli copy.
@@ -40,10 +35,6 @@ build() { # FEATURES OUT-NAME PROFILE [CARGO-ARGS...]
   shift 3
   cargo rustc --lib --profile "$profile" --target wasm32-unknown-unknown \
     --no-default-features --features "$features" --crate-type cdylib "$@"
-  if [ -n "$installer" ]; then
-    wait "$installer" || { echo "build-web.sh: wasm-bindgen-cli $version did not install" >&2; exit 1; }
-    installer=
-  fi
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
     --out-dir www/pkg --out-name "$name" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/linseg.wasm"
   ls -l "www/pkg/${name}_bg.wasm" | awk -v name="$name" '{printf "www/pkg/%s_bg.wasm: %.1f MB\n", name, $5 / 1e6}'
