@@ -96,11 +96,13 @@ export async function makeCameraClip({
 } = {}) {
   if (width % 2 || height % 2) throw new Error(`the clip needs even sides, not ${width}×${height}`);
   const image = await decodePhoto(resolve(photo));
+  return writeY4m(out, width, height, frames, (i) => sampleRgb(image, cropAt(image, i, frames, width / height), width, height));
+}
+
+/** Writes `frames` frames of `width`×`height`, frame i's RGB from `frameRgb(i)`, as Y4M to `out`; returns `out`. */
+function writeY4m(out, width, height, frames, frameRgb) {
   const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`)];
-  for (let i = 0; i < frames; i++) {
-    const rgb = sampleRgb(image, cropAt(image, i, frames, width / height), width, height);
-    parts.push(Buffer.from('FRAME\n'), i420(rgb, width, height));
-  }
+  for (let i = 0; i < frames; i++) parts.push(Buffer.from('FRAME\n'), i420(frameRgb(i), width, height));
   writeFileSync(out, Buffer.concat(parts));
   return out;
 }
@@ -146,8 +148,7 @@ export async function makeSweepClip({
     throw new Error('the sweep leaves the frame: fewer frames, a lower speed or a smaller photo');
   }
   const scaled = sampleRgb(image, { x: 0, y: 0, w: image.width, h: image.height }, photoWidth, photoHeight);
-  const parts = [Buffer.from(`YUV4MPEG2 W${size} H${size} F30:1 Ip A1:1 C420jpeg\n`)];
-  for (let i = 0; i < frames; i++) {
+  return writeY4m(out, size, size, frames, (i) => {
     const rgb = new Float32Array(size * size * 3);
     for (let p = 0; p < size * size; p++) rgb.set(SWEEP_BACKGROUND, p * 3);
     const { x } = sweepAt(i, frames, speed);
@@ -159,10 +160,8 @@ export async function makeSweepClip({
     for (let y = 0; y < SWEEP_MARKER_PX; y++) {
       for (let xx = 0; xx < SWEEP_MARKER_PX; xx++) rgb.fill(grey, (y * size + xx) * 3, (y * size + xx) * 3 + 3);
     }
-    parts.push(Buffer.from('FRAME\n'), i420(rgb, size, size));
-  }
-  writeFileSync(out, Buffer.concat(parts));
-  return out;
+    return rgb;
+  });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
