@@ -230,9 +230,7 @@ impl Engine {
         mode: String,
         size: f64,
     ) -> Result<JsValue, JsError> {
-        let net = self.network(&mode)?;
-        let size = check_size(size)?;
-        let photo = rgba_photo(rgba, width, height)?;
+        let (net, size, photo) = self.request(&mode, rgba, width, height, size)?;
         let masked = pipeline::segment_photo(net, &photo, size)
             .await
             .map_err(|err| JsError::new(&err))?;
@@ -267,9 +265,7 @@ impl Engine {
         size: f64,
     ) -> Result<JsValue, JsError> {
         let started = now();
-        let net = self.network(&mode)?;
-        let size = check_size(size)?;
-        let photo = rgba_photo(rgba, width, height)?;
+        let (net, size, photo) = self.request(&mode, rgba, width, height, size)?;
         self.look.replace(None);
         let look = Look::new(net, &photo, size)
             .await
@@ -320,6 +316,23 @@ impl Engine {
         self.networks
             .get(&mode)
             .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))
+    }
+
+    /// A photo request's parts, checked in this order: the mode's network, the processing size
+    /// and the `width × height` RGBA photo.
+    fn request(
+        &self,
+        mode: &str,
+        rgba: Vec<u8>,
+        width: u32,
+        height: u32,
+        size: f64,
+    ) -> Result<(&Network, u32, RgbaImage), JsError> {
+        Ok((
+            self.network(mode)?,
+            check_size(size)?,
+            rgba_photo(rgba, width, height)?,
+        ))
     }
 }
 
