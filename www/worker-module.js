@@ -173,7 +173,7 @@ function moduleError(err) {
 }
 
 /** The URL of build `name`'s wasm file. */
-export function wasmUrl(name) {
+function wasmUrl(name) {
   return new URL(`./pkg/${name}_bg.wasm`, import.meta.url);
 }
 
