@@ -9,7 +9,7 @@
 export const POLL_MS = 3000;
 
 /** The builds a worker may wait for, in words. */
-const BUILD_WORDS = { linseg: 'the WebGPU build', linseg_cpu_threads: 'the threaded build' };
+const BUILD_WORDS = { linseg: 'The WebGPU build', linseg_cpu_threads: 'The threaded build' };
 
 /** Follows `engine`'s workers: each 'backend' event says which build, if any, to wait for. */
 export function watchBuilds(engine, { pollMs = POLL_MS } = {}) {

@@ -26,7 +26,7 @@ export function followEngine(engine, status, { started, onSettled, onRecovered }
   engine.addEventListener('reload', (event) =>
     status.showProgress({
       stage: 'reload',
-      message: `${event.detail.reason[0].toUpperCase()}${event.detail.reason.slice(1)}: restarting the model on it…`,
+      message: `${event.detail.reason}: restarting the model on it…`,
       fraction: 0,
     }),
   );
