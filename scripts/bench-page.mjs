@@ -19,7 +19,8 @@
 //    threads and as the default page chooses (threads by size) at 256, 512 and 1024 px (mode
 //    none), and the ratios to one thread;
 // 4. unless --skip-ready, the default page (index.html, no parameters: what a person opens)
-//    loaded READY_LOADS times in one browser, the first with an empty cache: the time from
+//    loaded READY_LOADS times in a browser already open, the first with an empty cache, and
+//    once in a browser started for it: the time from
 //    navigation to the model being ready, and each step of it (the page's own start until the
 //    worker is spawned; the worker's scripts and the module's download, compile and
 //    instantiation; the backend; the weights; the warm-up run);
@@ -403,49 +404,74 @@ async function measureThreads(server) {
 // ---------------------------------------------------------------------------------------------
 // Page ready.
 
-/** How many times the default page is loaded; the first with an empty HTTP cache. */
+/** How many times the default page is loaded in a browser already open; the first with an empty HTTP cache. */
 const READY_LOADS = 6;
+/** How long a browser just started is left on a blank tab before the page is opened in it. */
+const BROWSER_SETTLE_MS = 3000;
 
 /**
- * Loads the default page READY_LOADS times in one browser context (its HTTP cache kept between
- * loads, as for a person coming back) and prints each load's time to ready and its steps
- * (status.js puts them on the backend label), then the medians of the loads after the first.
+ * The default page loaded once in `context` from `server`: the time from navigation to ready and each step
+ * (status.js puts them on the backend label). -> { label, values } (values in `columns` order)
+ */
+async function loadReady(context, server, { settleMs = 0 } = {}) {
+  const page = await context.newPage();
+  try {
+    if (settleMs) {
+      await page.goto('about:blank');
+      await page.waitForTimeout(settleMs);
+    }
+    await page.goto(new URL('index.html', server.url).href);
+    const model = await waitForModel(page, 5 * MINUTE);
+    if (model.state !== 'ready') throw new Error(`the default page did not start: ${model.label}`);
+    const data = await page.locator('#backend').evaluate((el) => ({ ...el.dataset }));
+    const steps = JSON.parse(data.startSteps);
+    return {
+      label: model.label,
+      values: [Number(data.spawnedMs), steps.moduleMs, steps.backendMs, steps.weightsMs, steps.warmupMs, Number(data.readyMs)],
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * The default page's time to ready: READY_LOADS loads in one browser that was already open (a
+ * blank tab, BROWSER_SETTLE_MS), its HTTP cache kept between loads as for a person coming back;
+ * and once in a browser started for it, where the browser's own start shares the two cores with
+ * the page. Prints each load's steps, then the medians of the loads after the first.
  */
 async function measureReady(server) {
-  const { context, close } = await launchChromium('bench-ready');
   const columns = ['page start', 'module', 'backend', 'weights', 'warm-up', 'ready'];
+  const fresh = await launchChromium('bench-ready-launch');
+  let launched;
+  try {
+    launched = await loadReady(fresh.context, server);
+  } finally {
+    await fresh.close();
+  }
+  const { context, close } = await launchChromium('bench-ready');
   const loads = [];
   try {
-    for (let i = 0; i < READY_LOADS; i++) {
-      const page = await context.newPage();
-      try {
-        await page.goto(new URL('index.html', server.url).href);
-        const model = await waitForModel(page, 5 * MINUTE);
-        if (model.state !== 'ready') throw new Error(`the default page did not start: ${model.label}`);
-        const data = await page.locator('#backend').evaluate((el) => ({ ...el.dataset }));
-        const steps = JSON.parse(data.startSteps);
-        loads.push({
-          label: model.label,
-          values: [Number(data.spawnedMs), steps.moduleMs, steps.backendMs, steps.weightsMs, steps.warmupMs, Number(data.readyMs)],
-        });
-      } finally {
-        await page.close();
-      }
-    }
+    for (let i = 0; i < READY_LOADS; i++) loads.push(await loadReady(context, server, { settleMs: i === 0 ? BROWSER_SETTLE_MS : 0 }));
   } finally {
     await close();
   }
   console.log(`\n## The default page, from navigation to ready (${loads[0].label})\n`);
   console.log('Page start: navigation to the worker spawned; module: the worker\'s start to the module');
   console.log('instantiated (its scripts, the download and compile); ready: navigation to the model ready');
-  console.log('(beyond the steps: the messages between page and worker). Load 1 with an empty HTTP cache,');
-  console.log(`loads 2–${READY_LOADS} with the cache of the loads before.\n`);
+  console.log('(beyond the steps: the messages between page and worker). Loads 1–6 in a browser already');
+  console.log('open, load 1 with an empty HTTP cache (a first visit), loads 2–6 with the cache of the loads');
+  console.log('before; the last row, a first visit in a browser started for it, its start beside the page.\n');
   const cell = (value) => (value == null ? '–' : ms(value));
   const rows = loads.map((load, i) => [`load ${i + 1}`, ...load.values.map(cell)]);
   const later = loads.slice(1);
   rows.push([`median of 2–${READY_LOADS}`, ...columns.map((_, c) => cell(median(later.map((load) => load.values[c]).filter((v) => v != null))))]);
+  rows.push(['browser just started', ...launched.values.map(cell)]);
   console.log(`${markdown([['', ...columns], ...rows])}\n`);
-  console.log(`Page ready: ${ms(loads[0].values.at(-1))} with an empty cache, ${ms(median(later.map((load) => load.values.at(-1))))} (median) after.`);
+  console.log(
+    `Page ready: ${ms(loads[0].values.at(-1))} on a first visit, ${ms(median(later.map((load) => load.values.at(-1))))} (median) after; ` +
+      `${ms(launched.values.at(-1))} on a first visit in a browser just started.`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
