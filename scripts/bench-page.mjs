@@ -410,8 +410,9 @@ const READY_LOADS = 6;
 const BROWSER_SETTLE_MS = 3000;
 
 /**
- * The default page loaded once in `context` from `server`: the time from navigation to ready and each step
- * (status.js puts them on the backend label). -> { label, values } (values in `columns` order)
+ * The default page loaded once in `context` from `server` (after `settleMs` on a blank tab):
+ * the time from navigation to ready and each step (status.js puts them on the backend label).
+ * -> { label, values } (values in measureReady's `columns` order)
  */
 async function loadReady(context, server, { settleMs = 0 } = {}) {
   const page = await context.newPage();
@@ -459,8 +460,8 @@ async function measureReady(server) {
   console.log(`\n## The default page, from navigation to ready (${loads[0].label})\n`);
   console.log('Page start: navigation to the worker spawned; module: the worker\'s start to the module');
   console.log('instantiated (its scripts, the download and compile); ready: navigation to the model ready');
-  console.log('(beyond the steps: the messages between page and worker). Loads 1–6 in a browser already');
-  console.log('open, load 1 with an empty HTTP cache (a first visit), loads 2–6 with the cache of the loads');
+  console.log(`(beyond the steps: the messages between page and worker). Loads 1–${READY_LOADS} in a browser already`);
+  console.log(`open, load 1 with an empty HTTP cache (a first visit), loads 2–${READY_LOADS} with the cache of the loads`);
   console.log('before; the last row, a first visit in a browser started for it, its start beside the page.\n');
   const cell = (value) => (value == null ? '–' : ms(value));
   const rows = loads.map((load, i) => [`load ${i + 1}`, ...load.values.map(cell)]);
