@@ -321,28 +321,70 @@ pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, Stri
     Ok(samples)
 }
 
-/// The validation samples: each validation person pasted on each validation photo without
-/// people (1024 × 768, the person 70 % of the height, centred, on the bottom edge if cut off
-/// there), then the validation photos with people. For choosing training settings; never
-/// trained on.
-pub fn validation(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, String> {
-    let photos = photos_with_truth(data, truth, Split::Validation)?;
-    let placement = Placement {
+/// Where the validation composites put their person, one placement per composite in turn: the
+/// spread of sizes (384–2048 px), shapes and places the held-out composites have
+/// (`models/composites.json`), so that settings chosen on them are chosen for that spread.
+const VALIDATION_PLACEMENTS: [Placement; 6] = [
+    Placement {
+        width: 512,
+        height: 384,
+        person_height: 0.8,
+        x: 0.75,
+        y: 0.8,
+    },
+    Placement {
+        width: 768,
+        height: 1024,
+        person_height: 0.7,
+        x: 0.4,
+        y: 1.0,
+    },
+    Placement {
+        width: 1536,
+        height: 1152,
+        person_height: 0.6,
+        x: 0.15,
+        y: 0.7,
+    },
+    Placement {
+        width: 2048,
+        height: 1536,
+        person_height: 0.9,
+        x: 0.25,
+        y: 0.8,
+    },
+    Placement {
+        width: 384,
+        height: 512,
+        person_height: 0.55,
+        x: 0.35,
+        y: 0.75,
+    },
+    Placement {
         width: 1024,
         height: 768,
         person_height: 0.7,
-        x: 0.5,
-        y: 0.8,
-    };
+        x: 0.85,
+        y: 0.7,
+    },
+];
+
+/// The validation samples: each validation person pasted on each validation photo without
+/// people, each composite at the next of [`VALIDATION_PLACEMENTS`], then the validation photos
+/// with people. For choosing training settings; never trained on.
+pub fn validation(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, String> {
+    let photos = photos_with_truth(data, truth, Split::Validation)?;
+    let mut placements = VALIDATION_PLACEMENTS.iter().cycle();
     let mut samples = Vec::new();
     for (person, matte) in photos.iter().filter(|(photo, _)| photo.people) {
         let Some(cutout) = Cutout::new(&person.image, matte) else {
             continue;
         };
         for (background, _) in photos.iter().filter(|(photo, _)| !photo.people) {
+            let placement = placements.next().expect("a cycle never ends");
             let canvas = cover(&background.image, placement.width, placement.height);
             let name = format!("{} on {}", person.name, background.name);
-            samples.push(Sample::composite(name, &cutout, &canvas, &placement));
+            samples.push(Sample::composite(name, &cutout, &canvas, placement));
         }
     }
     samples.extend(real_samples(photos));
@@ -458,5 +500,47 @@ mod tests {
         let (_, truth) = compose(&cutout, &background, &placement);
         assert_eq!(truth.get_pixel(5, 99)[0], 255);
         assert_eq!(truth.get_pixel(5, 60)[0], 0);
+    }
+
+    /// Settings chosen on the validation composites are chosen for the held-out ones' spread:
+    /// portrait and landscape, the smallest and the largest canvas, the person small and large.
+    #[test]
+    fn the_validation_placements_span_the_held_out_ones() {
+        let text = std::fs::read_to_string(DEFAULT_COMPOSITES).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let heldout: Vec<CompositeEntry> = serde_json::from_value(json["heldout"].clone()).unwrap();
+        let spread = |placements: &[Placement]| {
+            let longer = |p: &Placement| p.width.max(p.height);
+            (
+                placements.iter().map(longer).min().unwrap(),
+                placements.iter().map(longer).max().unwrap(),
+                placements.iter().any(|p| p.height > p.width),
+                placements.iter().any(|p| p.width > p.height),
+                placements
+                    .iter()
+                    .map(|p| p.person_height)
+                    .fold(f64::INFINITY, f64::min),
+                placements
+                    .iter()
+                    .map(|p| p.person_height)
+                    .fold(0.0, f64::max),
+            )
+        };
+        let held: Vec<Placement> = heldout.iter().map(|entry| entry.placement).collect();
+        let (held_min, held_max, held_portrait, held_landscape, held_small, held_large) =
+            spread(&held);
+        let (min, max, portrait, landscape, small, large) = spread(&VALIDATION_PLACEMENTS);
+        assert_eq!((min, max), (held_min, held_max), "the canvas sizes");
+        assert_eq!((portrait, landscape), (held_portrait, held_landscape));
+        // Within 0.05 of the held-out extremes (and a rounding error).
+        let near = |a: f64, b: f64| (a - b).abs() <= 0.05 + 1e-9;
+        assert!(
+            near(small, held_small),
+            "smallest person {small} against {held_small}"
+        );
+        assert!(
+            near(large, held_large),
+            "largest person {large} against {held_large}"
+        );
     }
 }
