@@ -275,6 +275,14 @@ pub fn photos_with_truth(
         .collect()
 }
 
+/// The held-out composites listed in `path` (`models/composites.json`).
+fn composite_entries(path: &Path) -> Result<Vec<CompositeEntry>, String> {
+    let failed = |err: &dyn std::fmt::Display| format!("{}: {err}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|err| failed(&err))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| failed(&err))?;
+    serde_json::from_value(json["heldout"].clone()).map_err(|err| failed(&err))
+}
+
 /// The held-out samples: the composites of `models/composites.json`, then the held-out real
 /// photos with people. (The held-out photos without people are the composites' backgrounds.)
 pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, String> {
@@ -290,14 +298,8 @@ pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, Stri
                 )
             })
     };
-    let text = std::fs::read_to_string(&truth.composites)
-        .map_err(|err| format!("{}: {err}", truth.composites.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|err| format!("{}: {err}", truth.composites.display()))?;
-    let entries: Vec<CompositeEntry> = serde_json::from_value(json["heldout"].clone())
-        .map_err(|err| format!("{}: {err}", truth.composites.display()))?;
     let mut samples = Vec::new();
-    for entry in entries {
+    for entry in composite_entries(&truth.composites)? {
         let (person, matte) = find(&entry.person)?;
         let (background, _) = find(&entry.background)?;
         if background.people {
@@ -322,7 +324,7 @@ pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, Stri
 }
 
 /// Where the validation composites put their person, one placement per composite in turn: the
-/// spread of sizes (384–2048 px), shapes and places the held-out composites have
+/// spread of sizes (512–2048 px on the longer side), shapes and places the held-out composites have
 /// (`models/composites.json`), so that settings chosen on them are chosen for that spread.
 const VALIDATION_PLACEMENTS: [Placement; 6] = [
     Placement {
@@ -506,9 +508,7 @@ mod tests {
     /// portrait and landscape, the smallest and the largest canvas, the person small and large.
     #[test]
     fn the_validation_placements_span_the_held_out_ones() {
-        let text = std::fs::read_to_string(DEFAULT_COMPOSITES).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let heldout: Vec<CompositeEntry> = serde_json::from_value(json["heldout"].clone()).unwrap();
+        let heldout = composite_entries(Path::new(DEFAULT_COMPOSITES)).unwrap();
         let spread = |placements: &[Placement]| {
             let longer = |p: &Placement| p.width.max(p.height);
             (
