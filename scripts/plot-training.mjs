@@ -1,6 +1,7 @@
 // The training curves as one SVG picture: the loss per step (a moving average over 50 steps)
-// and the held-out IoU at 1024 px per checkpoint (as segmented, solid; one pass, dashed), one
-// colour per mode, from the logs `linseg train` writes (models/training-<mode>.json).
+// and the held-out IoU at 1024 px per checkpoint (as segmented, solid; one pass, dashed; a dot
+// where the block kept was, the checkpoint with the best validation IoU), one colour per mode,
+// from the logs `linseg train` writes (models/training-<mode>.json).
 //
 //   node scripts/plot-training.mjs [MODELS_DIR] [OUT_SVG]     (default: models docs/training.svg)
 
@@ -35,8 +36,11 @@ const parts = [];
 const text = (x, y, s, extra = '') =>
   parts.push(`<text x="${x}" y="${y}" ${extra}>${s.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
 
-/** One panel: axes, ticks, and a polyline per series ({ colour, dash, points: [[x, y]] }). */
-function panel(offsetX, title, xLabel, yLabel, xMax, [yMin, yMax], series) {
+/**
+ * One panel: axes, ticks, a polyline per series ({ colour, dash, points: [[x, y]] }) and a dot
+ * per mark ({ colour, point: [x, y] }).
+ */
+function panel(offsetX, title, xLabel, yLabel, xMax, [yMin, yMax], series, marks = []) {
   const [x0, x1] = [offsetX + margin.left, offsetX + panelW - margin.right];
   const [y0, y1] = [panelH - margin.bottom, margin.top];
   const px = (x) => x0 + ((x1 - x0) * x) / xMax;
@@ -57,6 +61,9 @@ function panel(offsetX, title, xLabel, yLabel, xMax, [yMin, yMax], series) {
     const points = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(clamp(y)).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${points}" fill="none" stroke="${s.colour}" stroke-width="1.8" ${s.dash ? 'stroke-dasharray="5 3"' : ''}/>`);
   }
+  for (const { colour, point: [x, y] } of marks) {
+    parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="4" fill="${colour}" stroke="#fff"/>`);
+  }
 }
 
 const steps = Math.max(...logs.map((log) => log.loss.length));
@@ -70,7 +77,11 @@ panel(panelW, 'Held-out IoU at 1024 px', 'step', 'IoU', steps, iouRange,
   logs.flatMap((log) => [
     { colour: modeColour(log.mode), points: log.checkpoints.map((c) => [c.step, c.heldout.segmented.iou]) },
     { colour: modeColour(log.mode), dash: true, points: log.checkpoints.map((c) => [c.step, c.heldout.single_pass.iou]) },
-  ]));
+  ]),
+  logs.map((log) => {
+    const kept = log.checkpoints.find((c) => c.step === log.kept_step);
+    return { colour: modeColour(log.mode), point: [kept.step, kept.heldout.segmented.iou] };
+  }));
 logs.forEach((log, i) => {
   const y = margin.top + 18 * i + 6;
   parts.push(`<line x1="${2 * panelW + 10}" x2="${2 * panelW + 34}" y1="${y}" y2="${y}" stroke="${modeColour(log.mode)}" stroke-width="2.5"/>`);
@@ -81,6 +92,8 @@ parts.push(`<line x1="${2 * panelW + 10}" x2="${2 * panelW + 34}" y1="${legendY}
 text(2 * panelW + 40, legendY + 4, 'as segmented');
 parts.push(`<line x1="${2 * panelW + 10}" x2="${2 * panelW + 34}" y1="${legendY + 18}" y2="${legendY + 18}" stroke="#555" stroke-width="1.8" stroke-dasharray="5 3"/>`);
 text(2 * panelW + 40, legendY + 22, 'one pass');
+parts.push(`<circle cx="${2 * panelW + 22}" cy="${legendY + 36}" r="4" fill="#555"/>`);
+text(2 * panelW + 40, legendY + 40, 'kept (best validation)');
 
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11" fill="#222">
 <rect width="100%" height="100%" fill="#fff"/>

@@ -6,7 +6,7 @@ use std::time::Instant;
 use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
 use linseg::dataset::Split;
-use linseg::train::{Checkpoint, TrainOptions, TrainingSet, checkpoint, train};
+use linseg::train::{BestCheckpoint, Checkpoint, TrainOptions, TrainingSet, checkpoint, train};
 use linseg::{truth, weights};
 
 use crate::data::{DataArgs, TruthArgs};
@@ -28,6 +28,12 @@ pub struct TrainArgs {
     /// Optimiser steps.
     #[arg(long, default_value_t = TrainOptions::default().steps)]
     pub steps: usize,
+    /// Images per optimiser step (the step follows the mean of their losses).
+    #[arg(long, default_value_t = TrainOptions::default().images_per_step)]
+    pub images_per_step: usize,
+    /// Square training sizes, one drawn per image, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = TrainOptions::default().sizes)]
+    pub sizes: Vec<u32>,
     /// Peak learning rate.
     #[arg(long, default_value_t = TrainOptions::default().learning_rate)]
     pub learning_rate: f64,
@@ -39,8 +45,12 @@ pub struct TrainArgs {
     #[arg(long)]
     pub train_decoder: bool,
     /// Score the network on the validation and held-out images every this many steps (0: never).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 50)]
     pub checkpoint_every: usize,
+    /// Write the block as it is after the last step, not at the checkpoint with the best
+    /// validation IoU at 1024 px as segmented.
+    #[arg(long)]
+    pub keep_last: bool,
     /// Where the network being trained runs: cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     pub backend: Backend,
@@ -76,6 +86,8 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (data, truth_paths) = (&args.data.paths(), &args.truth.paths());
     let options = &TrainOptions {
         steps: args.steps,
+        images_per_step: args.images_per_step,
+        sizes: args.sizes.clone(),
         learning_rate: args.learning_rate,
         seed: args.seed,
         train_decoder: args.train_decoder,
@@ -119,6 +131,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let started = Instant::now();
     let mut smoothed = None;
     let (mut losses, mut checkpoints) = (Vec::new(), Vec::new());
+    let mut best = BestCheckpoint::default();
     if args.checkpoint_every > 0 {
         let scores = checkpoint(0, &student, &validation, &heldout);
         print_checkpoint(&scores);
@@ -135,9 +148,16 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         {
             let scores = checkpoint(step, net, &validation, &heldout);
             print_checkpoint(&scores);
+            if !args.keep_last {
+                best.offer(&scores, net);
+            }
             checkpoints.push(scores);
         }
     });
+    let (kept_step, trained) = match best.into_kept() {
+        Some((step, record)) => (step, weights::from_bytes(record, mode, &backend.device()?)?),
+        None => (options.steps, trained),
+    };
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     let gamma = trained
         .context
@@ -150,6 +170,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         "backend": backend.to_string(),
         "training_photos": names,
         "minutes": minutes,
+        "kept_step": kept_step,
         "loss": losses,
         "checkpoints": checkpoints,
     });
@@ -158,7 +179,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     std::fs::write(&log_path, text + "\n")
         .map_err(|err| format!("{}: {err}", log_path.display()))?;
     println!(
-        "wrote {} (γ = {:.4}) and {} in {minutes:.1} min",
+        "wrote {} (the block after step {kept_step}, γ = {:.4}) and {} in {minutes:.1} min",
         path.display(),
         gamma.unwrap_or(0.0),
         log_path.display(),
