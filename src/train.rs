@@ -42,13 +42,13 @@ use crate::weights;
 pub struct TrainOptions {
     /// Optimiser steps.
     pub steps: usize,
-    /// Images per step: the step follows the mean of their losses.
+    /// Images per step (at least one): the step follows the mean of their losses.
     pub images_per_step: usize,
     /// Peak learning rate.
     pub learning_rate: f64,
     /// Seed of the augmentation.
     pub seed: u64,
-    /// Square training sizes, one drawn per step.
+    /// Square training sizes (at least one), one drawn per image.
     pub sizes: Vec<u32>,
     /// Whether the head and the decoder train with the block.
     pub train_decoder: bool,
@@ -261,8 +261,7 @@ pub fn train(
     let mut optimizer = AdamConfig::new().init();
     let mut rng = Rng::new(options.seed);
     for step in 0..options.steps {
-        let images = options.images_per_step.max(1);
-        let losses: Vec<Tensor<1>> = (0..images)
+        let losses: Vec<Tensor<1>> = (0..options.images_per_step)
             .map(|_| {
                 let size = options.sizes[rng.below(options.sizes.len())];
                 let (image, truth) = augment(set, &mut rng, size);
@@ -336,8 +335,8 @@ pub fn checkpoint(
 }
 
 /// The block worth keeping: the one at the checkpoint with the highest validation IoU at
-/// 1024 px as segmented (what users get), as a weight record. Step 0, the untouched network,
-/// is never offered: a mode's record always holds a trained block.
+/// 1024 px as segmented (what users get), as a weight record. `linseg train` does not offer
+/// step 0, the untouched network, so a mode's record always holds a trained block.
 #[derive(Debug, Default)]
 pub struct BestCheckpoint {
     best: Option<(usize, f64, Vec<u8>)>,

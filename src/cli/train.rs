@@ -93,6 +93,12 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         train_decoder: args.train_decoder,
         ..TrainOptions::default()
     };
+    if args.images_per_step == 0 {
+        return Err("--images-per-step must be at least 1".into());
+    }
+    if args.sizes.is_empty() || args.sizes.iter().any(|&size| size < 32) {
+        return Err("--sizes needs at least one training size, each at least 32 px".into());
+    }
     if mode == AttentionMode::None && !args.train_decoder {
         return Err("mode none has no context block: there is nothing to train (but the decoder, with --train-decoder)".into());
     }
