@@ -315,11 +315,25 @@ export function renderSweepChart(container, { sizes, series }) {
   container.replaceChildren(...parts);
 }
 
+/** The marker shapes of the speed-against-quality chart, one per size in the order sizes come. */
+const SIZE_SHAPES = ['circle', 'square', 'triangle', 'diamond'];
+
+/** A marker of `shape` centred on (x, y), about 8 px across. */
+function marker(shape, x, y, attributes) {
+  if (shape === 'circle') return el('circle', { cx: x, cy: y, r: 4, ...attributes });
+  if (shape === 'square') return el('rect', { x: x - 3.5, y: y - 3.5, width: 7, height: 7, ...attributes });
+  const points = shape === 'triangle'
+    ? [[x, y - 5], [x + 4.5, y + 3.5], [x - 4.5, y + 3.5]]
+    : [[x, y - 5], [x + 5, y], [x, y + 5], [x - 5, y]];
+  return el('polygon', { points: points.map((p) => p.join(',')).join(' '), ...attributes });
+}
+
 /**
  * Speed against quality: one point per mode and size, the time measured here on the x axis
  * (log scale) and the held-out IoU from linseg eval on the y axis; up and to the left is better.
- * points: [{ mode, size, ms, iou }] (points without both values are left out). Returns the SVG,
- * for the caller to place under the sweep's chart.
+ * The colour is the mode, the shape the size (the legend names both), so that points close
+ * together need no labels. points: [{ mode, size, ms, iou }] (points without both values are
+ * left out). Returns the SVG, for the caller to place under the sweep's chart.
  */
 export function tradeoffChart(points) {
   const width = 760;
@@ -357,17 +371,24 @@ export function tradeoffChart(points) {
     x: 14, y: (top + bottom) / 2, class: 'chart-axis', 'text-anchor': 'middle', transform: `rotate(-90 14 ${(top + bottom) / 2})`,
   }, 'held-out IoU'));
   const modes = [...new Set(shown.map((p) => p.mode))];
+  const sizes = [...new Set(shown.map((p) => p.size))].sort((a, b) => a - b);
+  const shapeOf = (size) => SIZE_SHAPES[sizes.indexOf(size) % SIZE_SHAPES.length];
   for (const p of shown) {
-    const colour = modeColour(p.mode);
-    const dot = el('circle', { cx: px(p.ms), cy: py(p.iou), r: 4, fill: colour, 'data-testid': 'tradeoff-point' });
-    dot.append(el('title', {}, `${p.mode} at ${p.size} px: ${formatMs(p.ms)}, IoU ${p.iou.toFixed(3)}`));
-    svg.append(dot);
-    svg.append(el('text', { x: px(p.ms) + 6, y: py(p.iou) - 5, class: 'chart-tick' }, String(p.size)));
+    const point = marker(shapeOf(p.size), px(p.ms), py(p.iou), {
+      fill: modeColour(p.mode), 'data-testid': 'tradeoff-point', 'data-shape': shapeOf(p.size),
+    });
+    point.append(el('title', {}, `${p.mode} at ${p.size} px: ${formatMs(p.ms)}, IoU ${p.iou.toFixed(3)}`));
+    svg.append(point);
   }
   modes.forEach((mode, i) => {
     const ly = top + 6 + i * 20;
-    svg.append(el('circle', { cx: right + 30, cy: ly, r: 4, fill: modeColour(mode) }));
+    svg.append(marker('circle', right + 30, ly, { fill: modeColour(mode) }));
     svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, mode));
+  });
+  sizes.forEach((size, i) => {
+    const ly = top + 6 + (modes.length + 0.5 + i) * 20;
+    svg.append(marker(shapeOf(size), right + 30, ly, { class: 'chart-size-marker', 'data-testid': 'tradeoff-size' }));
+    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, `${size} px`));
   });
   return svg;
 }

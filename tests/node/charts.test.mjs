@@ -1,7 +1,8 @@
 // www/charts.js with a minimal stand-in for the DOM: a refused mode is drawn in the compare
 // chart's memory panel (an outlined bar at the bytes it would have needed, labelled), refused
 // sweep points are marked and their reasons written under the chart, and a chart with nothing
-// measured says "no data" instead of drawing 0–1 axes.
+// measured says "no data" instead of drawing 0–1 axes, and the speed-against-quality chart tells
+// modes by colour and sizes by shape.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +45,7 @@ globalThis.document = {
   createElement: (name) => new Node(name),
 };
 
-const { renderCompareChart, renderSweepChart } = await import('../../www/charts.js');
+const { renderCompareChart, renderSweepChart, tradeoffChart } = await import('../../www/charts.js');
 
 const byTestId = (id) => (node) => node.attributes['data-testid'] === id || node.dataset.testid === id;
 const GiB = 1024 ** 3;
@@ -118,4 +119,25 @@ test('a mode without a colour of its own still gets one, the same every time', a
   assert.match(colour, /^#[0-9a-f]{6}$/);
   assert.equal(modeColour('a-new-mode'), colour);
   assert.notEqual(colour, modeColour('none'));
+});
+
+test('speed against quality: the colour is the mode and the shape the size, both in the legend', () => {
+  const points = [];
+  for (const mode of ['none', 'linear']) {
+    for (const [i, size] of [256, 512, 1024].entries()) points.push({ mode, size, ms: 10 * (i + 1), iou: 0.8 });
+  }
+  points.push({ mode: 'dot', size: 512, ms: null, iou: 0.8 });
+  const svg = tradeoffChart(points);
+  const drawn = svg.findAll((n) => n.attributes['data-testid'] === 'tradeoff-point');
+  assert.equal(drawn.length, 6, 'a point per measured mode and size');
+  const shapes = drawn.map((n) => n.attributes['data-shape']);
+  assert.deepEqual(shapes, ['circle', 'square', 'triangle', 'circle', 'square', 'triangle']);
+  assert.deepEqual(drawn.map((n) => n.name), ['circle', 'rect', 'polygon', 'circle', 'rect', 'polygon']);
+  assert.notEqual(drawn[0].attributes.fill, drawn[3].attributes.fill, 'two modes in one colour');
+  const legend = svg.findAll((n) => n.attributes['data-testid'] === 'tradeoff-size');
+  assert.deepEqual(legend.map((n) => n.name), ['circle', 'rect', 'polygon']);
+  const labels = svg.findAll((n) => n.name === 'text').map((n) => n.textContent);
+  for (const label of ['none', 'linear', '256 px', '512 px', '1024 px']) assert.ok(labels.includes(label), `no "${label}" in the legend`);
+  assert.ok(!labels.includes('dot'), 'a mode without a measured point in the legend');
+  assert.ok(!labels.includes('512'), 'points still labelled by text');
 });
