@@ -47,8 +47,8 @@ pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, 
     for entry in entries.iter().filter(|entry| entry["split"] == wanted) {
         let name = entry["name"].as_str().ok_or("a photo without a name")?;
         let path = folder.join(name);
-        let bytes = std::fs::read(&path)
-            .map_err(|err| format!("{}: {err} (run scripts/fetch-photos.sh)", path.display()))?;
+        let bytes = crate::files::read(&path)
+            .map_err(|err| format!("{err} (run scripts/fetch-photos.sh)"))?;
         let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
             .map_err(|err| format!("{}: {err}", path.display()))?;
         photos.push(Photo {

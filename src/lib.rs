@@ -12,7 +12,7 @@
 //!   [`pipeline`]: photo → passes → mask, for the CLI and the browser alike.
 //! - [`look`]: what the attention block looks at — each cell's weights over the photo.
 //! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
-//!   [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use); browser
+//!   [`files`] (paths that will not do, in plain words), [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use); browser
 //!   only: `web`, the wasm boundary.
 //!
 //! The `linseg` command line is `src/cli/`: each command's arguments, checks, printing and
@@ -40,6 +40,8 @@ pub mod bench;
 pub mod dataset;
 #[cfg(feature = "native")]
 pub mod eval;
+#[cfg(feature = "native")]
+pub mod files;
 #[cfg(feature = "native")]
 pub mod import;
 #[cfg(feature = "native")]

@@ -53,7 +53,7 @@ mod files {
     /// Load a mode's network from `dir`.
     pub fn load(dir: &Path, mode: AttentionMode, device: &Device) -> Result<SelfieNet, String> {
         let path = dir.join(file_name(mode));
-        let bytes = std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        let bytes = crate::files::read(&path)?;
         from_bytes(bytes, mode, device)
     }
 

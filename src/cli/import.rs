@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
-use linseg::{import, weights};
+use linseg::{files, import, weights};
 
 /// `linseg import`: MediaPipe Selfie Segmentation's TensorFlow.js weights into one record per
 /// mode.
@@ -22,12 +22,9 @@ pub struct ImportArgs {
 /// Run `linseg import`: one record per mode, the blocks initialised from seed 0.
 pub fn run(args: &ImportArgs) -> Result<(), String> {
     let (from, out) = (&args.from, &args.out);
-    let read = |name: &str| {
-        let path = from.join(name);
-        std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))
-    };
+    let read = |name: &str| files::read(&from.join(name));
     let (json, bin) = (read("selfie.json")?, read("selfie.bin")?);
-    std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
+    files::make_folder(out)?;
     let device = Backend::Cpu.device()?;
     for mode in AttentionMode::ALL {
         // The blocks start from the same seed every time, so the records are reproducible.

@@ -10,7 +10,7 @@ use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
 use linseg::look::{self, Look};
 use linseg::network::Network;
-use linseg::{photo, weights};
+use linseg::{files, photo, weights};
 
 /// Arguments of `linseg look`.
 #[derive(clap::Args, Debug)]
@@ -31,8 +31,7 @@ pub struct LookArgs {
 /// Run `linseg look`: a line per mode.
 pub fn run(args: &LookArgs) -> Result<(), String> {
     let device = args.backend.device()?;
-    let bytes =
-        std::fs::read(&args.photo).map_err(|err| format!("{}: {err}", args.photo.display()))?;
+    let bytes = files::read(&args.photo)?;
     let photo = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS).map_err(|err| err.to_string())?;
     println!(
         "{} at {} px: how far each block looks, over every cell of its map",

@@ -11,7 +11,7 @@ use image::imageops::{self, FilterType};
 use linseg::attention::AttentionMode;
 use linseg::cpu::{self, CpuNet, FeatureMap, Profile, Step};
 use linseg::model::{STRIDE, SelfieNet};
-use linseg::{photo, preprocess, stats, weights};
+use linseg::{files, photo, preprocess, stats, weights};
 
 use crate::mode;
 
@@ -55,7 +55,7 @@ fn percentiles(times: &[Duration]) -> (f64, f64) {
 
 /// The photo stretched to `size × size`, RGB in `[0, 1]`, channels last.
 fn square_input(path: &Path, size: u32) -> Result<FeatureMap, String> {
-    let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let bytes = files::read(path)?;
     let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
         .map_err(|err| format!("{}: {err}", path.display()))?;
     let square = imageops::resize(&image, size, size, FilterType::Triangle);

@@ -8,7 +8,7 @@ use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
 use linseg::cpu;
 use linseg::network::Network;
-use linseg::{photo, segment, weights};
+use linseg::{files, photo, segment, weights};
 
 use crate::mode;
 
@@ -49,7 +49,7 @@ pub fn run(args: &SegmentArgs) -> Result<(), String> {
     let device = args.backend.device()?;
     let net = Network::new(weights::load(&args.models, args.mode, &device)?, &device);
     let (photos, out) = (&args.photos, &args.out);
-    std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
+    files::make_folder(out)?;
     let max_pixels = args.max_megapixels * 1_000_000;
     let progress = Progress::new(photos.len());
     let mut failed = 0;
@@ -77,7 +77,7 @@ fn segment_file(
     out: &Path,
     max_pixels: u64,
 ) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
+    let bytes = std::fs::read(path).map_err(|err| files::plain_words(&err))?;
     let result = segment::segment_bytes(net, &bytes, size, max_pixels)?;
     let stem = path
         .file_stem()
