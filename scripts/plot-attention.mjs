@@ -24,7 +24,7 @@ const rows = readFileSync(input, 'utf8')
 const modes = [...new Set(rows.map((r) => r.mode))];
 
 const [panelW, panelH] = [380, 280];
-const margin = { left: 58, right: 14, top: 34, bottom: 46 };
+const margin = { left: 70, right: 14, top: 34, bottom: 46 };
 const width = 2 * panelW + 150;
 const parts = [];
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
