@@ -1,6 +1,7 @@
 // The files the page is drawn from (index.html and www/'s scripts, style sheet and icon; not the
 // built modules or the sample photo) and one sha256 over them. docs/page.json records the hash
-// that docs/page.png was made from; tests/node/screenshot.test.mjs fails when they part.
+// that the pictures docs/page.jpg and docs/page-modes.jpg were made from;
+// tests/node/screenshot.test.mjs fails when they part.
 
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';

@@ -12,8 +12,8 @@
 //!   [`pipeline`]: photo → passes → mask, for the CLI and the browser alike.
 //! - [`look`]: what the attention block looks at — each cell's weights over the photo.
 //! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
-//!   [`files`] (paths that will not do, in plain words), [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use); browser
-//!   only: `web`, the wasm boundary.
+//!   [`files`] (paths that will not do, in plain words), [`dataset`] and [`truth`] (the images
+//!   with true masks that `eval` and `train` use); browser only: `web`, the wasm boundary.
 //!
 //! The `linseg` command line is `src/cli/`: each command's arguments, checks, printing and
 //! files, over this library.
