@@ -1,7 +1,8 @@
 // Drawing a photo and its mask: the overlay (mask tinted in a colour at an opacity over the
 // photo), the mask itself (grey levels) and the cut-out (the photo with the mask as its alpha,
 // over a checkerboard); PNG downloads of the mask (one grey channel, www/png.js) and the
-// cut-out. The canvas is drawn at the photo's full resolution and scaled by CSS.
+// cut-out. The canvas is drawn at the photo's full resolution and scaled by CSS; its box is told
+// the photo's shape (--photo-aspect), which the style sheet follows on narrow screens.
 
 import { greyPng } from './png.js';
 
@@ -224,11 +225,14 @@ export class Overlay {
       canvas.height = 0;
       canvas.style.width = '';
       canvas.style.height = '';
+      canvas.parentElement?.style.removeProperty('--photo-aspect');
       return;
     }
     if (canvas.width !== photo.width || canvas.height !== photo.height) {
       canvas.width = photo.width;
       canvas.height = photo.height;
+      // The box's shape where the style sheet lets it follow the photo (narrow screens).
+      canvas.parentElement?.style.setProperty('--photo-aspect', `${photo.width} / ${photo.height}`);
       this.#fit();
     }
     this.#render(canvas);

@@ -728,12 +728,23 @@ describe('page details on cpu', () => {
           modeColumnMoved: Math.abs(after - before),
         };
       });
+      // The photo's stage takes the photo's shape: no empty bands above and below it.
+      const stage = await page.evaluate(() => {
+        const box = document.querySelector('.stage');
+        const style = getComputedStyle(box);
+        return {
+          inner: box.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom),
+          photo: document.getElementById('view').getBoundingClientRect().height,
+        };
+      });
       await page.screenshot({ path: join(OUTPUT, 'details-390-analysis.png'), fullPage: true });
       assert.ok(layout.texts > 20, `only ${layout.texts} chart texts`);
       assert.ok(layout.smallest >= 9.5, `chart text drawn at ${layout.smallest.toFixed(1)} px`);
       assert.ok(layout.pageWidth <= 390, `the page is ${layout.pageWidth} px wide: it scrolls sideways`);
       assert.ok(layout.scrolled > 0, 'the table fits: nothing to check');
       assert.ok(layout.modeColumnMoved < 1, `the mode column moved ${layout.modeColumnMoved} px when the table scrolled`);
+      assert.ok(stage.photo > 0 && stage.inner - stage.photo <= 2,
+        `the photo is ${stage.photo.toFixed(0)} px tall in a stage ${stage.inner.toFixed(0)} px tall`);
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
