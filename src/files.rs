@@ -1,4 +1,4 @@
-//! Files read and folders made with their failures said in plain words, the path first: what
+//! Files read and written and folders made with their failures said in plain words, the path first: what
 //! the command line prints when a path it was given will not do.
 
 use std::io::{Error, ErrorKind};
@@ -7,6 +7,11 @@ use std::path::Path;
 /// The bytes of the file at `path`, or why not: `"PATH: no such file or folder"`.
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|err| format!("{}: {}", path.display(), plain_words(&err)))
+}
+
+/// Writes `bytes` to the file at `path`, or says why not: `"PATH: the disk is full"`.
+pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|err| format!("{}: {}", path.display(), plain_words(&err)))
 }
 
 /// Makes the folder `path` and the folders above it, unless they are there already.
@@ -54,6 +59,12 @@ mod tests {
         let file = dir.join("file");
         std::fs::write(&file, b"x").unwrap();
         assert_eq!(read(&file).unwrap(), b"x");
+        write(&file, b"yz").unwrap();
+        assert_eq!(read(&file).unwrap(), b"yz");
+        assert_eq!(
+            write(&dir, b"x").unwrap_err(),
+            format!("{}: a folder, not a file", dir.display())
+        );
         let under_file = file.join("out");
         assert_eq!(
             make_folder(&under_file).unwrap_err(),

@@ -78,8 +78,7 @@ mod files {
     /// Save a network's weights into `dir` under its mode's name.
     pub fn save(net: SelfieNet, dir: &Path) -> Result<PathBuf, String> {
         let path = dir.join(file_name(net.mode()));
-        std::fs::write(&path, to_bytes(net)?)
-            .map_err(|err| format!("{}: {err}", path.display()))?;
+        crate::files::write(&path, to_bytes(net)?)?;
         Ok(path)
     }
 }

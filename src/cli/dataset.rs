@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use linseg::truth;
+use linseg::{files, truth};
 
 use crate::data::{DataArgs, TruthArgs};
 
@@ -28,7 +28,7 @@ pub fn run(args: &DatasetArgs) -> Result<(), String> {
         .out
         .clone()
         .unwrap_or_else(|| linseg::dataset::cache_folder().join("heldout"));
-    std::fs::create_dir_all(&out).map_err(|err| format!("{}: {err}", out.display()))?;
+    files::make_folder(&out)?;
     for sample in truth::heldout(&args.data.paths(), &args.truth.paths())? {
         let stem = Path::new(&sample.name)
             .file_stem()

@@ -8,7 +8,7 @@ use linseg::backend::Backend;
 use linseg::eval;
 use linseg::network::Network;
 use linseg::truth::{self, Kind};
-use linseg::weights;
+use linseg::{files, weights};
 
 use crate::data::{DataArgs, TruthArgs};
 use crate::mode;
@@ -98,7 +98,7 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
         "per_image": evaluation.samples,
     });
     let text = serde_json::to_string_pretty(&metrics).map_err(|err| err.to_string())?;
-    std::fs::write(out, text + "\n").map_err(|err| format!("{}: {err}", out.display()))?;
+    files::write(out, text + "\n")?;
     println!("\nwrote {}", out.display());
     Ok(())
 }

@@ -7,7 +7,7 @@ use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
 use linseg::dataset::Split;
 use linseg::train::{BestCheckpoint, Checkpoint, TrainOptions, TrainingSet, checkpoint, train};
-use linseg::{truth, weights};
+use linseg::{files, truth, weights};
 
 use crate::data::{DataArgs, TruthArgs};
 use crate::mode;
@@ -182,8 +182,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     });
     let log_path = data.models.join(format!("training-{mode}.json"));
     let text = serde_json::to_string(&log).map_err(|err| err.to_string())?;
-    std::fs::write(&log_path, text + "\n")
-        .map_err(|err| format!("{}: {err}", log_path.display()))?;
+    files::write(&log_path, text + "\n")?;
     println!(
         "wrote {} (the block after step {kept_step}, γ = {:.4}) and {} in {minutes:.1} min",
         path.display(),
