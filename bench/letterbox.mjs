@@ -11,16 +11,22 @@
 /** The network's stride: the input's sides are padded to a multiple of it (src/model/mod.rs). */
 export const STRIDE = 16;
 
+/** The size the network was trained at (src/model/mod.rs). */
+export const TRAINED_SIZE = 256;
+
 /**
- * Where a `width × height` photo sits in the network's input at processing size `size`
- * (`Letterbox::new`): scaled so that its longer side is `size` (rounded), then padded on the
- * right and bottom to a multiple of the stride. Sizes are `[width, height]`.
+ * Where a `width × height` photo sits in the network's input in the pass at processing size
+ * `size` (`Plan::new`'s detail pass, src/refine.rs): up to the trained size stretched to a
+ * `size × size` square (`Letterbox::stretched`), above it scaled so that its longer side is
+ * `size` (rounded, `Letterbox::new`); then padded on the right and bottom to a multiple of the
+ * stride. Sizes are `[width, height]`.
  * @returns {{ photo: number[], scaled: number[], input: number[] }}
  */
 export function letterbox(width, height, size) {
+  const pad = (side) => Math.ceil(side / STRIDE) * STRIDE;
+  if (size <= TRAINED_SIZE) return { photo: [width, height], scaled: [size, size], input: [pad(size), pad(size)] };
   const scale = size / Math.max(width, height);
   const fit = (side) => Math.max(1, Math.round(side * scale));
-  const pad = (side) => Math.ceil(side / STRIDE) * STRIDE;
   const scaled = [fit(width), fit(height)];
   return { photo: [width, height], scaled, input: scaled.map(pad) };
 }

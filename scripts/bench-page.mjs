@@ -7,7 +7,7 @@
 //    preprocess, inference, readback, postprocess, total: from the worker's call into the wasm
 //    to its answer, copies in and out included); then TensorFlow.js 4.22 running
 //    MediaPipe's own TF.js graph of that network (the graph `linseg import` reads, from
-//    scripts/fetch-selfie.sh's cache) on the same letterboxed input, in bench/tfjs.html: wasm
+//    scripts/fetch-selfie.sh's cache) on the same input (bench/letterbox.mjs), in bench/tfjs.html: wasm
 //    (SIMD, one thread) beside linseg's CPU backend, WebGPU beside its WebGPU; inference
 //    (execute + readback) and end to end (decoded pixels to the photo-sized mask), and the
 //    masks' agreement (IoU at 128 with the page's mask, and with the CLI's where one is built);

@@ -15,6 +15,7 @@ use crate::attention::{ContextWeights, Features};
 use crate::model::STRIDE;
 use crate::network::Network;
 use crate::preprocess::Letterbox;
+use crate::refine::Plan;
 use crate::stats;
 
 /// A photo's attention weights in one network.
@@ -27,10 +28,10 @@ pub struct Look {
 }
 
 impl Look {
-    /// Run the network's encoder on `photo` fitted to a longer side of `size` and read back
-    /// what its block's weights come from.
+    /// Run the network's encoder on `photo` as the pass at `size` sees it ([`Plan`]'s detail
+    /// pass) and read back what its block's weights come from.
     pub async fn new(network: &Network, photo: &RgbaImage, size: u32) -> Result<Look, String> {
-        let letterbox = Letterbox::new(photo.width(), photo.height(), size);
+        let letterbox = Plan::new(photo.width(), photo.height(), size).detail;
         let input = network.context_input(photo, &letterbox); // [1, C, H, W]
         let [_, _, height, width] = input.dims();
         let block = network.context();
@@ -211,10 +212,11 @@ mod tests {
             .take()
             .map(|b| Param::from_tensor(b.val().zeros_like()));
         let network = Network::new(net, &device);
+        // Up to the trained size the photo is stretched to a square: 6 × 6 cells at 96 px.
         let look = block_on(Look::new(&network, &RgbaImage::new(96, 64), 96)).unwrap();
-        assert_eq!(look.grid(), [6, 4]);
+        assert_eq!(look.grid(), [6, 6]);
         let spread = spread(&look).unwrap();
-        assert!((spread.peak - 1.0 / 24.0).abs() < 1e-6, "{spread:?}");
-        assert!((spread.effective_cells - 24.0).abs() < 1e-3, "{spread:?}");
+        assert!((spread.peak - 1.0 / 36.0).abs() < 1e-6, "{spread:?}");
+        assert!((spread.effective_cells - 36.0).abs() < 1e-3, "{spread:?}");
     }
 }

@@ -1,9 +1,11 @@
 //! From a photo to the network's input and from its output back to a mask of the photo's size.
 //! Shared by the CLI and the browser, so both see the same pixels.
 //!
-//! The photo is scaled so that its longer side is the processing size, then padded on the
-//! right and bottom (repeating the edge pixels) to a multiple of the network's stride. The mask
-//! is cropped to the scaled photo and scaled back to the photo's own size.
+//! The photo is scaled so that its longer side is the processing size ([`Letterbox::new`]) or
+//! stretched to a square of it ([`Letterbox::stretched`]; which pass takes which is
+//! [`crate::refine`]'s choice), then padded on the right and bottom (repeating the edge pixels)
+//! to a multiple of the network's stride. The mask is cropped to the scaled photo and scaled
+//! back to the photo's own size.
 
 use std::borrow::Cow;
 
@@ -44,13 +46,14 @@ impl Letterbox {
         }
     }
 
-    /// Stretch a `width × height` photo to `size × size` (`size` a multiple of the stride), as
-    /// MediaPipe's own graph feeds the network: no padding, the aspect ratio lost.
+    /// Stretch a `width × height` photo to `size × size`, as MediaPipe's own graph feeds the
+    /// network: the aspect ratio lost, padded only where `size` is not a multiple of the stride.
     pub fn stretched(width: u32, height: u32, size: u32) -> Self {
+        let padded = size.div_ceil(STRIDE as u32) * STRIDE as u32;
         Letterbox {
             photo: [width, height],
             scaled: [size, size],
-            input: [size, size],
+            input: [padded, padded],
         }
     }
 }

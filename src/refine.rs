@@ -7,6 +7,12 @@
 //! - the **global pass**, at [`TRAINED_SIZE`], says which regions are a person;
 //! - the **detail pass**, at the requested size, says where exactly their edges run.
 //!
+//! **Shapes.** The detail pass keeps the photo's shape (its longer side the requested size,
+//! [`Letterbox::new`]). A pass at [`TRAINED_SIZE`] or below — the global pass, or the only one —
+//! stretches the photo to a square ([`Letterbox::stretched`]), as MediaPipe's own graph feeds
+//! the network: that is what it was trained on, and against the truth it does better so
+//! (`models/README.md`, "How the settings were chosen").
+//!
 //! Where the global pass is sure it decides; across its soft edge the detail pass takes over:
 //!
 //! ```text
@@ -41,12 +47,17 @@ impl Plan {
         }
     }
 
-    /// Plan a `width × height` photo at processing size `size`.
+    /// Plan a `width × height` photo at processing size `size`: one pass stretched to a square
+    /// up to [`TRAINED_SIZE`], above it a detail pass of the photo's shape and a global pass
+    /// stretched to [`TRAINED_SIZE`].
     pub fn new(width: u32, height: u32, size: u32) -> Self {
         let trained = TRAINED_SIZE as u32;
+        if size <= trained {
+            return Plan::single(Letterbox::stretched(width, height, size));
+        }
         Plan {
             detail: Letterbox::new(width, height, size),
-            global: (size > trained).then(|| Letterbox::new(width, height, trained)),
+            global: Some(Letterbox::stretched(width, height, trained)),
         }
     }
 
@@ -92,11 +103,23 @@ mod tests {
     }
 
     #[test]
-    fn one_pass_up_to_the_trained_size_two_above() {
-        assert_eq!(Plan::new(600, 400, 256).global, None);
+    fn one_stretched_pass_up_to_the_trained_size_two_above() {
+        let small = Plan::new(600, 400, 256);
+        assert_eq!(small.global, None);
+        assert_eq!(small.detail, Letterbox::stretched(600, 400, 256));
+        assert_eq!(small.detail.input, [256, 256]);
         let plan = Plan::new(600, 400, 1024);
         assert_eq!(plan.detail, Letterbox::new(600, 400, 1024));
-        assert_eq!(plan.global, Some(Letterbox::new(600, 400, 256)));
+        assert_eq!(plan.detail.input, [1024, 688]);
+        assert_eq!(plan.global, Some(Letterbox::stretched(600, 400, 256)));
+    }
+
+    /// A size that is no multiple of the stride is stretched to it and padded to the stride.
+    #[test]
+    fn a_small_odd_size_is_stretched_then_padded() {
+        let plan = Plan::new(600, 400, 100);
+        assert_eq!(plan.detail.scaled, [100, 100]);
+        assert_eq!(plan.detail.input, [112, 112]);
     }
 
     #[test]

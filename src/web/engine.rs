@@ -17,7 +17,7 @@ use crate::look::Look;
 use crate::model::{STRIDE, SelfieNetConfig, TRAINED_SIZE};
 use crate::network::Network;
 use crate::pipeline;
-use crate::preprocess::Letterbox;
+use crate::refine::Plan;
 use crate::weights;
 
 #[wasm_bindgen]
@@ -198,7 +198,7 @@ impl Engine {
     pub fn cost(&self, mode: &str, width: u32, height: u32, size: f64) -> Result<JsValue, JsError> {
         let parsed = parse_mode(mode)?;
         let size = check_size(size)?;
-        let [input_w, input_h] = Letterbox::new(width, height, size).input;
+        let [input_w, input_h] = Plan::new(width, height, size).detail.input;
         let (feature_h, feature_w) = (input_h as usize / STRIDE, input_w as usize / STRIDE);
         let cost = SelfieNetConfig::new(parsed)
             .context()
