@@ -1,5 +1,6 @@
 //! `linseg eval`: every mode scored against the truth of the held-out images, a table printed
-//! as it fills and the scores written to models/metrics.json.
+//! as it fills and the scores written to models/metrics.json; with `--validation`, of the
+//! validation images, which settings are chosen by.
 
 use std::path::PathBuf;
 
@@ -29,16 +30,29 @@ pub struct EvalArgs {
     /// The modes scored (default: every mode).
     #[arg(long, value_delimiter = ',', value_parser = mode::parser())]
     pub modes: Vec<AttentionMode>,
-    /// Where the scores are written.
-    #[arg(long, default_value = "models/metrics.json")]
-    pub out: PathBuf,
+    /// Score the validation images instead of the held-out ones: what settings are chosen by.
+    #[arg(long)]
+    pub validation: bool,
+    /// Where the scores are written (default: models/metrics.json; with --validation, nowhere).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Run `linseg eval`: the table printed as it fills, the scores written to --out.
 pub fn run(args: &EvalArgs) -> Result<(), String> {
-    let (data, sizes, out) = (&args.data, &args.sizes, &args.out);
+    let (data, sizes) = (&args.data, &args.sizes);
     let device = Backend::Cpu.device()?;
-    let samples = truth::heldout(&data.paths(), &args.truth.paths())?;
+    let (split, samples, default_out) = if args.validation {
+        let samples = truth::validation(&data.paths(), &args.truth.paths())?;
+        ("validation", samples, None)
+    } else {
+        let samples = truth::heldout(&data.paths(), &args.truth.paths())?;
+        (
+            "heldout",
+            samples,
+            Some(PathBuf::from("models/metrics.json")),
+        )
+    };
     let modes = if args.modes.is_empty() {
         AttentionMode::ALL.to_vec()
     } else {
@@ -52,7 +66,7 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()?;
     let untouched = load(AttentionMode::None)?;
     let names: Vec<&str> = samples.iter().map(|s| s.name.as_str()).collect();
-    println!("{} held-out images: {}", names.len(), names.join(", "));
+    println!("{} {split} images: {}", names.len(), names.join(", "));
     println!(
         "{:<12} {:>5} {:<10} {:>7} {:>11} {:>7} {:>11}   one pass: {:>7} {:>11} {:>7}",
         "mode",
@@ -91,14 +105,17 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
         "truth": "composites: the pasted alpha (exact); real photos: Robust Video Matting's matte (scripts/make-mattes.mjs)",
         "anchor": "mediapipe: selfie-none.bpk on the photo stretched to 256 × 256, as MediaPipe's graph feeds it",
         "boundary_tolerance": "0.75 % of the photo diagonal",
-        "heldout": names,
+        split: names,
         "sizes": sizes,
         "backend": "cpu",
         "scores": evaluation.scores,
         "per_image": evaluation.samples,
     });
+    let Some(out) = args.out.clone().or(default_out) else {
+        return Ok(());
+    };
     let text = serde_json::to_string_pretty(&metrics).map_err(|err| err.to_string())?;
-    files::write(out, text + "\n")?;
+    files::write(&out, text + "\n")?;
     println!("\nwrote {}", out.display());
     Ok(())
 }
