@@ -11,7 +11,10 @@
 //! network. γ starts at 0, so training starts from the original network.
 //!
 //! **Steps.** Each image a random square crop (40–100 % of the shorter side) at 256, 512, 768
-//! or 1024 px, flipped half the time, brightness and contrast jittered ±20 %. Loss: binary
+//! or 1024 px, flipped half the time, brightness and contrast jittered ±20 %. (With
+//! `stretched`, an image at 256 px is instead a crop of a random shape from 9:16 to 16:9
+//! stretched to the square, as the pipeline stretches every photo there,
+//! [`crate::refine::Plan`]; tried, no gain on the validation images.) Loss: binary
 //! cross-entropy of the logits against the true alpha plus one minus the soft IoU (the metric,
 //! made differentiable), averaged over the step's images. Adam, learning rate decayed by a
 //! cosine.
@@ -31,7 +34,7 @@ use image::imageops::{self, FilterType};
 use image::{GrayImage, Rgba, RgbaImage};
 
 use crate::eval::{self, MaskScore};
-use crate::model::SelfieNet;
+use crate::model::{SelfieNet, TRAINED_SIZE};
 use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
 use crate::truth::{self, Cutout, Placement, Sample};
@@ -52,6 +55,9 @@ pub struct TrainOptions {
     pub sizes: Vec<u32>,
     /// Whether the head and the decoder train with the block.
     pub train_decoder: bool,
+    /// Whether images at the trained size come in random shapes stretched to the square, as
+    /// the pipeline feeds photos there, instead of square crops.
+    pub stretched: bool,
 }
 
 impl Default for TrainOptions {
@@ -63,6 +69,7 @@ impl Default for TrainOptions {
             seed: 7,
             sizes: vec![256, 512, 768, 1024],
             train_decoder: false,
+            stretched: false,
         }
     }
 }
@@ -146,33 +153,69 @@ impl Rng {
     }
 }
 
-/// A random square crop of an image and its mask (40–100 % of the shorter side), resized to
-/// `size`.
-fn crop(image: &RgbaImage, truth: &GrayImage, rng: &mut Rng, size: u32) -> (RgbaImage, GrayImage) {
-    let shorter = image.width().min(image.height());
-    let side = ((shorter as f64 * rng.uniform(0.4, 1.0)) as u32).max(16);
-    let x = rng.below((image.width() - side + 1) as usize) as u32;
-    let y = rng.below((image.height() - side + 1) as usize) as u32;
-    let image = imageops::crop_imm(image, x, y, side, side).to_image();
-    let truth = imageops::crop_imm(truth, x, y, side, side).to_image();
+/// A random crop of an image and its mask shaped `width × height` (40–100 % of the largest
+/// region of that shape, anywhere), resized to `width × height`.
+fn crop(
+    image: &RgbaImage,
+    truth: &GrayImage,
+    rng: &mut Rng,
+    [width, height]: [u32; 2],
+) -> (RgbaImage, GrayImage) {
+    let largest = f64::min(
+        image.width() as f64 / width as f64,
+        image.height() as f64 / height as f64,
+    );
+    let scale = largest * rng.uniform(0.4, 1.0);
+    let side = |shape: u32, room: u32| ((shape as f64 * scale) as u32).clamp(16.min(room), room);
+    let (crop_w, crop_h) = (side(width, image.width()), side(height, image.height()));
+    let x = rng.below((image.width() - crop_w + 1) as usize) as u32;
+    let y = rng.below((image.height() - crop_h + 1) as usize) as u32;
+    let image = imageops::crop_imm(image, x, y, crop_w, crop_h).to_image();
+    let truth = imageops::crop_imm(truth, x, y, crop_w, crop_h).to_image();
     (
-        imageops::resize(&image, size, size, FilterType::Triangle),
-        imageops::resize(&truth, size, size, FilterType::Triangle),
+        imageops::resize(&image, width, height, FilterType::Triangle),
+        imageops::resize(&truth, width, height, FilterType::Triangle),
     )
 }
 
+/// The shape a training image at `size` has before it is made square: with `stretched` and at
+/// most [`TRAINED_SIZE`], where the pipeline stretches every photo to a square
+/// ([`crate::refine::Plan`]), a random one from 9:16 to 16:9 with `size` the longer side, else
+/// the square itself.
+fn shape(rng: &mut Rng, size: u32, stretched: bool) -> [u32; 2] {
+    if !stretched || size > TRAINED_SIZE as u32 {
+        return [size, size];
+    }
+    let aspect = rng
+        .uniform((9.0f64 / 16.0).ln(), (16.0f64 / 9.0).ln())
+        .exp();
+    let shorter = |ratio: f64| ((size as f64 * ratio).round() as u32).max(1);
+    if aspect >= 1.0 {
+        [size, shorter(1.0 / aspect)]
+    } else {
+        [shorter(aspect), size]
+    }
+}
+
 /// One augmented `size × size` training image and its true mask: half the time a composite,
-/// else a crop of a training photo.
-pub fn augment(set: &TrainingSet, rng: &mut Rng, size: u32) -> (RgbaImage, GrayImage) {
+/// else a crop of a training photo. With `stretched`, an image at the trained size is first
+/// made in a random shape and then stretched to the square, as the pipeline feeds photos there.
+pub fn augment(
+    set: &TrainingSet,
+    rng: &mut Rng,
+    size: u32,
+    stretched: bool,
+) -> (RgbaImage, GrayImage) {
+    let [width, height] = shape(rng, size, stretched);
     let (mut image, mut truth) =
         if rng.uniform(0.0, 1.0) < 0.5 && !set.cutouts.is_empty() && !set.backgrounds.is_empty() {
             let (background, empty) =
                 &set.photos[set.backgrounds[rng.below(set.backgrounds.len())]];
-            let (background, _) = crop(background, empty, rng, size);
+            let (background, _) = crop(background, empty, rng, [width, height]);
             let person = &set.cutouts[rng.below(set.cutouts.len())];
             let placement = Placement {
-                width: size,
-                height: size,
+                width,
+                height,
                 person_height: rng.uniform(0.3, 1.0),
                 x: rng.uniform(0.0, 1.0),
                 y: rng.uniform(0.3, 1.0),
@@ -180,7 +223,7 @@ pub fn augment(set: &TrainingSet, rng: &mut Rng, size: u32) -> (RgbaImage, GrayI
             truth::compose(person, &background, &placement)
         } else {
             let (image, truth) = &set.photos[rng.below(set.photos.len())];
-            crop(image, truth, rng, size)
+            crop(image, truth, rng, [width, height])
         };
     if rng.uniform(0.0, 1.0) < 0.5 {
         imageops::flip_horizontal_in_place(&mut image);
@@ -192,6 +235,10 @@ pub fn augment(set: &TrainingSet, rng: &mut Rng, size: u32) -> (RgbaImage, GrayI
         let adjust =
             |v: u8| (((v as f64 - 128.0) * contrast + 128.0) * brightness).clamp(0.0, 255.0) as u8;
         *pixel = Rgba([adjust(r), adjust(g), adjust(b), a]);
+    }
+    if [width, height] != [size, size] {
+        image = imageops::resize(&image, size, size, FilterType::Triangle);
+        truth = imageops::resize(&truth, size, size, FilterType::Triangle);
     }
     (image, truth)
 }
@@ -264,7 +311,7 @@ pub fn train(
         let losses: Vec<Tensor<1>> = (0..options.images_per_step)
             .map(|_| {
                 let size = options.sizes[rng.below(options.sizes.len())];
-                let (image, truth) = augment(set, &mut rng, size);
+                let (image, truth) = augment(set, &mut rng, size, options.stretched);
                 let input = preprocess::to_input(
                     preprocess::to_pixels(&image, &Letterbox::new(size, size, size)),
                     &device,
@@ -426,11 +473,28 @@ mod tests {
     fn the_same_seed_gives_the_same_augmentation() {
         let set = small_set();
         let (a, b) = (
-            augment(&set, &mut Rng::new(3), 32),
-            augment(&set, &mut Rng::new(3), 32),
+            augment(&set, &mut Rng::new(3), 32, true),
+            augment(&set, &mut Rng::new(3), 32, true),
         );
         assert_eq!(a, b);
-        assert_ne!(a, augment(&set, &mut Rng::new(4), 32));
+        assert_ne!(a, augment(&set, &mut Rng::new(4), 32, true));
+    }
+
+    /// At the trained size a stretched image is made in shapes from 9:16 to 16:9, its longer
+    /// side the size; above it, and without stretching, it is square.
+    #[test]
+    fn images_at_the_trained_size_come_in_every_shape() {
+        let mut rng = Rng::new(5);
+        let shapes: Vec<[u32; 2]> = (0..200).map(|_| shape(&mut rng, 256, true)).collect();
+        assert!(
+            shapes
+                .iter()
+                .all(|&[w, h]| w.max(h) == 256 && w.min(h) >= 144)
+        );
+        assert!(shapes.iter().any(|&[w, h]| w == 256 && h < 160));
+        assert!(shapes.iter().any(|&[w, h]| h == 256 && w < 160));
+        assert_eq!(shape(&mut rng, 512, true), [512, 512]);
+        assert_eq!(shape(&mut rng, 256, false), [256, 256]);
     }
 
     /// A flipped image has its truth flipped with it: the truth always marks the pasted person.
@@ -438,9 +502,10 @@ mod tests {
     fn the_truth_follows_the_image() {
         let set = small_set();
         let mut rng = Rng::new(11);
-        for _ in 0..20 {
-            let (image, truth) = augment(&set, &mut rng, 48);
-            assert_eq!(image.dimensions(), truth.dimensions());
+        for i in 0..40 {
+            let (image, truth) = augment(&set, &mut rng, 48, i % 2 == 0);
+            assert_eq!(image.dimensions(), (48, 48));
+            assert_eq!(truth.dimensions(), (48, 48));
             for (x, y, a) in truth.enumerate_pixels() {
                 if a[0] == 255 {
                     // The person's pixels have blue 90 (jittered, but never the background's 3).

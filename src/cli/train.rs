@@ -44,6 +44,10 @@ pub struct TrainArgs {
     /// the modes still differ by their block alone).
     #[arg(long)]
     pub train_decoder: bool,
+    /// Make each training image at 256 px a crop of a random shape (9:16 to 16:9) stretched to
+    /// the square, as the pipeline feeds photos there, instead of a square crop.
+    #[arg(long)]
+    pub stretched: bool,
     /// Score the network on the validation and held-out images every this many steps (0: never).
     #[arg(long, default_value_t = 50)]
     pub checkpoint_every: usize,
@@ -91,7 +95,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         learning_rate: args.learning_rate,
         seed: args.seed,
         train_decoder: args.train_decoder,
-        ..TrainOptions::default()
+        stretched: args.stretched,
     };
     if args.images_per_step == 0 {
         return Err("--images-per-step must be at least 1".into());
