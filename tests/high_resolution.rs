@@ -1,9 +1,9 @@
 //! A portrait at 1024 px, the way `linseg segment` and the page see it: with the 256-px global
 //! pass (src/refine.rs) every mode keeps the person it finds at 256 px, while the network alone
-//! in one pass at 1024 px loses most of it (IoU 0.07 against its 256-px mask here). The bound,
+//! in one pass at 1024 px loses most of it (IoU 0.08 against its 256-px mask here). The bound,
 //! 0.85, leaves room for the detail pass to redraw the edges where a mode's 256-px mask is
 //! unsure: the blocks trained against the truth have softer masks there than the pretrained
-//! network (sa: 0.865, the rest 0.92–0.98).
+//! network (efficient: 0.954, the rest 0.97–0.98).
 
 use std::path::Path;
 
