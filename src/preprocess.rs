@@ -37,25 +37,28 @@ impl Letterbox {
     pub fn new(width: u32, height: u32, size: u32) -> Self {
         let scale = size as f64 / width.max(height) as f64;
         let fit = |side: u32| ((side as f64 * scale).round() as u32).max(1);
-        let pad = |side: u32| side.div_ceil(STRIDE as u32) * STRIDE as u32;
         let scaled = [fit(width), fit(height)];
         Letterbox {
             photo: [width, height],
             scaled,
-            input: scaled.map(pad),
+            input: scaled.map(pad_to_stride),
         }
     }
 
     /// Stretch a `width × height` photo to `size × size`, as MediaPipe's own graph feeds the
     /// network: the aspect ratio lost, padded only where `size` is not a multiple of the stride.
     pub fn stretched(width: u32, height: u32, size: u32) -> Self {
-        let padded = size.div_ceil(STRIDE as u32) * STRIDE as u32;
         Letterbox {
             photo: [width, height],
             scaled: [size, size],
-            input: [padded, padded],
+            input: [pad_to_stride(size); 2],
         }
     }
+}
+
+/// A side rounded up to a multiple of the network's stride.
+fn pad_to_stride(side: u32) -> u32 {
+    side.div_ceil(STRIDE as u32) * STRIDE as u32
 }
 
 /// The network's input for a photo, channels last: RGB in `[0, 1]`, composited over white
