@@ -24,8 +24,8 @@ use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
 use crate::truth::{Kind, Sample};
 
-/// The processing sizes scored unless others are named.
-pub const DEFAULT_SIZES: [u32; 4] = [256, 512, 1024, 2048];
+/// The processing sizes scored unless others are named: every size offered.
+pub const DEFAULT_SIZES: [u32; 4] = preprocess::SIZES;
 
 /// The name of the anchor row: the untouched network fed as MediaPipe feeds it.
 pub const ANCHOR: &str = "mediapipe";
