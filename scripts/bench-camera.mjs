@@ -15,14 +15,18 @@ import { makeCameraClip } from './make-camera-clip.mjs';
 
 const MINUTE = 60_000;
 
+/** The fake camera's frame size unless another is asked for: a common webcam's, 4:3. */
+export const CAMERA_SIZE = { width: 640, height: 480 };
+
 /**
  * Runs the camera's comparison at each of `sizes` with `frames` frames per mode on the page
- * served at `server.url`, with each of `workers` camera workers; prints the tables and the
- * ratios, and resolves [{ workers, size, rows: [{ mode, fps }] }].
+ * served at `server.url`, with each of `workers` camera workers, the fake camera's frames
+ * `camera.width`×`camera.height`; prints the tables and the ratios, and resolves
+ * [{ workers, size, rows: [{ mode, fps }] }].
  */
-export async function benchCamera(server, { sizes = [256, 512], frames = 30, workers = [1, 2] } = {}) {
+export async function benchCamera(server, { sizes = [256, 512], frames = 30, workers = [1, 2], camera = CAMERA_SIZE } = {}) {
   const results = [];
-  for (const count of workers) results.push(...(await benchWorkers(server, { sizes, frames, workers: count })));
+  for (const count of workers) results.push(...(await benchWorkers(server, { sizes, frames, workers: count, camera })));
   for (const size of sizes) {
     const fps = (count, mode) =>
       results.find((r) => r.workers === count && r.size === size)?.rows.find((row) => row.mode === mode)?.fps;
@@ -37,9 +41,9 @@ export async function benchCamera(server, { sizes = [256, 512], frames = 30, wor
 }
 
 /** The camera's comparison at each size with `workers` camera workers (see benchCamera). */
-async function benchWorkers(server, { sizes, frames, workers }) {
+async function benchWorkers(server, { sizes, frames, workers, camera }) {
   const work = mkdtempSync(join(tmpdir(), 'linseg-bench-camera-'));
-  const clip = await makeCameraClip({ out: join(work, 'clip.y4m') });
+  const clip = await makeCameraClip({ out: join(work, 'clip.y4m'), ...camera });
   const flags = [
     ...FLAGS,
     '--use-fake-device-for-media-stream',
@@ -57,7 +61,7 @@ async function benchWorkers(server, { sizes, frames, workers }) {
     await page.fill('#camera-compare-frames', String(frames));
     console.log(
       `\n## Live camera on ${model.label}, ${workers} camera worker${workers === 1 ? '' : 's'} ` +
-        `(fake camera, 256×256 at 30 fps, ${frames} frames per mode)\n`,
+        `(fake camera, ${camera.width}×${camera.height} at 30 fps, ${frames} frames per mode)\n`,
     );
     for (const size of sizes) {
       await page.selectOption('#size', String(size));

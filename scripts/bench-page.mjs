@@ -25,14 +25,15 @@
 //    worker is spawned; the worker's scripts and the module's download, compile and
 //    instantiation; the backend; the weights; the warm-up run);
 // 5. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
-//    playing a pan over a fixture photo, on the CPU backend, the camera's "Compare modes" at
-//    256 and 512 px (frames per second, latency median and p95). --camera runs only this.
+//    playing a pan over a fixture photo in 640×480 frames (--camera-size WxH for others), on the
+//    CPU backend, the camera's "Compare modes" at 256 and 512 px (frames per second, latency
+//    median and p95). --camera runs only this.
 //
 // Prints each analysis table, then the anchor tables and the linseg ÷ TF.js lines, as Markdown.
 //
 //   node scripts/bench-page.mjs [--backend webgpu|cpu|both] [--photo PATH] [--runs N]
 //                               [--warmup N] [--skip-analyses] [--skip-threads]
-//                               [--skip-ready] [--skip-camera | --camera]
+//                               [--skip-ready] [--skip-camera | --camera] [--camera-size WxH]
 //   npm run bench:page [-- --skip-analyses]
 //   npm run bench:page -- --camera
 //
@@ -51,7 +52,7 @@ import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 
 import { ROOT, cliMaskPaths, launchChromium, startServer, waitForModel } from './browser.mjs';
-import { benchCamera } from './bench-camera.mjs';
+import { CAMERA_SIZE, benchCamera } from './bench-camera.mjs';
 import { iouAgainst } from '../www/quality.js';
 import { median, percentile } from '../www/stats.js';
 
@@ -96,12 +97,16 @@ const { values: args } = parseArgs({
     'skip-threads': { type: 'boolean', default: false },
     'skip-ready': { type: 'boolean', default: false },
     camera: { type: 'boolean', default: false },
+    'camera-size': { type: 'string', default: `${CAMERA_SIZE.width}x${CAMERA_SIZE.height}` },
   },
 });
+const cameraSize = /^(\d+)x(\d+)$/.exec(args['camera-size']);
+if (!cameraSize) throw new Error(`--camera-size takes WIDTHxHEIGHT (e.g. 640x480), not ${args['camera-size']}`);
+const camera = { width: Number(cameraSize[1]), height: Number(cameraSize[2]) };
 if (args.camera) {
   const cameraServer = await startServer();
   try {
-    await benchCamera(cameraServer);
+    await benchCamera(cameraServer, { camera });
   } finally {
     await cameraServer.stop();
   }
@@ -592,7 +597,7 @@ try {
   }
   if (backends.includes('cpu') && !args['skip-threads']) engineAlone = await measureThreads(server);
   if (!args['skip-ready']) await measureReady(server);
-  if (!args['skip-camera']) await benchCamera(server);
+  if (!args['skip-camera']) await benchCamera(server, { camera });
 } finally {
   await server.stop();
   rmSync(work, { recursive: true, force: true });
