@@ -305,9 +305,9 @@ describe('camera on the CPU', () => {
  * photo is, the magenta pixels where the mask is. A mask drawn over a newer frame than its own
  * trails the person: to the left while the person moves right and to the right while it moves
  * left, by the speed times the frames between them; drawn over its own frame, its offset from
- * the photo is the same both ways. The offset also depends on where the photo is in the frame
- * (the network sees the person differently near an edge), so the two ways are compared where
- * the photo passes the same place: the lag is half the median, over the places sampled both
+ * the photo is the same both ways. The offset also varies with where the photo is in the frame
+ * (the mask is not the same at every place), and the samples of the two ways cover different
+ * places after the turns, so the two ways are compared where the photo passes the same place: the lag is half the median, over the places sampled both
  * ways, of the difference between the median offsets there.
  */
 describe('camera under motion', () => {
