@@ -373,8 +373,9 @@ describe('camera under motion', () => {
     }
     const places = [...offsets.right.keys()].filter((place) => offsets.left.has(place));
     assert.ok(places.length >= 5, `too few places sampled both ways: ${places.length}`);
-    const lag = median(places.map((place) => (median(offsets.left.get(place)) - median(offsets.right.get(place))) / 2));
     const count = (way) => places.reduce((n, place) => n + offsets[way].get(place).length, 0);
+    assert.ok(count('right') >= 10 && count('left') >= 10, `too few samples each way there: ${count('right')} right, ${count('left')} left`);
+    const lag = median(places.map((place) => (median(offsets.left.get(place)) - median(offsets.right.get(place))) / 2));
     const all = (way) => median(places.flatMap((place) => offsets[way].get(place)));
     t.diagnostic(
       `mask centre − photo's left edge at the ${places.length} places sampled both ways: ` +
