@@ -16,8 +16,10 @@
 //! stretched to the square, as the pipeline stretches every photo there,
 //! [`crate::refine::Plan`]; tried, no gain on the validation images.) Loss: binary
 //! cross-entropy of the logits against the true alpha plus one minus the soft IoU (the metric,
-//! made differentiable), averaged over the step's images. Adam, learning rate decayed by a
-//! cosine.
+//! made differentiable), averaged over the step's images. (With `as_segmented`, an image above
+//! the trained size is scored by the two passes fused as the pipeline fuses them,
+//! [`crate::refine`], the same loss of the fused probabilities; tried, no gain on the
+//! validation images.) Adam, learning rate decayed by a cosine.
 //!
 //! **Checkpoints.** Every `--checkpoint-every` steps `linseg train` scores the block at 1024 px
 //! on the validation images and on the held-out ones ([`checkpoint`]). The record written is
@@ -29,6 +31,8 @@
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, Rgba, RgbaImage};
@@ -58,6 +62,10 @@ pub struct TrainOptions {
     /// Whether images at the trained size come in random shapes stretched to the square, as
     /// the pipeline feeds photos there, instead of square crops.
     pub stretched: bool,
+    /// Whether images above the trained size are scored as the pipeline segments them (a
+    /// global pass at the trained size fused with theirs, [`crate::refine`]) instead of by
+    /// the network's one pass.
+    pub as_segmented: bool,
 }
 
 impl Default for TrainOptions {
@@ -70,6 +78,7 @@ impl Default for TrainOptions {
             sizes: vec![256, 512, 768, 1024],
             train_decoder: false,
             stretched: false,
+            as_segmented: false,
         }
     }
 }
@@ -263,20 +272,64 @@ pub fn binary_cross_entropy_with_logits(logits: Tensor<4>, targets: Tensor<4>) -
     (relu(logits.clone()) - logits * targets + stable).mean()
 }
 
-/// One minus the soft IoU of the probabilities `σ(logits)` and the targets:
+/// Binary cross-entropy of probabilities against soft targets,
+/// `−(t·ln p + (1 − t)·ln(1 − p))` with `p` kept within 10⁻⁶ of 0 and 1, averaged.
+pub fn binary_cross_entropy(probabilities: Tensor<4>, targets: Tensor<4>) -> Tensor<1> {
+    let p = probabilities.clamp(1e-6, 1.0 - 1e-6);
+    let not = targets.clone().neg() + 1.0;
+    (targets * p.clone().log() + not * (p.neg() + 1.0).log())
+        .mean()
+        .neg()
+}
+
+/// One minus the soft IoU of probabilities `p` and the targets:
 /// `1 − Σ p·t / (Σ p + Σ t − Σ p·t)`, with 1 added above and below so that an empty target and
 /// an empty prediction score 0.
-pub fn soft_iou_loss(logits: Tensor<4>, targets: Tensor<4>) -> Tensor<1> {
-    let probabilities = sigmoid(logits);
+pub fn soft_iou_loss(probabilities: Tensor<4>, targets: Tensor<4>) -> Tensor<1> {
     let both = (probabilities.clone() * targets.clone()).sum();
     let either = probabilities.sum() + targets.sum() - both.clone();
     (both + 1.0).div(either + 1.0).neg() + 1.0
 }
 
-/// The training loss: binary cross-entropy plus one minus the soft IoU.
+/// The training loss of logits: binary cross-entropy plus one minus the soft IoU.
 pub fn loss(logits: Tensor<4>, targets: Tensor<4>) -> Tensor<1> {
     binary_cross_entropy_with_logits(logits.clone(), targets.clone())
-        + soft_iou_loss(logits, targets)
+        + soft_iou_loss(sigmoid(logits), targets)
+}
+
+/// The training loss of probabilities: binary cross-entropy plus one minus the soft IoU.
+pub fn probability_loss(probabilities: Tensor<4>, targets: Tensor<4>) -> Tensor<1> {
+    binary_cross_entropy(probabilities.clone(), targets.clone())
+        + soft_iou_loss(probabilities, targets)
+}
+
+/// A square image through the network as the pipeline segments it ([`crate::refine`]): a
+/// global pass at [`TRAINED_SIZE`], scaled up bilinearly to `g`, fused with the pass at the
+/// image's own size `d` as `c · g + (1 − c) · d`, `c = |2g − 1|`: [`crate::refine::fuse`] on
+/// tensors, so that gradients flow through both passes (a test holds the two equal).
+///
+/// # Shapes
+/// - `image`: `S × S`, `S` above [`TRAINED_SIZE`]
+/// - output: `[1, 1, S, S]`, probabilities
+fn segmented(net: &SelfieNet, image: &RgbaImage, device: &Device) -> Tensor<4> {
+    let size = image.width();
+    let pass = |letterbox: &Letterbox| {
+        sigmoid(net.logits(preprocess::to_input(
+            preprocess::to_pixels(image, letterbox),
+            device,
+        )))
+    };
+    let trained = TRAINED_SIZE as u32;
+    let global = pass(&Letterbox::stretched(size, size, trained));
+    let detail = pass(&Letterbox::new(size, size, size));
+    let scaled = interpolate(
+        global,
+        InterpolateOptions::new(InterpolateMode::Bilinear)
+            .with_align_corners(false)
+            .with_output_size([size as usize, size as usize]),
+    );
+    let confidence = (scaled.clone() * 2.0 - 1.0).abs();
+    confidence.clone() * scaled + (confidence.neg() + 1.0) * detail
 }
 
 /// Freeze everything but the context block and, with `decoder`, the head and the decoder.
@@ -312,6 +365,12 @@ pub fn train(
             .map(|_| {
                 let size = options.sizes[rng.below(options.sizes.len())];
                 let (image, truth) = augment(set, &mut rng, size, options.stretched);
+                if options.as_segmented && size > TRAINED_SIZE as u32 {
+                    return probability_loss(
+                        segmented(&net, &image, &device),
+                        target(&truth, &device),
+                    );
+                }
                 let input = preprocess::to_input(
                     preprocess::to_pixels(&image, &Letterbox::new(size, size, size)),
                     &device,
@@ -429,6 +488,58 @@ mod tests {
         assert!((loss - expected).abs() < 1e-6, "{loss} vs {expected}");
     }
 
+    #[test]
+    fn the_probability_loss_is_binary_cross_entropy_of_probabilities() {
+        let device = Device::flex();
+        let probabilities = Tensor::<4>::from_floats([[[[0.5, 0.9, 0.0]]]], &device);
+        let targets = Tensor::<4>::from_floats([[[[0.5, 1.0, 0.2]]]], &device);
+        // p = 0 is kept at 10⁻⁶, so its term is finite.
+        let expected = -((0.5f64.ln() * 0.5 + 0.5f64.ln() * 0.5)
+            + 0.9f64.ln()
+            + (0.2 * 1e-6f64.ln() + 0.8 * (1.0f64 - 1e-6).ln()))
+            / 3.0;
+        let loss = binary_cross_entropy(probabilities, targets).into_scalar::<f32>() as f64;
+        assert!((loss - expected).abs() < 1e-5, "{loss} vs {expected}");
+    }
+
+    /// Training as segmented scores what the pipeline makes of the image: the fused map of
+    /// [`crate::refine::Plan`], up to its 8-bit mask and its resize filter.
+    #[test]
+    fn training_as_segmented_scores_the_pipelines_mask() {
+        let device = Device::flex();
+        device.seed(3);
+        let net = SelfieNetConfig::new(AttentionMode::Linear).init(&device);
+        let image = RgbaImage::from_fn(512, 512, |x, y| {
+            Rgba([(x / 2) as u8, (y / 2) as u8, ((x + y) / 4) as u8, 255])
+        });
+        let probabilities = |letterbox: &Letterbox| -> Vec<f32> {
+            let input = preprocess::to_input(preprocess::to_pixels(&image, letterbox), &device);
+            sigmoid(net.logits(input))
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap()
+        };
+        let plan = crate::refine::Plan::new(512, 512, 512);
+        let global = probabilities(&plan.global.unwrap());
+        let mask = plan.mask(&probabilities(&plan.detail), Some(&global));
+        let ours: Vec<f32> = segmented(&net, &image, &device)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let worst = mask
+            .pixels()
+            .zip(&ours)
+            .map(|(m, p)| (m[0] as f32 / 255.0 - p).abs())
+            .fold(0.0, f32::max);
+        let spread =
+            ours.iter().fold(0.0f32, |a, p| a.max(*p)) - ours.iter().fold(1.0f32, |a, p| a.min(*p));
+        assert!(
+            spread > 0.05,
+            "the network's map is too flat to test with ({spread})"
+        );
+        assert!(worst < 0.01, "{worst}");
+    }
+
     /// Hand-computed: p = σ(0, 2, −3) = (0.5, 0.8808, 0.0474), t = (1, 1, 0):
     /// 1 − (1.3808 + 1) / (2.4282 + 2 − 1.3808 + 1).
     #[test]
@@ -443,7 +554,7 @@ mod tests {
         let both = p[0] + p[1];
         let either = p.iter().sum::<f64>() + 2.0 - both;
         let expected = 1.0 - (both + 1.0) / (either + 1.0);
-        let loss = soft_iou_loss(logits, targets).into_scalar::<f32>() as f64;
+        let loss = soft_iou_loss(sigmoid(logits), targets).into_scalar::<f32>() as f64;
         assert!((loss - expected).abs() < 1e-6, "{loss} vs {expected}");
     }
 

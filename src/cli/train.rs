@@ -48,6 +48,10 @@ pub struct TrainArgs {
     /// the square, as the pipeline feeds photos there, instead of a square crop.
     #[arg(long)]
     pub stretched: bool,
+    /// Score each training image above 256 px as the pipeline segments it (a global pass at
+    /// 256 px fused with the pass at its size) instead of by the network's one pass.
+    #[arg(long)]
+    pub as_segmented: bool,
     /// Score the network on the validation and held-out images every this many steps (0: never).
     #[arg(long, default_value_t = 50)]
     pub checkpoint_every: usize,
@@ -96,6 +100,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         seed: args.seed,
         train_decoder: args.train_decoder,
         stretched: args.stretched,
+        as_segmented: args.as_segmented,
     };
     if args.images_per_step == 0 {
         return Err("--images-per-step must be at least 1".into());
