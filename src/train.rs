@@ -680,6 +680,27 @@ mod tests {
         assert!(gamma != 0.0, "γ did not move");
     }
 
+    /// Trained as segmented, the gradient flows through both passes and the fusion.
+    #[test]
+    fn training_as_segmented_moves_the_block() {
+        let device = Device::flex().autodiff();
+        let student = SelfieNetConfig::new(AttentionMode::Linear).init(&device);
+        let options = TrainOptions {
+            steps: 2,
+            images_per_step: 1,
+            sizes: vec![TRAINED_SIZE as u32 + 64],
+            as_segmented: true,
+            ..TrainOptions::default()
+        };
+        let mut losses = Vec::new();
+        let trained = train(student, &small_set(), &options, |_, loss, _| {
+            losses.push(loss)
+        });
+        assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+        let gamma = trained.context.gamma().unwrap().val().into_scalar::<f32>();
+        assert!(gamma != 0.0, "γ did not move");
+    }
+
     /// The kept block is the one with the best validation IoU, not the last or the first.
     #[test]
     fn the_best_validation_checkpoint_is_kept() {
