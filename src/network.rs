@@ -119,9 +119,7 @@ impl Network {
             Network::Burn { net, device } => {
                 let inputs: Vec<Tensor<4>> = letterboxes
                     .into_iter()
-                    .map(|letterbox| {
-                        preprocess::to_input(preprocess::to_pixels(photo, letterbox), device)
-                    })
+                    .map(|letterbox| preprocess::photo_input(photo, letterbox, device))
                     .collect();
                 let prepared = Instant::now();
                 let outputs: Vec<Tensor<4>> = inputs.into_iter().map(|x| net.forward(x)).collect(); // [1, 1, H_in, W_in] each

@@ -117,6 +117,14 @@ pub fn to_input(pixels: FeatureMap, device: &Device) -> Tensor<4> {
     Tensor::<4>::from_data(TensorData::new(pixels.into_data(), shape), device).permute([0, 3, 1, 2])
 }
 
+/// The network's input for `photo` through `letterbox`: [`to_pixels`], then [`to_input`].
+///
+/// # Shapes
+/// - output: `[1, 3, H_in, W_in]`, `[W_in, H_in]` = `letterbox.input`
+pub fn photo_input(photo: &RgbaImage, letterbox: &Letterbox, device: &Device) -> Tensor<4> {
+    to_input(to_pixels(photo, letterbox), device)
+}
+
 /// Probabilities of a person, one `f32` per pixel.
 pub type ProbabilityMap = ImageBuffer<Luma<f32>, Vec<f32>>;
 

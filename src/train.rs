@@ -314,10 +314,7 @@ pub fn probability_loss(probabilities: Tensor<4>, targets: Tensor<4>) -> Tensor<
 fn segmented(net: &SelfieNet, image: &RgbaImage, device: &Device) -> Tensor<4> {
     let size = image.width();
     let pass = |letterbox: &Letterbox| {
-        sigmoid(net.logits(preprocess::to_input(
-            preprocess::to_pixels(image, letterbox),
-            device,
-        )))
+        sigmoid(net.logits(preprocess::photo_input(image, letterbox, device)))
     };
     let trained = TRAINED_SIZE as u32;
     let global = pass(&Letterbox::stretched(size, size, trained));
@@ -371,10 +368,8 @@ pub fn train(
                         target(&truth, &device),
                     );
                 }
-                let input = preprocess::to_input(
-                    preprocess::to_pixels(&image, &Letterbox::new(size, size, size)),
-                    &device,
-                );
+                let input =
+                    preprocess::photo_input(&image, &Letterbox::new(size, size, size), &device);
                 loss(net.logits(input), target(&truth, &device))
             })
             .collect();
@@ -513,8 +508,7 @@ mod tests {
             Rgba([(x / 2) as u8, (y / 2) as u8, ((x + y) / 4) as u8, 255])
         });
         let probabilities = |letterbox: &Letterbox| -> Vec<f32> {
-            let input = preprocess::to_input(preprocess::to_pixels(&image, letterbox), &device);
-            sigmoid(net.logits(input))
+            sigmoid(net.logits(preprocess::photo_input(&image, letterbox, &device)))
                 .into_data()
                 .try_to_vec::<f32>()
                 .unwrap()
