@@ -484,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn the_probability_loss_is_binary_cross_entropy_of_probabilities() {
+    fn the_cross_entropy_of_probabilities_keeps_them_off_0_and_1() {
         let device = Device::flex();
         let probabilities = Tensor::<4>::from_floats([[[[0.5, 0.9, 0.0]]]], &device);
         let targets = Tensor::<4>::from_floats([[[[0.5, 1.0, 0.2]]]], &device);
