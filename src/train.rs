@@ -4,7 +4,11 @@
 //! random, a composite (a training person cut out by its reference matte and pasted on a
 //! training photo without people — the pasted alpha is the exact target), a real training photo
 //! with people and its reference matte, or a photo without people and the empty mask. The
-//! held-out images never enter.
+//! held-out images never enter a block that is kept.
+//!
+//! **Ceiling.** With [`Images::Fixed`] a block trains on given images as they are:
+//! `linseg train --fit-heldout` fits one to the held-out images themselves, to measure how far
+//! a block on this network can go on the very images it is judged by. No record is written.
 //!
 //! **What is trained.** Only the context block (projections and γ); every other weight stays
 //! the pretrained one, so the modes differ in their block alone and `none` is the untouched
@@ -41,6 +45,7 @@ use crate::eval::{self, MaskScore};
 use crate::model::{SelfieNet, TRAINED_SIZE};
 use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
+use crate::refine::Plan;
 use crate::truth::{self, Cutout, Placement, Sample};
 use crate::weights;
 
@@ -303,30 +308,75 @@ pub fn probability_loss(probabilities: Tensor<4>, targets: Tensor<4>) -> Tensor<
         + soft_iou_loss(probabilities, targets)
 }
 
-/// A square image through the network as the pipeline segments it ([`crate::refine`]): a
-/// global pass at [`TRAINED_SIZE`], scaled up bilinearly to `g`, fused with the pass at the
-/// image's own size `d` as `c · g + (1 − c) · d`, `c = |2g − 1|`: [`crate::refine::fuse`] on
-/// tensors, so that gradients flow through both passes (a test holds the two equal).
+/// The network's logits over the photo inside `letterbox`, the padding cropped off.
 ///
 /// # Shapes
-/// - `image`: `S × S`, `S` above [`TRAINED_SIZE`]
-/// - output: `[1, 1, S, S]`, probabilities
-fn segmented(net: &SelfieNet, image: &RgbaImage, device: &Device) -> Tensor<4> {
-    let size = image.width();
-    let pass = |letterbox: &Letterbox| {
-        sigmoid(net.logits(preprocess::photo_input(image, letterbox, device)))
-    };
-    let trained = TRAINED_SIZE as u32;
-    let global = pass(&Letterbox::stretched(size, size, trained));
-    let detail = pass(&Letterbox::new(size, size, size));
+/// - output: `[1, 1, H, W]`, `[W, H] = letterbox.scaled`
+fn photo_logits(
+    net: &SelfieNet,
+    image: &RgbaImage,
+    letterbox: &Letterbox,
+    device: &Device,
+) -> Tensor<4> {
+    let [width, height] = letterbox.scaled.map(|side| side as usize);
+    net.logits(preprocess::photo_input(image, letterbox, device))
+        .slice([0..1, 0..1, 0..height, 0..width])
+}
+
+/// An image through the network as the pipeline segments it with `plan`'s two passes
+/// ([`crate::refine`]): the global pass scaled up bilinearly to `g`, fused with the detail pass
+/// `d` as `c · g + (1 − c) · d`, `c = |2g − 1|`: [`crate::refine::fuse`] on tensors, so that
+/// gradients flow through both passes (a test holds the two equal).
+///
+/// # Shapes
+/// - output: `[1, 1, H, W]`, probabilities, `[W, H] = plan.detail.scaled`
+fn segmented(
+    net: &SelfieNet,
+    image: &RgbaImage,
+    plan: &Plan,
+    global: &Letterbox,
+    device: &Device,
+) -> Tensor<4> {
+    let [width, height] = plan.detail.scaled.map(|side| side as usize);
+    let pass = |letterbox: &Letterbox| sigmoid(photo_logits(net, image, letterbox, device));
+    let detail = pass(&plan.detail);
     let scaled = interpolate(
-        global,
+        pass(global),
         InterpolateOptions::new(InterpolateMode::Bilinear)
             .with_align_corners(false)
-            .with_output_size([size as usize, size as usize]),
+            .with_output_size([height, width]),
     );
     let confidence = (scaled.clone() * 2.0 - 1.0).abs();
     confidence.clone() * scaled + (confidence.neg() + 1.0) * detail
+}
+
+/// One image's loss at processing size `size`, planned as the pipeline plans it
+/// ([`Plan::new`]): the network's one pass through the plan's detail letterbox or, with
+/// `as_segmented` where the plan has a global pass, both passes fused ([`segmented`]). The
+/// truth is scaled to the detail pass's photo.
+fn image_loss(
+    net: &SelfieNet,
+    (image, truth): (&RgbaImage, &GrayImage),
+    size: u32,
+    as_segmented: bool,
+    device: &Device,
+) -> Tensor<1> {
+    let plan = Plan::new(image.width(), image.height(), size);
+    let [width, height] = plan.detail.scaled;
+    let targets = if truth.dimensions() == (width, height) {
+        target(truth, device)
+    } else {
+        target(
+            &imageops::resize(truth, width, height, FilterType::Triangle),
+            device,
+        )
+    };
+    match plan.global {
+        Some(global) if as_segmented => {
+            probability_loss(segmented(net, image, &plan, &global, device), targets)
+        }
+        _ => loss(photo_logits(net, image, &plan.detail, device), targets),
+    }
 }
 
 /// Freeze everything but the context block and, with `decoder`, the head and the decoder.
@@ -345,11 +395,22 @@ fn freeze_encoder(net: SelfieNet, decoder: bool) -> SelfieNet {
     frozen
 }
 
-/// Train `student`'s context block on `set`; `report(step, loss, net)` is called after every
+/// What a step's images are drawn from.
+#[derive(Clone, Copy)]
+pub enum Images<'a> {
+    /// Augmented from the training set: what every block in `models/` is trained on.
+    Augmented(&'a TrainingSet),
+    /// These images as they are, one drawn at random each time. With the held-out images this
+    /// measures a ceiling (how far a block can fit the very images it is judged by), never a
+    /// block to keep.
+    Fixed(&'a [Sample]),
+}
+
+/// Train `student`'s context block on `images`; `report(step, loss, net)` is called after every
 /// step with the network as it is then. The student lives on an autodiff device.
 pub fn train(
     student: SelfieNet,
-    set: &TrainingSet,
+    images: Images,
     options: &TrainOptions,
     mut report: impl FnMut(usize, f64, &SelfieNet),
 ) -> SelfieNet {
@@ -361,16 +422,18 @@ pub fn train(
         let losses: Vec<Tensor<1>> = (0..options.images_per_step)
             .map(|_| {
                 let size = options.sizes[rng.below(options.sizes.len())];
-                let (image, truth) = augment(set, &mut rng, size, options.stretched);
-                if options.as_segmented && size > TRAINED_SIZE as u32 {
-                    return probability_loss(
-                        segmented(&net, &image, &device),
-                        target(&truth, &device),
-                    );
-                }
-                let input =
-                    preprocess::photo_input(&image, &Letterbox::new(size, size, size), &device);
-                loss(net.logits(input), target(&truth, &device))
+                let augmented;
+                let image = match images {
+                    Images::Augmented(set) => {
+                        augmented = augment(set, &mut rng, size, options.stretched);
+                        (&augmented.0, &augmented.1)
+                    }
+                    Images::Fixed(samples) => {
+                        let sample = &samples[rng.below(samples.len())];
+                        (&sample.image, &sample.truth)
+                    }
+                };
+                image_loss(&net, image, size, options.as_segmented, &device)
             })
             .collect();
         let loss = Tensor::cat(losses, 0).mean();
@@ -417,6 +480,14 @@ pub struct Checkpoint {
     pub heldout: Scores,
 }
 
+/// `net`, wherever it is being trained, as the CPU pipeline runs it.
+pub fn on_cpu(net: &SelfieNet) -> Network {
+    let device = Device::flex();
+    let bytes = weights::to_bytes(net.clone().valid()).expect("a record of the network");
+    let plain = weights::from_bytes(bytes, net.mode(), &device).expect("the same network");
+    Network::new(plain, &device)
+}
+
 /// Score `net` (moved to the CPU) on the validation and the held-out images at 1024 px.
 pub fn checkpoint(
     step: usize,
@@ -424,10 +495,7 @@ pub fn checkpoint(
     validation: &[Sample],
     heldout: &[Sample],
 ) -> Checkpoint {
-    let device = Device::flex();
-    let bytes = weights::to_bytes(net.clone().valid()).expect("a record of the network");
-    let plain = weights::from_bytes(bytes, net.mode(), &device).expect("the same network");
-    let network = Network::new(plain, &device);
+    let network = on_cpu(net);
     Checkpoint {
         step,
         validation: Scores::at_1024(&network, validation),
@@ -498,13 +566,14 @@ mod tests {
     }
 
     /// Training as segmented scores what the pipeline makes of the image: the fused map of
-    /// [`crate::refine::Plan`], up to its 8-bit mask and its resize filter.
+    /// [`crate::refine::Plan`], up to its 8-bit mask and its resize filter, on a photo of
+    /// another shape than the square.
     #[test]
     fn training_as_segmented_scores_the_pipelines_mask() {
         let device = Device::flex();
         device.seed(3);
         let net = SelfieNetConfig::new(AttentionMode::Linear).init(&device);
-        let image = RgbaImage::from_fn(512, 512, |x, y| {
+        let image = RgbaImage::from_fn(512, 384, |x, y| {
             Rgba([(x / 2) as u8, (y / 2) as u8, ((x + y) / 4) as u8, 255])
         });
         let probabilities = |letterbox: &Letterbox| -> Vec<f32> {
@@ -513,13 +582,12 @@ mod tests {
                 .try_to_vec::<f32>()
                 .unwrap()
         };
-        let plan = crate::refine::Plan::new(512, 512, 512);
-        let global = probabilities(&plan.global.unwrap());
-        let mask = plan.mask(&probabilities(&plan.detail), Some(&global));
-        let ours: Vec<f32> = segmented(&net, &image, &device)
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
+        let plan = Plan::new(512, 384, 512);
+        let global = plan.global.unwrap();
+        let mask = plan.mask(&probabilities(&plan.detail), Some(&probabilities(&global)));
+        let fused = segmented(&net, &image, &plan, &global, &device);
+        assert_eq!(fused.dims(), [1, 1, 384, 512]);
+        let ours: Vec<f32> = fused.into_data().try_to_vec::<f32>().unwrap();
         let worst = mask
             .pixels()
             .zip(&ours)
@@ -638,9 +706,12 @@ mod tests {
             ..TrainOptions::default()
         };
         let mut losses = Vec::new();
-        let trained = train(student, &small_set(), &options, |_, loss, _| {
-            losses.push(loss)
-        });
+        let trained = train(
+            student,
+            Images::Augmented(&small_set()),
+            &options,
+            |_, loss, _| losses.push(loss),
+        );
         assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
         assert!(
             trained.context.gamma().unwrap().val().into_scalar::<f32>() != 0.0,
@@ -660,9 +731,12 @@ mod tests {
             ..TrainOptions::default()
         };
         let mut losses = Vec::new();
-        let trained = train(student, &small_set(), &options, |_, loss, _| {
-            losses.push(loss)
-        });
+        let trained = train(
+            student,
+            Images::Augmented(&small_set()),
+            &options,
+            |_, loss, _| losses.push(loss),
+        );
         assert_eq!(losses.len(), 3);
         assert!(losses.iter().all(|l| l.is_finite()));
         assert_eq!(
@@ -687,12 +761,48 @@ mod tests {
             ..TrainOptions::default()
         };
         let mut losses = Vec::new();
-        let trained = train(student, &small_set(), &options, |_, loss, _| {
-            losses.push(loss)
-        });
+        let trained = train(
+            student,
+            Images::Augmented(&small_set()),
+            &options,
+            |_, loss, _| losses.push(loss),
+        );
         assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
         let gamma = trained.context.gamma().unwrap().val().into_scalar::<f32>();
         assert!(gamma != 0.0, "γ did not move");
+    }
+
+    /// Fixed images of any shape train at any size: the truth follows the photo into the
+    /// pass, the padding to the stride is cropped off.
+    #[test]
+    fn training_on_fixed_images_of_any_shape() {
+        let device = Device::flex().autodiff();
+        let student = SelfieNetConfig::new(AttentionMode::Linear).init(&device);
+        let samples = [Sample {
+            name: "odd".into(),
+            kind: truth::Kind::Composite,
+            image: RgbaImage::from_fn(100, 60, |x, y| Rgba([(x * 2) as u8, (y * 4) as u8, 9, 255])),
+            truth: GrayImage::from_fn(100, 60, |x, _| Luma([if x > 40 { 255 } else { 0 }])),
+        }];
+        for size in [72, TRAINED_SIZE as u32 + 40] {
+            let options = TrainOptions {
+                steps: 2,
+                images_per_step: 1,
+                sizes: vec![size],
+                as_segmented: true,
+                ..TrainOptions::default()
+            };
+            let mut losses = Vec::new();
+            let trained = train(
+                student.clone(),
+                Images::Fixed(&samples),
+                &options,
+                |_, loss, _| losses.push(loss),
+            );
+            assert!(losses.iter().all(|l| l.is_finite()), "{size}: {losses:?}");
+            let gamma = trained.context.gamma().unwrap().val().into_scalar::<f32>();
+            assert!(gamma != 0.0, "{size}: γ did not move");
+        }
     }
 
     /// The kept block is the one with the best validation IoU, not the last or the first.

@@ -1,13 +1,18 @@
 //! `linseg train`: one mode's context block trained against the truth, its record written
 //! beside the others with the log of its run.
 
+use std::path::Path;
 use std::time::Instant;
 
 use linseg::attention::AttentionMode;
 use linseg::backend::Backend;
 use linseg::dataset::Split;
-use linseg::train::{BestCheckpoint, Checkpoint, TrainOptions, TrainingSet, checkpoint, train};
-use linseg::{files, truth, weights};
+use linseg::model::SelfieNet;
+use linseg::train::{
+    BestCheckpoint, Checkpoint, Images, TrainOptions, TrainingSet, checkpoint, on_cpu, train,
+};
+use linseg::truth::Sample;
+use linseg::{eval, files, truth, weights};
 
 use crate::data::{DataArgs, TruthArgs};
 use crate::mode;
@@ -59,6 +64,11 @@ pub struct TrainArgs {
     /// validation IoU at 1024 px as segmented.
     #[arg(long)]
     pub keep_last: bool,
+    /// Fit the block to the held-out images themselves, each at a size from --sizes, to measure
+    /// how far a block can go on the images it is judged by: a ceiling, not a result. No record
+    /// is written; the log goes to models/ceiling-<mode>-<segmented|one-pass>[-decoder].json.
+    #[arg(long)]
+    pub fit_heldout: bool,
     /// Where the network being trained runs: cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     pub backend: Backend,
@@ -112,20 +122,31 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         return Err("mode none has no context block: there is nothing to train (but the decoder, with --train-decoder)".into());
     }
     let photos = truth::photos_with_truth(data, truth_paths, Split::Train)?;
-    let names: Vec<String> = photos.iter().map(|(photo, _)| photo.name.clone()).collect();
     let set = TrainingSet::new(
         photos
-            .into_iter()
-            .map(|(photo, truth)| (photo.image, truth))
+            .iter()
+            .map(|(photo, truth)| (photo.image.clone(), truth.clone()))
             .collect(),
     );
-    let (validation, heldout) = if args.checkpoint_every > 0 {
-        (
-            truth::validation(data, truth_paths)?,
-            truth::heldout(data, truth_paths)?,
-        )
+    let heldout = if args.checkpoint_every > 0 || args.fit_heldout {
+        truth::heldout(data, truth_paths)?
     } else {
-        (Vec::new(), Vec::new())
+        Vec::new()
+    };
+    let validation = if args.checkpoint_every > 0 {
+        truth::validation(data, truth_paths)?
+    } else {
+        Vec::new()
+    };
+    let (images, names): (Images, Vec<&str>) = if args.fit_heldout {
+        let names = heldout.iter().map(|s| s.name.as_str()).collect();
+        (Images::Fixed(&heldout), names)
+    } else {
+        let names = photos
+            .iter()
+            .map(|(photo, _)| photo.name.as_str())
+            .collect();
+        (Images::Augmented(&set), names)
     };
     let student = weights::pretrained_with_new_block(
         &data.models,
@@ -133,16 +154,27 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         options.seed,
         &backend.device()?.autodiff(),
     )?;
-    println!(
-        "training the {mode} block on {} photos ({} people to paste, {} backgrounds), {} steps, \
-         learning rate {}, seed {}, on {backend}",
-        set.photos.len(),
-        set.cutouts.len(),
-        set.backgrounds.len(),
-        options.steps,
-        options.learning_rate,
-        options.seed
-    );
+    if args.fit_heldout {
+        println!(
+            "fitting the {mode} block to the {} held-out images themselves (a ceiling, not a \
+             result: no record is written), {} steps, learning rate {}, seed {}, on {backend}",
+            heldout.len(),
+            options.steps,
+            options.learning_rate,
+            options.seed
+        );
+    } else {
+        println!(
+            "training the {mode} block on {} photos ({} people to paste, {} backgrounds), {} \
+             steps, learning rate {}, seed {}, on {backend}",
+            set.photos.len(),
+            set.cutouts.len(),
+            set.backgrounds.len(),
+            options.steps,
+            options.learning_rate,
+            options.seed
+        );
+    }
     let started = Instant::now();
     let mut smoothed = None;
     let (mut losses, mut checkpoints) = (Vec::new(), Vec::new());
@@ -152,7 +184,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         print_checkpoint(&scores);
         checkpoints.push(scores);
     }
-    let trained = train(student, &set, options, |step, loss, net| {
+    let trained = train(student, images, options, |step, loss, net| {
         losses.push(loss);
         let average = smoothed.map_or(loss, |s: f64| 0.9 * s + 0.1 * loss);
         smoothed = Some(average);
@@ -163,35 +195,51 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         {
             let scores = checkpoint(step, net, &validation, &heldout);
             print_checkpoint(&scores);
-            if !args.keep_last {
+            if !args.keep_last && !args.fit_heldout {
                 best.offer(&scores, net);
             }
             checkpoints.push(scores);
         }
     });
-    let (kept_step, trained) = match best.into_kept() {
-        Some((step, record)) => (step, weights::from_bytes(record, mode, &backend.device()?)?),
-        None => (options.steps, trained),
-    };
     let minutes = started.elapsed().as_secs_f64() / 60.0;
-    let gamma = trained
-        .context
-        .gamma()
-        .map(|g| g.val().into_scalar::<f32>());
-    let path = weights::save(trained, &data.models)?;
-    let log = serde_json::json!({
+    let mut log = serde_json::json!({
         "mode": mode.name(),
         "options": options,
         "backend": backend.to_string(),
         "training_photos": names,
         "minutes": minutes,
-        "kept_step": kept_step,
         "loss": losses,
         "checkpoints": checkpoints,
     });
+    if args.fit_heldout {
+        let scored = if args.as_segmented {
+            "segmented"
+        } else {
+            "one-pass"
+        };
+        let decoder = if args.train_decoder { "-decoder" } else { "" };
+        let path = data
+            .models
+            .join(format!("ceiling-{mode}-{scored}{decoder}.json"));
+        write_ceiling(&trained, &heldout, &options.sizes, log, &path)?;
+        println!(
+            "wrote {} in {minutes:.1} min (no record: a block fit to the held-out images is no result)",
+            path.display()
+        );
+        return Ok(());
+    }
+    let (kept_step, trained) = match best.into_kept() {
+        Some((step, record)) => (step, weights::from_bytes(record, mode, &backend.device()?)?),
+        None => (options.steps, trained),
+    };
+    let gamma = trained
+        .context
+        .gamma()
+        .map(|g| g.val().into_scalar::<f32>());
+    let path = weights::save(trained, &data.models)?;
+    log["kept_step"] = kept_step.into();
     let log_path = data.models.join(format!("training-{mode}.json"));
-    let text = serde_json::to_string(&log).map_err(|err| err.to_string())?;
-    files::write(&log_path, text + "\n")?;
+    write_log(&log_path, &log)?;
     println!(
         "wrote {} (the block after step {kept_step}, γ = {:.4}) and {} in {minutes:.1} min",
         path.display(),
@@ -199,4 +247,29 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         log_path.display(),
     );
     Ok(())
+}
+
+/// The log of a block fit to the held-out images, with how they score at each size after the
+/// last step, one mean per kind of image ([`eval::Score`]), printed as well.
+fn write_ceiling(
+    trained: &SelfieNet,
+    heldout: &[Sample],
+    sizes: &[u32],
+    mut log: serde_json::Value,
+    path: &Path,
+) -> Result<(), String> {
+    let at_end = eval::evaluate(&[on_cpu(trained)], None, heldout, sizes, |score| {
+        println!(
+            "held-out at {} px after the last step, {} {} images: as segmented {:.4}, one pass {:.4}",
+            score.size, score.images, score.kind, score.segmented.iou, score.single_pass.iou
+        )
+    });
+    log["heldout_at_end"] = serde_json::to_value(at_end.scores).map_err(|err| err.to_string())?;
+    write_log(path, &log)
+}
+
+/// Write a training log as one line of JSON.
+fn write_log(path: &Path, log: &serde_json::Value) -> Result<(), String> {
+    let text = serde_json::to_string(log).map_err(|err| err.to_string())?;
+    files::write(path, text + "\n")
 }
