@@ -323,23 +323,22 @@ fn photo_logits(
         .slice([0..1, 0..1, 0..height, 0..width])
 }
 
-/// An image through the network as the pipeline segments it with `plan`'s two passes
+/// An image through the network as the pipeline segments it with two passes
 /// ([`crate::refine`]): the global pass scaled up bilinearly to `g`, fused with the detail pass
 /// `d` as `c · g + (1 − c) · d`, `c = |2g − 1|`: [`crate::refine::fuse`] on tensors, so that
 /// gradients flow through both passes (a test holds the two equal).
 ///
 /// # Shapes
-/// - output: `[1, 1, H, W]`, probabilities, `[W, H] = plan.detail.scaled`
+/// - output: `[1, 1, H, W]`, probabilities, `[W, H] = detail.scaled`
 fn segmented(
     net: &SelfieNet,
     image: &RgbaImage,
-    plan: &Plan,
-    global: &Letterbox,
+    [detail, global]: [&Letterbox; 2],
     device: &Device,
 ) -> Tensor<4> {
-    let [width, height] = plan.detail.scaled.map(|side| side as usize);
+    let [width, height] = detail.scaled.map(|side| side as usize);
     let pass = |letterbox: &Letterbox| sigmoid(photo_logits(net, image, letterbox, device));
-    let detail = pass(&plan.detail);
+    let detail = pass(detail);
     let scaled = interpolate(
         pass(global),
         InterpolateOptions::new(InterpolateMode::Bilinear)
@@ -372,9 +371,10 @@ fn image_loss(
         )
     };
     match plan.global {
-        Some(global) if as_segmented => {
-            probability_loss(segmented(net, image, &plan, &global, device), targets)
-        }
+        Some(global) if as_segmented => probability_loss(
+            segmented(net, image, [&plan.detail, &global], device),
+            targets,
+        ),
         _ => loss(photo_logits(net, image, &plan.detail, device), targets),
     }
 }
@@ -585,7 +585,7 @@ mod tests {
         let plan = Plan::new(512, 384, 512);
         let global = plan.global.unwrap();
         let mask = plan.mask(&probabilities(&plan.detail), Some(&probabilities(&global)));
-        let fused = segmented(&net, &image, &plan, &global, &device);
+        let fused = segmented(&net, &image, [&plan.detail, &global], &device);
         assert_eq!(fused.dims(), [1, 1, 384, 512]);
         let ours: Vec<f32> = fused.into_data().try_to_vec::<f32>().unwrap();
         let worst = mask
