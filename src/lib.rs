@@ -11,6 +11,7 @@
 //! - [`refine`]: above the trained size, a global pass and a detail pass, fused;
 //!   [`pipeline`]: photo → passes → mask, for the CLI and the browser alike.
 //! - [`look`]: what the attention block looks at — each cell's weights over the photo.
+//! - [`error`]: [`Error`], every way the library fails, and its [`ErrorKind`].
 //! - native only: [`backend`], [`bench`], [`import`], [`segment`], [`train`], [`eval`],
 //!   [`files`] (paths that will not do, in plain words), [`dataset`] and [`truth`] (the images
 //!   with true masks that `eval` and `train` use); browser only: `web`, the wasm boundary.
@@ -22,6 +23,7 @@
 
 pub mod attention;
 pub mod cpu;
+pub mod error;
 pub mod look;
 pub mod model;
 pub mod network;
@@ -31,6 +33,8 @@ pub mod preprocess;
 pub mod refine;
 pub mod stats;
 pub mod weights;
+
+pub use error::{Error, ErrorKind, Result};
 
 #[cfg(feature = "native")]
 pub mod backend;

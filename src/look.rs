@@ -30,7 +30,7 @@ pub struct Look {
 impl Look {
     /// Run the network's encoder on `photo` as the pass at `size` sees it ([`Plan`]'s detail
     /// pass) and read back what its block's weights come from.
-    pub async fn new(network: &Network, photo: &RgbaImage, size: u32) -> Result<Look, String> {
+    pub async fn new(network: &Network, photo: &RgbaImage, size: u32) -> crate::Result<Look> {
         let letterbox = Plan::new(photo.width(), photo.height(), size).detail;
         let input = network.context_input(photo, &letterbox); // [1, C, H, W]
         let [_, _, height, width] = input.dims();

@@ -9,6 +9,7 @@ use web_time::Instant;
 
 use crate::attention::{AttentionMode, ContextBlock};
 use crate::cpu::{CpuNet, Profile};
+use crate::error::{Error, Result};
 use crate::model::SelfieNet;
 use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
@@ -91,7 +92,7 @@ impl Network {
     /// Run the network for each pass of `plan`, the global pass first. Through Burn every pass
     /// is queued before any is waited for, then each is read back; asynchronous so that the
     /// browser's GPU can answer (natively, [`Network::run_passes_blocking`]).
-    pub async fn run_passes(&self, photo: &RgbaImage, plan: &Plan) -> Result<Passes, String> {
+    pub async fn run_passes(&self, photo: &RgbaImage, plan: &Plan) -> Result<Passes> {
         let letterboxes: Vec<&Letterbox> = plan.global.iter().chain([&plan.detail]).collect();
         let started = Instant::now();
         let (mut outputs, preprocess, inference, readback, profile) = match self {
@@ -155,17 +156,23 @@ impl Network {
 
     /// [`Network::run_passes`], waited for on this thread.
     #[cfg(feature = "native")]
-    pub fn run_passes_blocking(&self, photo: &RgbaImage, plan: &Plan) -> Result<Passes, String> {
+    pub fn run_passes_blocking(&self, photo: &RgbaImage, plan: &Plan) -> Result<Passes> {
         futures_lite::future::block_on(self.run_passes(photo, plan))
     }
 }
 
 /// A tensor's values, read back from its device.
-async fn read(output: Tensor<4>) -> Result<Vec<f32>, String> {
-    output
+async fn read(output: Tensor<4>) -> Result<Vec<f32>> {
+    read_back(output).await
+}
+
+/// A tensor's values read back from its device, waiting for it; a device that fails on the way
+/// is [`Error::Device`].
+pub(crate) async fn read_back<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
+    tensor
         .into_data_async()
         .await
-        .map_err(|err| format!("the device failed: {err:?}"))?
+        .map_err(|err| Error::Device(format!("{err:?}")))?
         .try_into_vec::<f32>()
-        .map_err(|err| format!("{err:?}"))
+        .map_err(|err| Error::Device(format!("the values are not 32-bit floats: {err:?}")))
 }

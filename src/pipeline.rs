@@ -8,6 +8,7 @@ use image::{GrayImage, RgbaImage};
 use web_time::Instant;
 
 use crate::cpu::Profile;
+use crate::error::Result;
 use crate::network::Network;
 use crate::photo;
 use crate::refine::Plan;
@@ -40,7 +41,7 @@ pub struct Masked {
 /// Segment a decoded photo at processing size `size`: in one pass up to the trained size, in a
 /// global and a detail pass above it (see [`crate::refine`]). Transparent pixels are background
 /// ([`photo::apply_alpha`]).
-pub async fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> Result<Masked, String> {
+pub async fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> Result<Masked> {
     let plan = Plan::new(photo.width(), photo.height(), size);
     let passes = net.run_passes(photo, &plan).await?;
     let start = Instant::now();
@@ -65,7 +66,7 @@ pub fn segment_photo_blocking(
     net: &Network,
     photo: &RgbaImage,
     size: u32,
-) -> Result<Masked, String> {
+) -> Result<Masked> {
     futures_lite::future::block_on(segment_photo(net, photo, size))
 }
 

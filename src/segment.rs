@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use image::{GrayImage, Rgba, RgbaImage};
 
+use crate::error::Result;
 use crate::network::Network;
 use crate::photo;
 use crate::pipeline::{Timings, segment_photo_blocking};
@@ -30,9 +31,9 @@ pub fn segment_bytes(
     bytes: &[u8],
     size: u32,
     max_pixels: u64,
-) -> Result<Segmentation, String> {
+) -> Result<Segmentation> {
     let start = Instant::now();
-    let photo = photo::decode(bytes, max_pixels).map_err(|err| err.to_string())?;
+    let photo = photo::decode(bytes, max_pixels)?;
     let decode = start.elapsed();
     let masked = segment_photo_blocking(net, &photo, size)?;
     Ok(Segmentation {

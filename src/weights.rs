@@ -6,6 +6,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 
 use crate::attention::AttentionMode;
+use crate::error::{Error, Result};
 use crate::model::{SelfieNet, SelfieNetConfig};
 
 /// The weight file of a mode: `selfie-<mode>.bpk`.
@@ -18,26 +19,31 @@ pub fn from_bytes(
     bytes: Vec<u8>,
     mode: AttentionMode,
     device: &Device,
-) -> Result<SelfieNet, String> {
+) -> Result<SelfieNet> {
+    let weights_error = |reason| Error::Weights { mode, reason };
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|err| format!("{}: not a weight file: {err}", file_name(mode)))?;
+        .map_err(|err| weights_error(format!("{}: not a weight file: {err}", file_name(mode))))?;
     SelfieNetConfig::new(mode)
         .init(device)
         .try_load_record(record)
         .map_err(|err| {
-            format!(
+            weights_error(format!(
                 "{}: does not fit the {mode} network: {err}",
                 file_name(mode)
-            )
+            ))
         })
 }
 
 /// The network's weights as a burnpack record.
-pub fn to_bytes(net: SelfieNet) -> Result<Vec<u8>, String> {
+pub fn to_bytes(net: SelfieNet) -> Result<Vec<u8>> {
+    let mode = net.mode();
     let bytes = net
         .into_record()
         .into_bytes()
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| Error::Weights {
+            mode,
+            reason: err.to_string(),
+        })?;
     Ok(bytes.to_vec())
 }
 
@@ -51,7 +57,7 @@ mod files {
     pub const DEFAULT_FOLDER: &str = "models";
 
     /// Load a mode's network from `dir`.
-    pub fn load(dir: &Path, mode: AttentionMode, device: &Device) -> Result<SelfieNet, String> {
+    pub fn load(dir: &Path, mode: AttentionMode, device: &Device) -> Result<SelfieNet> {
         let path = dir.join(file_name(mode));
         let bytes = crate::files::read(&path)?;
         from_bytes(bytes, mode, device)
@@ -76,7 +82,7 @@ mod files {
     }
 
     /// Save a network's weights into `dir` under its mode's name.
-    pub fn save(net: SelfieNet, dir: &Path) -> Result<PathBuf, String> {
+    pub fn save(net: SelfieNet, dir: &Path) -> Result<PathBuf> {
         let path = dir.join(file_name(net.mode()));
         crate::files::write(&path, to_bytes(net)?)?;
         Ok(path)

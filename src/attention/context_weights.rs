@@ -29,15 +29,9 @@ impl Features {
     ///
     /// # Shapes
     /// - `map`: `[1, C, H, W]`
-    pub async fn read(map: Tensor<4>) -> Result<Features, String> {
+    pub async fn read(map: Tensor<4>) -> crate::Result<Features> {
         let [_, channels, height, width] = map.dims();
-        let data = map
-            .permute([0, 2, 3, 1]) // [1, H, W, C]
-            .into_data_async()
-            .await
-            .map_err(|err| format!("the device failed: {err:?}"))?
-            .try_into_vec::<f32>()
-            .map_err(|err| format!("{err:?}"))?;
+        let data = crate::network::read_back(map.permute([0, 2, 3, 1])).await?; // [1, H, W, C]
         Ok(Features {
             channels,
             height,
