@@ -35,7 +35,7 @@ build() { # FEATURES OUT-NAME PROFILE [CARGO-ARGS...]
   shift 3
   cargo rustc --lib --profile "$profile" --target wasm32-unknown-unknown \
     --no-default-features --features "$features" --crate-type cdylib "$@"
-  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+  wasm-bindgen --target web --remove-name-section --remove-producers-section \
     --out-dir www/pkg --out-name "$name" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/linseg.wasm"
   ls -l "www/pkg/${name}_bg.wasm" | awk -v name="$name" '{printf "www/pkg/%s_bg.wasm: %.1f MB\n", name, $5 / 1e6}'
 }

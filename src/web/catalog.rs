@@ -2,10 +2,12 @@
 //! its controls and checks from.
 
 use serde::Serialize;
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use super::{ONE_THREAD_UP_TO, engine::CPU_LIMITS, to_js};
 use crate::attention::AttentionMode;
+use crate::error::ErrorKind;
 use crate::model::TRAINED_SIZE;
 use crate::photo;
 use crate::preprocess::SIZES;
@@ -15,14 +17,18 @@ const MAX_FILE_BYTES: u64 = 50 << 20;
 
 /// What the model offers and the page's limits: the one source the page builds its controls
 /// and checks from.
-#[derive(Serialize)]
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
-struct Catalog {
+pub struct Catalog {
     /// The attention modes, in the order the page lists them.
+    #[tsify(type = "string[]")]
     modes: &'static [AttentionMode],
     /// A few words on each mode, `[name, words]` in the order of `modes`.
+    #[tsify(type = "[string, string][]")]
     mode_words: Vec<[&'static str; 2]>,
     /// The processing sizes offered (the longer side the network sees).
+    #[tsify(type = "number[]")]
     sizes: [u32; 4],
     /// The size the network was trained at: above it a photo runs twice (`refine.rs`).
     trained_size: u32,
@@ -38,12 +44,15 @@ struct Catalog {
     webgpu: bool,
     /// Runs at this size or below use one thread unless a number was asked for.
     one_thread_up_to: u32,
+    /// The kinds a failure may have (`LinsegError.kind`), in the order of `ErrorKind::ALL`.
+    #[tsify(type = "ErrorKind[]")]
+    error_kinds: Vec<&'static str>,
 }
 
 /// `{ modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes,
-/// webgpu, oneThreadUpTo }`: see [`Catalog`].
-#[wasm_bindgen]
-pub fn catalog() -> Result<JsValue, JsError> {
+/// webgpu, oneThreadUpTo, errorKinds }`: see [`Catalog`].
+#[wasm_bindgen(unchecked_return_type = "Catalog")]
+pub fn catalog() -> Result<JsValue, JsValue> {
     to_js(&Catalog {
         modes: &AttentionMode::ALL,
         mode_words: AttentionMode::ALL.map(|m| [m.name(), m.words()]).to_vec(),
@@ -55,5 +64,6 @@ pub fn catalog() -> Result<JsValue, JsError> {
         cpu_block_bytes: CPU_LIMITS.block_bytes,
         webgpu: cfg!(feature = "webgpu"),
         one_thread_up_to: ONE_THREAD_UP_TO,
+        error_kinds: ErrorKind::ALL.iter().map(|kind| kind.name()).collect(),
     })
 }

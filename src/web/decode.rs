@@ -2,28 +2,32 @@
 //! decoder, with the same words for a photo too large either way.
 
 use serde::Serialize;
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use super::to_js;
 use crate::photo;
 
 /// A decoded photo.
-#[derive(Serialize)]
-struct Decoded {
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct Decoded {
+    /// In pixels.
     width: u32,
+    /// In pixels.
     height: u32,
     /// `width × height` RGBA pixels, upright.
     #[serde(with = "serde_bytes")]
+    #[tsify(type = "Uint8Array")]
     rgba: Vec<u8>,
 }
 
 /// Decode a JPEG, PNG, GIF (first frame), WebP or BMP: `{ width, height, rgba }`, upright, alpha
 /// kept. Throws a message a person can act on for an empty, non-image, corrupt or too large
 /// file (for one [`browser_format`] names, the worker tries the browser's decoder first).
-#[wasm_bindgen(js_name = decodeImage)]
-pub fn decode_image(bytes: &[u8], max_pixels: f64) -> Result<JsValue, JsError> {
-    let image =
-        photo::decode(bytes, max_pixels as u64).map_err(|err| JsError::new(&err.to_string()))?;
+#[wasm_bindgen(js_name = decodeImage, unchecked_return_type = "Decoded")]
+pub fn decode_image(bytes: &[u8], max_pixels: f64) -> Result<JsValue, JsValue> {
+    let image = photo::decode(bytes, max_pixels as u64).map_err(crate::Error::from)?;
     to_js(&Decoded {
         width: image.width(),
         height: image.height(),
@@ -40,10 +44,18 @@ pub fn browser_format(bytes: &[u8]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Why a `width × height` photo (decoded by the browser) is refused under `max_pixels`, or
-/// `undefined` when it is not: the words [`decode_image`] uses.
-#[wasm_bindgen(js_name = pixelLimit)]
-pub fn pixel_limit(width: u32, height: u32, max_pixels: f64) -> Option<String> {
+/// Throws `too-large`, in the words [`decode_image`] uses, when a `width × height` photo (decoded
+/// by the browser) has more than `max_pixels` pixels.
+#[wasm_bindgen(js_name = checkPixels)]
+pub fn check_pixels(width: u32, height: u32, max_pixels: f64) -> Result<(), JsValue> {
     let max_pixels = max_pixels as u64;
-    (width as u64 * height as u64 > max_pixels).then(|| photo::too_large(width, height, max_pixels))
+    if width as u64 * height as u64 > max_pixels {
+        return Err(crate::Error::from(photo::PhotoError::TooLarge {
+            width,
+            height,
+            max_pixels,
+        })
+        .into());
+    }
+    Ok(())
 }

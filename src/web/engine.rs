@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use burn::tensor::Device;
 use image::RgbaImage;
 use serde::Serialize;
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use super::{check_size, parse_mode, to_js};
-use crate::attention::{AttentionMode, Limits};
+use crate::attention::{AttentionMode, BlockCost, Limits};
+use crate::error::Error;
 use crate::cpu::{Profile, Step};
 use crate::look::Look;
 use crate::model::{STRIDE, SelfieNetConfig, TRAINED_SIZE};
@@ -37,10 +39,12 @@ pub(super) const CPU_LIMITS: Limits = Limits {
 };
 
 /// Which backend an engine runs on.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
-struct BackendInfo {
+pub struct BackendInfo {
     /// `"webgpu"` or `"cpu"`.
+    #[tsify(type = "'webgpu' | 'cpu'")]
     backend: &'static str,
     /// The adapter's name, or what runs on the CPU.
     adapter: String,
@@ -51,9 +55,10 @@ struct BackendInfo {
 }
 
 /// What the attention block costs for one photo at one size, and whether it may run.
-#[derive(Serialize)]
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
-struct CostReport {
+pub struct CostReport {
     /// Floating-point operations of the block.
     flops: u64,
     /// Bytes its intermediates hold at once, at its peak.
@@ -71,9 +76,10 @@ struct CostReport {
 }
 
 /// A photo prepared for "what does it look at?".
-#[derive(Serialize)]
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
-struct LookPrepared {
+pub struct LookPrepared {
     /// The block's map, in cells.
     grid_width: usize,
     /// See `grid_width`.
@@ -89,36 +95,45 @@ struct LookPrepared {
 }
 
 /// One cell's weights.
-#[derive(Serialize)]
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
-struct LookedAt {
+pub struct LookedAt {
     /// The cell under the pointer.
     column: usize,
     /// See `column`.
     row: usize,
     /// `grid_height × grid_width` weights, row-major, summing to 1.
+    #[tsify(type = "number[]")]
     weights: Vec<f32>,
     /// The time to compute them.
     ms: f64,
 }
 
 /// The inference time of one kind of layer on the CPU kernels.
-#[derive(Serialize)]
-struct ProfileEntry {
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct ProfileEntry {
+    /// The kind of layer ("depthwise", "pointwise", …).
     step: &'static str,
+    /// How many layers of that kind ran.
     layers: u32,
+    /// Their time together, in milliseconds.
     ms: f64,
 }
 
 /// One segmented photo and the time of each step, in milliseconds.
-#[derive(Serialize)]
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
-struct Segmented {
-    /// `width × height` bytes, 0–255.
+pub struct Segmented {
+    /// `width × height` bytes, 0–255: the probability of a person per pixel.
     #[serde(with = "serde_bytes")]
+    #[tsify(type = "Uint8Array")]
     mask: Vec<u8>,
     /// The size of the global pass when there was one (above the trained size).
     global_size: Option<u32>,
+    /// RGBA to the network's inputs, every pass.
     preprocess_ms: f64,
     /// Until the device has finished every pass (one value of each read back).
     inference_ms: f64,
@@ -171,16 +186,16 @@ impl Engine {
 
     /// `{ backend: 'webgpu' | 'cpu', adapter, fallbackReason, maxBufferBytes }`;
     /// `maxBufferBytes` is the most one GPU buffer may hold, `null` on the CPU.
-    pub fn backend(&self) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(unchecked_return_type = "BackendInfo")]
+    pub fn backend(&self) -> Result<JsValue, JsValue> {
         to_js(&self.info)
     }
 
     /// Load a mode's weights (the bytes of `models/selfie-<mode>.bpk`) onto the device.
     #[wasm_bindgen(js_name = loadWeights)]
-    pub fn load_weights(&mut self, mode: &str, bytes: Vec<u8>) -> Result<(), JsError> {
+    pub fn load_weights(&mut self, mode: &str, bytes: Vec<u8>) -> Result<(), JsValue> {
         let mode = parse_mode(mode)?;
-        let net =
-            weights::from_bytes(bytes, mode, &self.device).map_err(|err| JsError::new(&err))?;
+        let net = weights::from_bytes(bytes, mode, &self.device)?;
         self.networks.insert(mode, Network::new(net, &self.device));
         Ok(())
     }
@@ -194,25 +209,31 @@ impl Engine {
 
     /// What the attention block costs for a `width × height` photo processed at `size`, and
     /// whether this engine may run it: `{ flops, peakBytes, largestBufferBytes, featureHeight,
-    /// featureWidth, refusal, refusedBytes }` (see [`crate::attention::BlockCost::check`]).
-    pub fn cost(&self, mode: &str, width: u32, height: u32, size: f64) -> Result<JsValue, JsError> {
-        let parsed = parse_mode(mode)?;
-        let size = check_size(size)?;
-        let [input_w, input_h] = Plan::new(width, height, size).detail.input;
-        let (feature_h, feature_w) = (input_h as usize / STRIDE, input_w as usize / STRIDE);
-        let cost = SelfieNetConfig::new(parsed)
-            .context()
-            .cost(1, feature_h, feature_w);
-        let refusal = cost.check(&self.limits).err();
+    /// featureWidth, refusal, refusedBytes }` (see [`crate::attention::BlockCost::check`]). A
+    /// refused run is no error here: `refusal` says why (segmenting it throws `refused`).
+    #[wasm_bindgen(unchecked_return_type = "CostReport")]
+    pub fn cost(&self, mode: &str, width: u32, height: u32, size: f64) -> Result<JsValue, JsValue> {
+        let (mode, size) = (parse_mode(mode)?, check_size(size)?);
+        let (cost, [feature_h, feature_w]) = block_cost(mode, width, height, size);
+        let refusal = self.fits(mode, width, height, size).err();
         to_js(&CostReport {
             flops: cost.flops,
             peak_bytes: cost.peak_bytes,
             largest_buffer_bytes: cost.largest_buffer_bytes,
             feature_height: feature_h,
             feature_width: feature_w,
-            refusal: refusal.map(|refusal| format!("{mode} at {size} {refusal}")),
-            refused_bytes: refusal.map(|refusal| refusal.needed_bytes()),
+            refused_bytes: match &refusal {
+                Some(Error::Refused { refusal, .. }) => Some(refusal.needed_bytes()),
+                _ => None,
+            },
+            refusal: refusal.map(|refusal| refusal.to_string()),
         })
+    }
+
+    /// Throws what running `mode` at `size` on a `width × height` photo here would throw before
+    /// it runs: `unknown-mode`, `bad-size`, or `refused` when its attention block would not fit.
+    pub fn admit(&self, mode: &str, width: u32, height: u32, size: f64) -> Result<(), JsValue> {
+        Ok(self.fits(parse_mode(mode)?, width, height, check_size(size)?)?)
     }
 
     /// Segment an RGBA photo with a mode's network at processing size `size`: one pass up to
@@ -222,6 +243,7 @@ impl Engine {
     /// profile }` (see [`Segmented`]); the pipeline is [`pipeline::segment_photo`], the CLI's
     /// too. Inference lasts until the device has finished every pass; the caller times the
     /// whole call.
+    #[wasm_bindgen(unchecked_return_type = "Segmented")]
     pub async fn segment(
         &self,
         rgba: Vec<u8>,
@@ -229,11 +251,9 @@ impl Engine {
         height: u32,
         mode: String,
         size: f64,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<JsValue, JsValue> {
         let (net, size, photo) = self.request(&mode, rgba, width, height, size)?;
-        let masked = pipeline::segment_photo(net, &photo, size)
-            .await
-            .map_err(|err| JsError::new(&err))?;
+        let masked = pipeline::segment_photo(net, &photo, size).await?;
         let ms = |duration: std::time::Duration| duration.as_secs_f64() * 1e3;
         let times = masked.timings;
         to_js(&Segmented {
@@ -255,7 +275,7 @@ impl Engine {
     /// of [`Engine::segment`] at that size): the encoder runs and the block's queries and keys
     /// are read back, once. Returns `{ gridWidth, gridHeight, cellWidth, cellHeight, attends,
     /// ms }`.
-    #[wasm_bindgen(js_name = prepareLook)]
+    #[wasm_bindgen(js_name = prepareLook, unchecked_return_type = "LookPrepared")]
     pub async fn prepare_look(
         &self,
         rgba: Vec<u8>,
@@ -263,13 +283,11 @@ impl Engine {
         height: u32,
         mode: String,
         size: f64,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<JsValue, JsValue> {
         let started = now();
         let (net, size, photo) = self.request(&mode, rgba, width, height, size)?;
         self.look.replace(None);
-        let look = Look::new(net, &photo, size)
-            .await
-            .map_err(|err| JsError::new(&err))?;
+        let look = Look::new(net, &photo, size).await?;
         let ([grid_width, grid_height], [cell_width, cell_height]) =
             (look.grid(), look.cell_size());
         let attends = net.mode() != AttentionMode::None;
@@ -287,13 +305,13 @@ impl Engine {
     /// The weights with which the cell under the photo's pixel `(x, y)` gathers context, in the
     /// photo last prepared: `{ column, row, weights, ms }`, or `null` off the photo or in mode
     /// `none`.
-    #[wasm_bindgen(js_name = lookAt)]
-    pub fn look_at(&self, x: f64, y: f64) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(js_name = lookAt, unchecked_return_type = "LookedAt | null")]
+    pub fn look_at(&self, x: f64, y: f64) -> Result<JsValue, JsValue> {
         let started = now();
         let look = self.look.borrow();
         let look = look
             .as_ref()
-            .ok_or_else(|| JsError::new("no photo is prepared to look at"))?;
+            .ok_or_else(|| Error::NotReady("no photo is prepared to look at".into()))?;
         let Some(cell) = look.cell_at(x, y) else {
             return Ok(JsValue::NULL);
         };
@@ -310,16 +328,26 @@ impl Engine {
 }
 
 impl Engine {
-    /// The loaded network of the mode named `mode`.
-    fn network(&self, mode: &str) -> Result<&Network, JsError> {
-        let mode = parse_mode(mode)?;
+    /// The loaded network of `mode`.
+    fn network(&self, mode: AttentionMode) -> Result<&Network, Error> {
         self.networks
             .get(&mode)
-            .ok_or_else(|| JsError::new(&format!("the {mode} weights are not loaded")))
+            .ok_or_else(|| Error::NotReady(format!("the {mode} weights are not loaded")))
     }
 
-    /// A photo request's parts, checked in this order: the mode's network, the processing size
-    /// and the `width × height` RGBA photo.
+    /// Whether this engine may run `mode` at `size` on a `width × height` photo: an
+    /// [`Error::Refused`] when its attention block would not fit the device.
+    fn fits(&self, mode: AttentionMode, width: u32, height: u32, size: u32) -> Result<(), Error> {
+        let (cost, _) = block_cost(mode, width, height, size);
+        cost.check(&self.limits).map_err(|refusal| Error::Refused {
+            mode,
+            size,
+            refusal,
+        })
+    }
+
+    /// A photo request's parts, checked in this order: the mode's network, the processing size,
+    /// the `width × height` RGBA photo, and whether the block fits the device at that size.
     fn request(
         &self,
         mode: &str,
@@ -327,23 +355,30 @@ impl Engine {
         width: u32,
         height: u32,
         size: f64,
-    ) -> Result<(&Network, u32, RgbaImage), JsError> {
-        Ok((
-            self.network(mode)?,
-            check_size(size)?,
-            rgba_photo(rgba, width, height)?,
-        ))
+    ) -> Result<(&Network, u32, RgbaImage), Error> {
+        let mode = parse_mode(mode)?;
+        let (net, size) = (self.network(mode)?, check_size(size)?);
+        let photo = rgba_photo(rgba, width, height)?;
+        self.fits(mode, width, height, size)?;
+        Ok((net, size, photo))
     }
 }
 
+/// The attention block's cost of `mode` for a `width × height` photo at `size`, and the
+/// feature map it sees, `[H, W]` at stride 16.
+fn block_cost(mode: AttentionMode, width: u32, height: u32, size: u32) -> (BlockCost, [usize; 2]) {
+    let [input_w, input_h] = Plan::new(width, height, size).detail.input;
+    let (feature_h, feature_w) = (input_h as usize / STRIDE, input_w as usize / STRIDE);
+    let cost = SelfieNetConfig::new(mode)
+        .context()
+        .cost(1, feature_h, feature_w);
+    (cost, [feature_h, feature_w])
+}
+
 /// A `width × height` photo of RGBA bytes.
-fn rgba_photo(rgba: Vec<u8>, width: u32, height: u32) -> Result<RgbaImage, JsError> {
-    RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
-        JsError::new(&format!(
-            "{width}×{height} RGBA needs {} bytes",
-            width as u64 * height as u64 * 4
-        ))
-    })
+fn rgba_photo(rgba: Vec<u8>, width: u32, height: u32) -> Result<RgbaImage, Error> {
+    let len = rgba.len();
+    RgbaImage::from_raw(width, height, rgba).ok_or(Error::PixelCount { width, height, len })
 }
 
 /// Starting on WebGPU: in the full build only (`--features webgpu`); the CPU build says so.

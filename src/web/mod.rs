@@ -2,7 +2,9 @@
 //!
 //! The boundary is narrow and typed: bytes or RGBA pixels, a mode and a size go in; a mask and
 //! timings come out, as `#[derive(Serialize)]` structs (camelCase, through
-//! `serde-wasm-bindgen`; byte arrays arrive as `Uint8Array`s). An [`Engine`] holds the device
+//! `serde-wasm-bindgen`; byte arrays arrive as `Uint8Array`s), each with its TypeScript
+//! declaration generated from it (`tsify`) into the build's `.d.ts`. A failure is thrown as a JS
+//! `Error` whose `kind` is its [`crate::ErrorKind`]'s name ([`js_error`], the one place). An [`Engine`] holds the device
 //! (WebGPU, or the CPU kernels as the fallback) and the network of each mode whose weights were
 //! loaded; [`catalog`] tells the page what the model offers and which limits apply;
 //! [`decode_image`] and its neighbours turn a file's bytes into a photo. This file holds what
@@ -13,7 +15,7 @@ mod decode;
 mod engine;
 
 pub use catalog::catalog;
-pub use decode::{browser_format, decode_image, pixel_limit};
+pub use decode::{browser_format, check_pixels, decode_image};
 pub use engine::Engine;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +24,12 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::attention::AttentionMode;
+use crate::error::{Error, ErrorKind};
 use crate::preprocess::SIZES;
+
+/// The kinds of failure, as TypeScript (`ErrorKind` in the build's `.d.ts`).
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_KIND: &str = ErrorKind::TYPESCRIPT;
 
 unsafe extern "C" {
     /// wasm-ld's function that runs the module's static constructors (the `inventory`
@@ -70,30 +77,40 @@ pub fn limit_threads(limit: u32) {
     });
 }
 
-/// A value as a plain JS object (maps as objects, byte arrays as `Uint8Array`).
-fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
+/// A JS `Error` with `message` and `kind` (an [`ErrorKind`]'s name): how every failure crosses
+/// the boundary.
+fn js_error(kind: ErrorKind, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    js_sys::Reflect::set(&error, &"kind".into(), &kind.name().into())
+        .expect("an Error object takes a property");
+    error.into()
+}
+
+impl From<Error> for JsValue {
+    fn from(err: Error) -> JsValue {
+        js_error(err.kind(), &err.to_string())
+    }
+}
+
+/// A value as a plain JS object (maps as objects, missing values as `null`, byte arrays as
+/// `Uint8Array`).
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
         .serialize_missing_as_null(true);
     value
         .serialize(&serializer)
-        .map_err(|err| JsError::new(&err.to_string()))
+        .map_err(|err| js_error(ErrorKind::Internal, &err.to_string()))
 }
 
-fn parse_mode(mode: &str) -> Result<AttentionMode, JsError> {
-    mode.parse()
-        .map_err(|err: crate::attention::UnknownMode| JsError::new(&err.to_string()))
+fn parse_mode(mode: &str) -> Result<AttentionMode, Error> {
+    Ok(mode.parse()?)
 }
 
 /// `size` when it is one of the processing sizes offered.
-fn check_size(size: f64) -> Result<u32, JsError> {
+fn check_size(size: f64) -> Result<u32, Error> {
     SIZES
         .into_iter()
         .find(|&offered| offered as f64 == size)
-        .ok_or_else(|| {
-            JsError::new(&format!(
-                "{size} is not a processing size linseg offers ({})",
-                SIZES.map(|s| s.to_string()).join(", ")
-            ))
-        })
+        .ok_or(Error::UnsupportedSize { size })
 }
