@@ -20,7 +20,7 @@ async function run({ photo, threads, size, runs, warmup }) {
     const inferenceMs = [];
     let ranOn = null;
     for (let i = 0; i < warmup + runs; i++) {
-      const result = await engine.segment(1, 'none', size);
+      const result = await engine.segmentImage(1, 'none', size);
       ranOn = result.threads;
       if (i >= warmup) inferenceMs.push(result.inferenceMs + result.readbackMs);
     }

@@ -20,7 +20,7 @@ export class Analyses {
    * @param {object} options
    * @param {object} options.elements  compare, sweep, sweep2048, cancel (inputs); panel, title,
    *                                   status, chart, masks, table (the panel)
-   * @param {import('./engine.js').Engine} options.engine  segment, cost, info
+   * @param {import('./linseg.js').Segmenter} options.engine  segment, cost, info
    * @param {import('./run-queue.js').RunQueue} options.queue  runs the jobs, decodes
    * @param {() => Photo | null} options.selectedPhoto  the photo in view
    * @param {(photo: Photo) => boolean} options.isPresent  false once the photo was removed
@@ -228,7 +228,7 @@ export class Analyses {
         // What a refused run would have needed is worth a row of its own.
         if (err.kind === 'refused' && photo.canvas) {
           entry.cost = await this.engine
-            .cost(entry.mode, photo.canvas.width, photo.canvas.height, entry.size)
+            .costAt(entry.mode, photo.canvas.width, photo.canvas.height, entry.size)
             .then((answer) => answer.cost, () => null);
         }
       }
@@ -248,7 +248,7 @@ export class Analyses {
     // replaced (engine.js), and the fresh worker has not seen the photo.
     const segment = async () => {
       if (!(await this.queue.ensureDecoded(photo))) throw new Error(photo.error ?? 'the photo could not be decoded');
-      return this.engine.segment(photo.id, mode, size);
+      return this.engine.segmentImage(photo.id, mode, size);
     };
     const first = await segment();
     const runs = first.first ? [await segment()] : [first];

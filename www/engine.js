@@ -1,8 +1,9 @@
-// The page's handle on the model: a promise wrapper around worker.js's messages, whose names
-// and shapes www/protocol.js lists (tests/node/protocol.test.mjs holds both sides to it).
+// The worker's client, under the library's Segmenter (www/linseg.js): a promise wrapper around
+// worker.js's messages, whose names and shapes www/protocol.js lists
+// (tests/node/protocol.test.mjs holds both sides to it).
 //
-// Each call posts { id, op, args } and resolves with the worker's answer (or rejects with an
-// EngineError whose `kind` is one of protocol.js's ERROR_KINDS). The worker's events arrive as
+// Each call posts { id, op, args } and resolves with the worker's answer (or rejects with a
+// LinsegError whose `kind` is one of src/error.rs's kinds). The worker's events arrive as
 // DOM events on the Engine ('progress', 'backend', 'fallback'; 'panic' is kept for the crash
 // it precedes), and the Engine adds its own:
 //   'crash'    { message, restarting }         the worker died; it is restarted on the CPU
@@ -14,14 +15,10 @@
 // A WebAssembly memory never shrinks: after a run that grew it past RECYCLE_MEMORY_BYTES the
 // worker is replaced by a fresh one (weights come again from the HTTP cache). A replaced or
 // crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
+// Owns: the worker, its requests in flight and its replacement. Must not touch: the page's
+// elements or state.
 
-export class EngineError extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.name = 'EngineError';
-    this.kind = kind;
-  }
-}
+import { LinsegError } from './linseg-error.js';
 
 /** A crashed worker is replaced at most this many times within RESTART_WINDOW_MS. */
 const MAX_RESTARTS = 3;
@@ -31,16 +28,19 @@ export const RECYCLE_MEMORY_BYTES = 1024 ** 3;
 
 export class Engine extends EventTarget {
   /**
-   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null, threads?: number|null, fault?: string|null }} options
+   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null, threads?: number|null, baseUrl?: string|URL|null, fault?: string|null }} options
    *   preferGpu false starts on the CPU; forcedReason says why (shown as the fallback reason).
    *   A software WebGPU adapter is passed over for the CPU unless acceptSoftwareGpu. threads:
    *   how many threads the CPU kernels use (null: one per core, where the page allows threads).
+   *   baseUrl: the folder the wasm (www/pkg/) and the weights (models/) are fetched from (null:
+   *   the one above www/).
    *   fault: a failure the first worker simulates on its first photo ('device-lost' or
    *   'crash'), for the tests of the recovery paths; a restarted worker gets none.
    */
-  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, fault = null } = {}) {
+  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, baseUrl = null, fault = null } = {}) {
     super();
     this.preferGpu = preferGpu;
+    this.baseUrl = baseUrl == null ? null : String(baseUrl);
     this.acceptSoftwareGpu = acceptSoftwareGpu;
     this.forcedReason = forcedReason;
     this.threads = threads;
@@ -83,12 +83,34 @@ export class Engine extends EventTarget {
     return this.ready;
   }
 
-  /** Decodes a photo in the worker (which keeps it); resolves { width, height, rgba }. */
-  async decode(imageId, bytes) {
+  /**
+   * Decodes a photo in the worker (which keeps it); resolves { width, height, rgba } (rgba null
+   * unless `pixels`).
+   */
+  async decode(imageId, bytes, { pixels = true } = {}) {
     await this.ready;
     // A copy travels, so the caller keeps its bytes (to decode again after a crash).
     const { maxPixels } = await this.catalog;
-    const value = await this.#call('decode', { imageId, bytes, maxPixels });
+    const value = await this.#call('decode', { imageId, bytes, maxPixels, pixels });
+    this.decoded.add(imageId);
+    return value;
+  }
+
+  /**
+   * Keeps pixels as a photo in the worker: `{ bitmap }` (an ImageBitmap or VideoFrame, which is
+   * transferred: the caller must not use it again) or `{ rgba, width, height }` (rgba's buffer
+   * is transferred). Resolves { width, height }.
+   */
+  async keepPixels(imageId, { bitmap = null, rgba = null, width = 0, height = 0 }) {
+    try {
+      await this.ready;
+    } catch (err) {
+      bitmap?.close();
+      throw err;
+    }
+    const { maxPixels } = await this.catalog;
+    const args = bitmap ? { imageId, maxPixels, bitmap } : { imageId, maxPixels, rgba, width, height };
+    const value = await this.#call('pixels', args, [bitmap ?? rgba.buffer]);
     this.decoded.add(imageId);
     return value;
   }
@@ -105,13 +127,13 @@ export class Engine extends EventTarget {
   }
 
   /** The attention block's cost and, when it cannot run here, the reason: { cost, refusal }. */
-  async cost(mode, width, height, size) {
+  async costAt(mode, width, height, size) {
     await this.ready;
     return this.#call('cost', { mode, width, height, size });
   }
 
   /** Segments a decoded photo: { mask, ...timings, first, fellBack, cost, backend }. */
-  async segment(imageId, mode, size) {
+  async segmentImage(imageId, mode, size) {
     await this.ready;
     return this.#call('segment', { imageId, mode, size });
   }
@@ -159,7 +181,7 @@ export class Engine extends EventTarget {
     const worker = this.worker;
     if (!worker || !this.isReady) return;
     this.#replace('cancel', { reason });
-    this.#rejectPending(worker, new EngineError('cancelled', `stopped: ${reason}`));
+    this.#rejectPending(worker, new LinsegError('cancelled', `stopped: ${reason}`));
   }
 
   /**
@@ -180,7 +202,7 @@ export class Engine extends EventTarget {
   /** Stops the worker for good (its memory goes with it); unanswered requests are rejected. */
   close() {
     const worker = this.worker;
-    this.failed = new EngineError('module', 'the model was closed');
+    this.failed = new LinsegError('closed', 'the segmenter was closed');
     if (!worker) return;
     worker.terminate();
     this.worker = null;
@@ -228,7 +250,7 @@ export class Engine extends EventTarget {
     worker.addEventListener('messageerror', () => {
       this.#onCrash(worker, 'a message from the worker could not be read');
     });
-    const load = { preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu, threads: this.threads };
+    const load = { preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu, threads: this.threads, baseUrl: this.baseUrl };
     this.catalog = this.#call('catalog', load);
     // A crash of the first load leaves `catalog` rejected; `ready` reports it.
     this.catalog.catch(() => {});
@@ -240,7 +262,7 @@ export class Engine extends EventTarget {
   }
 
   #call(op, args, transfer = []) {
-    if (!this.worker) return Promise.reject(this.failed ?? new EngineError('module', 'the model is not running'));
+    if (!this.worker) return Promise.reject(this.failed ?? new LinsegError('crashed', 'the model is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: this.worker });
@@ -277,7 +299,7 @@ export class Engine extends EventTarget {
     if (data.ok) {
       entry.resolve(data.value);
     } else {
-      const err = new EngineError(data.error.kind, data.error.message);
+      const err = new LinsegError(data.error.kind, data.error.message);
       entry.reject(err);
       if (err.kind === 'crashed') this.#onCrash(entry.worker, err.message);
     }
@@ -289,13 +311,13 @@ export class Engine extends EventTarget {
     worker.terminate();
     this.worker = null;
     this.decoded.clear();
-    this.#rejectPending(worker, new EngineError('crashed', `the model stopped: ${message}`));
+    this.#rejectPending(worker, new LinsegError('crashed', `the model stopped: ${message}`));
     const now = performance.now();
     this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     const restarting = this.restarts.length < MAX_RESTARTS;
     this.dispatchEvent(new CustomEvent('crash', { detail: { message, restarting } }));
     if (!restarting) {
-      this.failed = new EngineError('crashed', `the model stopped and was not restarted: ${message}`);
+      this.failed = new LinsegError('crashed', `the model stopped and was not restarted: ${message}`);
       return;
     }
     this.restarts.push(now);

@@ -1,6 +1,7 @@
 // The protocol between the page (engine.js) and the model's worker (worker.js), written once.
 // engine.js posts { id, op, args } and worker.js answers { id, ok: true, value } or
-// { id, ok: false, error: { message, kind } }; worker.js also posts events, { event, ...detail },
+// { id, ok: false, error: { message, kind } } (kind: one of src/error.rs's ErrorKind names, the
+// catalog's errorKinds); worker.js also posts events, { event, ...detail },
 // which engine.js turns into DOM events on the Engine (or keeps, for 'panic').
 // tests/node/protocol.test.mjs checks that every request engine.js sends has a handler in
 // worker.js and an entry here, and that every event the worker posts has a reader.
@@ -8,9 +9,10 @@
 
 /** Requests, by `op`: what `args` carries and what `value` answers. */
 export const REQUESTS = {
-  catalog: '{ preferGpu, acceptSoftwareGpu, threads } -> { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes, webgpu, oneThreadUpTo }',
-  start: '{ preferGpu, acceptSoftwareGpu, forcedReason, threads, fault } -> { ...backend info, warmupMs, warmupError, startSteps }',
-  decode: '{ imageId, bytes, maxPixels } -> { width, height, rgba }',
+  catalog: '{ preferGpu, acceptSoftwareGpu, threads, baseUrl } -> { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes, webgpu, oneThreadUpTo, errorKinds }',
+  start: '{ preferGpu, acceptSoftwareGpu, forcedReason, threads, baseUrl, fault } -> { ...backend info, warmupMs, warmupError, startSteps }',
+  decode: '{ imageId, bytes, maxPixels, pixels } -> { width, height, rgba | null }',
+  pixels: '{ imageId, maxPixels, bitmap } | { imageId, maxPixels, rgba, width, height } -> { width, height }',
   forget: '{ imageId } -> true when the worker held it',
   cost: '{ mode, width, height, size } -> { cost, refusal }',
   segment: '{ imageId, mode, size } -> { mask, width, height, mode, size, backend, threads, first, fellBack, cost, …Ms, profile, memoryBytes }',
@@ -26,9 +28,3 @@ export const EVENTS = {
   fallback: '{ reason }: WebGPU failed; the worker moved to the CPU',
   panic: '{ message }: the words of a panic whose trap the worker\'s error event is about to report',
 };
-
-/**
- * The kinds of error an answer may carry, for the page to present each its own way ('cancelled'
- * comes from engine.js, for a run it stopped by replacing the worker).
- */
-export const ERROR_KINDS = ['module', 'backend', 'weights', 'input', 'refused', 'unknown-image', 'crashed', 'cancelled', 'error'];

@@ -12,6 +12,9 @@
 
 import { markFailed, matchesSettings, setPhotoState } from './photo.js';
 
+/** The kinds of failure that decoding the same bytes again cannot mend. */
+const PERMANENT = new Set(['bad-image', 'too-large']);
+
 /** @typedef {import('./photo.js').Photo} Photo */
 
 /**
@@ -118,7 +121,7 @@ export class RunQueue {
       // A bad file stays bad; a model that is not running will not decode anything either
       // (and why it is not running is already in the messages).
       if (this.engine.failed) this.#fail(photo, new Error('the model is not running'), true, true);
-      else this.#fail(photo, err, err.kind === 'input' || err.kind === 'module');
+      else this.#fail(photo, err, PERMANENT.has(err.kind));
       return false;
     }
     if (!this.isPresent(photo)) return false;
@@ -182,7 +185,7 @@ export class RunQueue {
     const run = { photo, mode, size, startedAt: performance.now(), stopTimer: null };
     this.inFlight = run;
     try {
-      const result = await this.engine.segment(photo.id, mode, size);
+      const result = await this.engine.segmentImage(photo.id, mode, size);
       this.runCount += 1;
       photo.result = { ...result, run: this.runCount };
       photo.refusal = null;
@@ -199,7 +202,7 @@ export class RunQueue {
         photo.refusal = err.message;
         this.#setState(photo, 'refused', `Skipped: ${err.message}`);
         this.on.refused(photo);
-      } else if ((err.kind === 'crashed' || err.kind === 'unknown-image') && !photo.retried) {
+      } else if ((err.kind === 'crashed' || err.kind === 'not-ready') && !photo.retried) {
         // The worker was replaced: decode again and retry once.
         photo.retried = true;
         this.schedule(photo);

@@ -4,8 +4,9 @@
 // Owns: `current` (the engine and its backend info), the weights cache and `compiled`. Must
 // not touch: the module's loading, the photos or the requests' answers.
 
-import { WorkerError, emit, messageOf } from './worker-messages.js';
-import { fetchOk, loaded, reported } from './worker-module.js';
+import { LinsegError } from './linseg-error.js';
+import { emit, messageOf } from './worker-messages.js';
+import { fetchOk, fileUrl, loaded, reported } from './worker-module.js';
 
 /**
  * `engine`: the running linseg.Engine (src/web/engine.rs), the device and the networks loaded on it;
@@ -26,11 +27,11 @@ export const compiled = new Set();
 
 /** Throws unless an engine runs. */
 export function requireEngine() {
-  if (!current.engine) throw new WorkerError('module', 'the engine has not started');
+  if (!current.engine) throw new LinsegError('not-ready', 'the engine has not started');
 }
 
 function weightsUrl(mode) {
-  return new URL(`../models/selfie-${mode}.bpk`, import.meta.url);
+  return fileUrl(`models/selfie-${mode}.bpk`);
 }
 
 /**
@@ -43,16 +44,12 @@ export async function ensureWeights(mode, reportBytes = false) {
   let bytes = weightBytes.get(mode);
   if (!bytes) {
     const url = weightsUrl(mode);
-    const response = await fetchOk(url, 'weights', `the weights for "${mode}"`);
+    const response = await fetchOk(url, `the weights for "${mode}"`);
     const body = reportBytes ? reported(response, 'weights', `Downloading the weights for "${mode}":`, 0.5) : response;
     bytes = new Uint8Array(await body.arrayBuffer());
     weightBytes.set(mode, bytes);
   }
-  try {
-    current.engine.loadWeights(mode, bytes);
-  } catch (err) {
-    throw new WorkerError('weights', `the weights for "${mode}" could not be loaded: ${messageOf(err)}`);
-  }
+  current.engine.loadWeights(mode, bytes);
 }
 
 /** Reloads every weight file fetched so far (after the backend restarted). */

@@ -1,25 +1,18 @@
 // The worker's words to the page: answers, errors with their kind, events, and the words of a
 // Rust panic kept for the trap that follows it (see protocol.js for the messages).
-// Owns: how an error becomes a message (WorkerError, replyError, the panic capture) and the
-// events' posting. Must not touch: the module, the engine or the requests' handlers.
+// Owns: how an error becomes a message (replyError, the panic capture) and the events' posting.
+// Must not touch: the module, the engine or the requests' handlers.
 
-/** An error whose `kind` tells the page how to present it. */
-export class WorkerError extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.kind = kind;
-  }
-}
+import { LinsegError } from './linseg-error.js';
 
 /** The text of whatever the wasm threw (an Error, or a plain string from a JsValue). */
 export function messageOf(err) {
   return err?.message != null ? String(err.message) : String(err);
 }
 
-/** A failure of the GPU device itself (the contract's 'device lost' / 'out of memory', and the
- *  wasm's "the device failed: …" from a failed readback), as opposed to a bad request. */
+/** A failure of the GPU device itself (lost, out of memory), as the wasm reports it: its kind. */
 export function isDeviceFailure(err) {
-  return /device (was )?lost|devicelost|out of memory|outofmemory|the device failed/i.test(messageOf(err));
+  return err?.kind === 'backend-lost';
 }
 
 // Panics. A Rust panic reaches the console (console_error_panic_hook) and then traps as a bare
@@ -50,13 +43,14 @@ self.addEventListener('error', (event) => {
   }
 });
 
-/** Answers request `id` with `err`: 'crashed' when the module trapped, else the error's kind. */
+/**
+ * Answers request `id` with `err`: 'crashed' when the module trapped (a Rust panic: the
+ * instance's state can no longer be trusted), else the kind the wasm or the worker gave it.
+ */
 export function replyError(id, err) {
-  // A Rust panic traps the instance; its state can no longer be trusted.
-  const trapped = err instanceof WebAssembly.RuntimeError;
-  const kind = trapped ? 'crashed' : err instanceof WorkerError ? err.kind : 'error';
-  const message = trapped ? trapMessage(err) : messageOf(err);
-  self.postMessage({ id, ok: false, error: { message, kind } });
+  const { kind, message } = LinsegError.from(err);
+  const words = kind === 'crashed' ? trapMessage(err) : message;
+  self.postMessage({ id, ok: false, error: { message: words, kind } });
 }
 
 /** Posts an event (protocol.js EVENTS). */

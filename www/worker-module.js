@@ -4,7 +4,8 @@
 // Owns: the loaded module (`loaded`). Must not touch: the engine, the photos or the requests.
 
 import { countedResponse } from './download.js';
-import { WorkerError, messageOf, progress } from './worker-messages.js';
+import { LinsegError } from './linseg-error.js';
+import { messageOf, progress } from './worker-messages.js';
 
 /**
  * The loaded module: `linseg` the wasm-bindgen namespace; `memory` the instance's memory (it
@@ -24,18 +25,25 @@ export const loaded = {
   oneThreadUpTo: 0,
   gpuAdapter: null,
   awaitedBuild: null,
+  /** The folder linseg's files are served from, holding www/pkg/ and models/ (see fileUrl). */
+  baseUrl: new URL('../', import.meta.url),
 };
 
-/** Fetches `url`; throws a WorkerError of `kind` that names `what` unless the answer is ok. */
-export async function fetchOk(url, kind, what) {
+/** The URL of one of linseg's files, `path` from the folder that holds www/ and models/. */
+export function fileUrl(path) {
+  return new URL(path, loaded.baseUrl);
+}
+
+/** Fetches `url`; throws a 'load-failed' LinsegError that names `what` unless the answer is ok. */
+export async function fetchOk(url, what) {
   let response;
   try {
     response = await fetch(url);
   } catch (err) {
-    throw new WorkerError(kind, `${what} could not be fetched from ${url.pathname}: ${messageOf(err)}`);
+    throw new LinsegError('load-failed', `${what} could not be fetched from ${url.pathname}: ${messageOf(err)}`);
   }
   if (!response.ok) {
-    throw new WorkerError(kind, `${what} could not be fetched: ${url.pathname} answered ${response.status} ${response.statusText}`.trim());
+    throw new LinsegError('load-failed', `${what} could not be fetched: ${url.pathname} answered ${response.status} ${response.statusText}`.trim());
   }
   return response;
 }
@@ -128,6 +136,7 @@ const NOT_BUILT_YET = 'is not built yet (npm start builds it after the CPU build
  */
 export async function loadModule(options) {
   if (loaded.linseg) return;
+  if (options.baseUrl) loaded.baseUrl = new URL(options.baseUrl, self.location.href);
   let build = await chooseBuild(options);
   progress('module', 'Loading the WebAssembly module…', 0.1);
   if (build.name === 'linseg') {
@@ -165,8 +174,8 @@ export async function loadModule(options) {
 
 /** The error of a module that could not be loaded, with what to do about it. */
 function moduleError(err) {
-  return new WorkerError(
-    'module',
+  return new LinsegError(
+    'load-failed',
     `the WebAssembly module could not be loaded: ${messageOf(err)}` +
       ' (build it with `npm run build`, which writes www/pkg/)',
   );
@@ -174,7 +183,7 @@ function moduleError(err) {
 
 /** The URL of build `name`'s wasm file. */
 function wasmUrl(name) {
-  return new URL(`./pkg/${name}_bg.wasm`, import.meta.url);
+  return fileUrl(`www/pkg/${name}_bg.wasm`);
 }
 
 /** Whether the server answers 404 for build `name`'s wasm file (not built, or not yet). */
@@ -188,9 +197,9 @@ async function notServed(name) {
 
 /** Fetches, compiles and instantiates www/pkg/`name`.js and its wasm (streamed, its bytes counted). */
 async function instantiate(name) {
-  const module = await import(`./pkg/${name}.js`);
+  const module = await import(fileUrl(`www/pkg/${name}.js`).href);
   const url = wasmUrl(name);
-  const response = reported(await fetchOk(url, 'module', 'its file'), 'module', 'Downloading the model’s code:', 0.1);
+  const response = reported(await fetchOk(url, 'its file'), 'module', 'Downloading the model’s code:', 0.1);
   // Compiled while it streams in (the response is application/wasm).
   const exports = await module.default({ module_or_path: response });
   loaded.memory = exports.memory;
@@ -200,5 +209,5 @@ async function instantiate(name) {
 
 /** Throws unless the module is loaded. */
 export function requireModule() {
-  if (!loaded.linseg) throw new WorkerError('module', 'the WebAssembly module is not loaded');
+  if (!loaded.linseg) throw new LinsegError('not-ready', 'the WebAssembly module is not loaded');
 }

@@ -2,7 +2,7 @@
 // reusable OffscreenCanvas) and image formats only the browser reads (AVIF, HEIC).
 // Owns: the frame canvas. Must not touch: the engine, the photos kept or the requests.
 
-import { WorkerError } from './worker-messages.js';
+import { LinsegError } from './linseg-error.js';
 import { loaded } from './worker-module.js';
 
 // Camera frames: one reusable OffscreenCanvas turns a bitmap (or a VideoFrame) into RGBA.
@@ -14,7 +14,7 @@ let frameCanvas = null;
 export function framePixels(bitmap) {
   const width = bitmap.displayWidth ?? bitmap.width;
   const height = bitmap.displayHeight ?? bitmap.height;
-  if (!width || !height) throw new WorkerError('input', 'the camera frame is empty');
+  if (!width || !height) throw new LinsegError('bad-image', 'the frame is empty (it has no pixels)');
   frameCanvas ??= new OffscreenCanvas(width, height);
   if (frameCanvas.width !== width || frameCanvas.height !== height) {
     frameCanvas.width = width;
@@ -30,7 +30,7 @@ export function framePixels(bitmap) {
 // HEIC in Safari): upright (EXIF orientation applied, as the wasm does), alpha not
 // premultiplied, the same pixel limit, checked from the bitmap's size before its pixels are read.
 
-/** { width, height, rgba } of `bytes` in `format` ("AVIF"), or a WorkerError('input') that says
+/** { width, height, rgba } of `bytes` in `format` ("AVIF"), or a 'bad-image' LinsegError that says
  *  this browser cannot read it. */
 export async function browserDecode(bytes, maxPixels, format) {
   let bitmap;
@@ -41,13 +41,12 @@ export async function browserDecode(bytes, maxPixels, format) {
       colorSpaceConversion: 'none',
     });
   } catch {
-    throw new WorkerError('input', `${format} is not supported by this browser`);
+    throw new LinsegError('bad-image', `${format} is not supported by this browser`);
   }
   try {
     const { width, height } = bitmap;
-    if (!width || !height) throw new WorkerError('input', `the ${format} is damaged (it has no pixels)`);
-    const refusal = loaded.linseg.pixelLimit(width, height, maxPixels);
-    if (refusal) throw new WorkerError('input', refusal);
+    if (!width || !height) throw new LinsegError('bad-image', `the ${format} is damaged (it has no pixels)`);
+    loaded.linseg.checkPixels(width, height, maxPixels);
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     ctx.drawImage(bitmap, 0, 0);

@@ -11,7 +11,8 @@
 // page's state (it only answers).
 
 import { WARMUP } from './config.js';
-import { WorkerError, emit, isDeviceFailure, messageOf, progress, replyError } from './worker-messages.js';
+import { LinsegError } from './linseg-error.js';
+import { emit, isDeviceFailure, messageOf, progress, replyError } from './worker-messages.js';
 import { loadModule, loaded, requireModule, threadsFor } from './worker-module.js';
 import { compiled, current, ensureWeights, fallBackToCpu, nameAdapter, requireEngine, startEngine } from './worker-engine.js';
 import { browserDecode, framePixels } from './worker-pixels.js';
@@ -48,7 +49,7 @@ self.addEventListener('message', (event) => {
   const { id, op, args } = event.data ?? {};
   const handler = OPS[op];
   if (!handler) {
-    replyError(id, new WorkerError('error', `unknown request "${op}"`));
+    replyError(id, new LinsegError('internal', `unknown request "${op}"`));
     return;
   }
   serial(() => handler(args ?? {})).then(
@@ -67,17 +68,13 @@ function shapeKey(mode, cost) {
   return `${mode}:${cost.featureHeight}x${cost.featureWidth}`;
 }
 
-/** The block's cost of `mode` at `size` here; throws 'refused' with the engine's reason. */
+/**
+ * The block's cost of `mode` at `size` here. Throws what the engine would throw for the run
+ * (an unknown mode, a size not offered, 'refused' with the reason), before its weights load.
+ */
 function checkCost(mode, width, height, size) {
-  let cost;
-  try {
-    cost = current.engine.cost(mode, width, height, size);
-  } catch (err) {
-    if (err instanceof WebAssembly.RuntimeError) throw err;
-    throw new WorkerError('input', messageOf(err));
-  }
-  if (cost.refusal) throw new WorkerError('refused', cost.refusal);
-  return cost;
+  current.engine.admit(mode, width, height, size);
+  return current.engine.cost(mode, width, height, size);
 }
 
 /**
@@ -109,7 +106,7 @@ async function segmentPixels(rgba, width, height, mode, size, { loseDevice = fal
   let result;
   try {
     if (loseDevice && current.backend.backend === 'webgpu') {
-      throw new Error('the device failed: the GPU device was lost (simulated by ?fault=device-lost)');
+      throw new LinsegError('backend-lost', 'the device failed: the GPU device was lost (simulated by ?fault=device-lost)');
     }
     result = await timedSegment(rgba, width, height, mode, size);
   } catch (err) {
@@ -131,24 +128,25 @@ async function segmentPixels(rgba, width, height, mode, size, { loseDevice = fal
 const OPS = {
   /**
    * Loads the build of the module that start will use (see chooseBuild).
-   * args: { preferGpu, acceptSoftwareGpu, threads } (as for start; threads: the CPU's, null for
-   *   one per core)
+   * args: { preferGpu, acceptSoftwareGpu, threads, baseUrl } (as for start; threads: the CPU's,
+   *   null for one per core; baseUrl: the folder holding www/pkg/ and models/, null for the one
+   *   above this worker's)
    * -> { modes, sizes, trainedSize, maxFileBytes, maxPixels, webgpu }: what the model offers
    *    (src/web/catalog.rs); webgpu: whether this build has WebGPU
    */
-  async catalog({ preferGpu = true, acceptSoftwareGpu = false, threads = null }) {
-    await loadModule({ preferGpu, acceptSoftwareGpu, threads });
+  async catalog({ preferGpu = true, acceptSoftwareGpu = false, threads = null, baseUrl = null }) {
+    await loadModule({ preferGpu, acceptSoftwareGpu, threads, baseUrl });
     return [loaded.linseg.catalog()];
   },
 
   /**
-   * args: { preferGpu, acceptSoftwareGpu, forcedReason, threads, fault }
+   * args: { preferGpu, acceptSoftwareGpu, forcedReason, threads, baseUrl, fault }
    * -> { ...backend info, warmupMs, warmupError, startSteps: { moduleMs, backendMs, weightsMs,
    *    warmupMs } } (startSteps: how long each step of starting took, from the worker's start)
    */
-  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, fault: simulate = null }) {
+  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, baseUrl = null, fault: simulate = null }) {
     fault = simulate;
-    await loadModule({ preferGpu, acceptSoftwareGpu, threads });
+    await loadModule({ preferGpu, acceptSoftwareGpu, threads, baseUrl });
     // The worker's clock starts with the worker: each step's end, for startSteps.
     const moduleAt = performance.now();
     if (preferGpu && !loaded.linseg.catalog().webgpu) {
@@ -161,7 +159,7 @@ const OPS = {
       await startEngine(preferGpu, forcedReason);
       current.backend = await nameAdapter(current.backend);
     } catch (err) {
-      if (!preferGpu) throw new WorkerError('backend', `the CPU backend could not start: ${messageOf(err)}`);
+      if (!preferGpu) throw new LinsegError('load-failed', `the CPU backend could not start: ${messageOf(err)}`);
       await startEngine(false, `WebGPU could not start: ${messageOf(err)}`);
     }
     emit('backend', { info: current.backend });
@@ -200,25 +198,50 @@ const OPS = {
   },
 
   /**
-   * args: { imageId, bytes, maxPixels } -> { width, height, rgba } (the worker keeps a copy).
+   * args: { imageId, bytes, maxPixels, pixels } -> { width, height, rgba } (the worker keeps the
+   * photo; rgba, a copy of its pixels, only when `pixels`, else null).
    * The wasm decodes JPEG, PNG, GIF, WebP and BMP (as the CLI does); an image format it does
    * not read but a browser may (AVIF, HEIC, …: the wasm's browserFormat) goes to the browser.
    */
-  async decode({ imageId, bytes, maxPixels }) {
+  async decode({ imageId, bytes, maxPixels, pixels = true }) {
     requireModule();
     let decoded;
     try {
       decoded = loaded.linseg.decodeImage(bytes, maxPixels);
     } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) throw err;
-      const format = loaded.linseg.browserFormat(bytes);
-      if (!format) throw new WorkerError('input', messageOf(err));
+      const format = !(err instanceof WebAssembly.RuntimeError) && loaded.linseg.browserFormat(bytes);
+      if (!format) throw err;
       decoded = await browserDecode(bytes, maxPixels, format);
     }
     const { width, height, rgba } = decoded;
     images.set(imageId, decoded);
+    if (!pixels) return [{ width, height, rgba: null }];
     const copy = rgba.slice();
     return [{ width, height, rgba: copy }, [copy.buffer]];
+  },
+
+  /**
+   * Keeps pixels the page already has as a photo to segment: a bitmap (ImageBitmap or
+   * VideoFrame, transferred and closed here) or RGBA bytes (transferred).
+   * args: { imageId, maxPixels, bitmap } or { imageId, maxPixels, rgba, width, height }
+   * -> { width, height }
+   */
+  async pixels({ imageId, maxPixels, bitmap = null, rgba = null, width, height }) {
+    requireModule();
+    if (bitmap) {
+      width = bitmap.displayWidth ?? bitmap.width;
+      height = bitmap.displayHeight ?? bitmap.height;
+      try {
+        loaded.linseg.checkPixels(width, height, maxPixels);
+        rgba = framePixels(bitmap);
+      } finally {
+        bitmap.close();
+      }
+    } else {
+      loaded.linseg.checkPixels(width, height, maxPixels);
+    }
+    images.set(imageId, { rgba, width, height });
+    return [{ width, height }];
   },
 
   /** args: { imageId } -> true when it was known */
@@ -265,7 +288,7 @@ const OPS = {
   async look({ imageId, mode, size }) {
     requireEngine();
     const image = images.get(imageId);
-    if (!image) throw new WorkerError('unknown-image', `no decoded photo with id ${imageId}`);
+    if (!image) throw new LinsegError('not-ready', `no decoded photo with id ${imageId}`);
     await ensureWeights(mode);
     return [await current.engine.prepareLook(image.rgba, image.width, image.height, mode, size)];
   },
@@ -295,7 +318,7 @@ const OPS = {
   async segment({ imageId, mode, size }) {
     requireEngine();
     const image = images.get(imageId);
-    if (!image) throw new WorkerError('unknown-image', `no decoded photo with id ${imageId}`);
+    if (!image) throw new LinsegError('not-ready', `no decoded photo with id ${imageId}`);
     const { rgba, width, height } = image;
     if (takeFault('crash')) throw new WebAssembly.RuntimeError('unreachable executed (simulated by ?fault=crash)');
 

@@ -7,15 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { LinsegError } from '../../www/linseg-error.js';
 import { createPhoto } from '../../www/photo.js';
 import { RunQueue } from '../../www/run-queue.js';
-
-class EngineError extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.kind = kind;
-  }
-}
 
 /**
  * An engine whose answers the test scripts. Every decode and segment is logged as
@@ -43,7 +37,7 @@ function fakeEngine() {
     cancel(reason) {
       this.log.push(`cancel ${reason}`);
       this.decoded.clear();
-      for (const { reject } of this.held.splice(0)) reject(new EngineError('cancelled', `stopped: ${reason}`));
+      for (const { reject } of this.held.splice(0)) reject(new LinsegError('cancelled', `stopped: ${reason}`));
     },
     has(id) {
       return this.decoded.has(id);
@@ -56,7 +50,7 @@ function fakeEngine() {
       this.decoded.add(id);
       return { width: 4, height: 3, rgba: new Uint8Array(48) };
     },
-    async segment(id, mode, size) {
+    async segmentImage(id, mode, size) {
       await Promise.resolve();
       this.log.push(`segment ${id} ${mode} ${size}`);
       if (this.hold) await new Promise((resolve, reject) => this.held.push({ resolve, reject }));
@@ -301,7 +295,7 @@ test('a removed photo is not queued again, nor is a photo whose file is not read
 test('a failed run marks the photo and the queue goes on', async () => {
   const page = setup();
   const [a, b] = ['a', 'b'].map(page.add);
-  page.engine.failSegment.set(1, [new EngineError('error', 'out of memory')]);
+  page.engine.failSegment.set(1, [new LinsegError('internal', 'out of memory')]);
   page.queue.schedule(a);
   page.queue.schedule(b);
   await settle();
@@ -321,7 +315,7 @@ test('a failed run marks the photo and the queue goes on', async () => {
 test('a refused run says why and the queue goes on', async () => {
   const page = setup();
   const [a, b] = ['a', 'b'].map(page.add);
-  page.engine.failSegment.set(1, [new EngineError('refused', 'needs 5 GiB')]);
+  page.engine.failSegment.set(1, [new LinsegError('refused', 'needs 5 GiB')]);
   page.queue.schedule(a);
   page.queue.schedule(b);
   await settle();
@@ -335,7 +329,7 @@ test('a refused run says why and the queue goes on', async () => {
 test('a file that does not decode fails for good and is not queued again', async () => {
   const page = setup();
   const a = page.add('a');
-  page.engine.failDecode.set(1, new EngineError('input', 'not an image'));
+  page.engine.failDecode.set(1, new LinsegError('bad-image', 'not an image'));
   page.queue.schedule(a);
   await settle();
   assert.equal(a.state, 'error');
@@ -350,7 +344,7 @@ test('a decode while the model is not running fails quietly and for good', async
   const page = setup();
   const a = page.add('a');
   page.engine.failed = new Error('no model');
-  page.engine.failDecode.set(1, new EngineError('crashed', 'the model stopped'));
+  page.engine.failDecode.set(1, new LinsegError('crashed', 'the model stopped'));
   page.queue.schedule(a);
   await settle();
   assert.equal(a.permanent, true);
@@ -363,7 +357,7 @@ test('a run lost to a crash is retried once, decoding again, then fails', async 
   const crash = () => {
     // A crashed worker loses its decoded photos.
     page.engine.decoded.clear();
-    return new EngineError('crashed', 'the model stopped');
+    return new LinsegError('crashed', 'the model stopped');
   };
   page.engine.failSegment.set(1, [crash, crash, crash]);
   page.queue.schedule(a);
@@ -376,12 +370,12 @@ test('a run lost to a crash is retried once, decoding again, then fails', async 
 test('a retry that succeeds clears the retry, so a later crash is retried again', async () => {
   const page = setup();
   const a = page.add('a');
-  page.engine.failSegment.set(1, [new EngineError('unknown-image', 'no such image')]);
+  page.engine.failSegment.set(1, [new LinsegError('not-ready', 'no such image')]);
   page.queue.schedule(a);
   await settle();
   assert.equal(a.state, 'done');
   assert.equal(a.retried, false);
-  page.engine.failSegment.set(1, [new EngineError('crashed', 'the model stopped')]);
+  page.engine.failSegment.set(1, [new LinsegError('crashed', 'the model stopped')]);
   page.settings = { mode: 'dot', size: 256 };
   page.queue.schedule(a);
   await settle();
