@@ -15,7 +15,7 @@ const COMPARE_SKIP = 2;
 
 /**
  * Mounts the camera into the page's #camera section.
- * @param {{ engine: import('./engine.js').Engine,
+ * @param {{ engine: import('./linseg.js').Segmenter,
  *           workers?: number | null,
  *           settings: () => { mode: string, size: number },
  *           photos: () => { id: number, name: string, canvas: HTMLCanvasElement }[],

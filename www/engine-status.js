@@ -8,7 +8,7 @@ import { formatBytes } from './format.js';
 /**
  * Shows `engine`'s life in `status`: `started` is engine.start()'s promise; `onSettled` runs
  * once it has settled (started or failed), `onRecovered` after each restart from a crash.
- * @param {import('./engine.js').Engine} engine
+ * @param {import('./linseg.js').Segmenter} engine
  * @param {import('./status.js').StatusArea} status
  * @param {{ started: Promise<object>, onSettled: () => void, onRecovered: () => void }} options
  */

@@ -10,7 +10,7 @@
 // wasm instance and weights), so the pool is used wherever the CPU backend runs. On WebGPU there
 // is one pool member, the page's engine: one GPU gains nothing from a second queue.
 
-import { Engine } from './engine.js';
+import { Segmenter } from './linseg.js';
 
 /** The most workers the camera uses, whatever the core count (each holds its own wasm memory). */
 const MAX_WORKERS = 4;
@@ -25,7 +25,7 @@ function cameraWorkers(backend, requested = null) {
 /** The page's engine and, on the CPU, more engines of the same kind, for camera frames. */
 export class FramePool {
   /**
-   * @param {import('./engine.js').Engine} engine  the page's engine (always a member)
+   * @param {import('./linseg.js').Segmenter} engine  the page's engine (always a member)
    * @param {number | null} requested  workers asked for (?camera-workers=N), else the core count
    */
   constructor(engine, requested = null) {
@@ -50,7 +50,7 @@ export class FramePool {
     const started = [];
     while (this.members.length + started.length < wanted) {
       // One thread each: the workers already share the cores, a frame each.
-      const extra = new Engine({ preferGpu: false, forcedReason: 'a camera worker', threads: 1 });
+      const extra = new Segmenter({ backend: 'cpu', threads: 1 });
       started.push(extra.start().then(() => extra, (err) => {
         extra.close();
         throw err;

@@ -47,7 +47,7 @@ export class LookAt {
   /**
    * @param {{
    *   elements: { toggle: HTMLInputElement, status: HTMLElement, view: HTMLCanvasElement },
-   *   engine: import('./engine.js').Engine,
+   *   engine: import('./linseg.js').Segmenter,
    *   overlay: import('./overlay.js').Overlay,
    *   ensureDecoded: (photo: object) => Promise<boolean>,
    *   selectedPhoto: () => object | null,
