@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// A tiny static server for the linseg page, on loopback only.
+// A tiny static server for the linseg page, on loopback unless told otherwise.
 //
-//   node scripts/serve.mjs [--port N] [--mount NAME=DIR ...] [--allow PATH ...]
+//   node scripts/serve.mjs [--port N] [--host ADDRESS] [--dist] [--mount NAME=DIR ...] [--allow PATH ...]
 //                                        (or PORT=N; default 8080; 0 picks a free port)
+//
+// `--dist` serves the folder `npm run build` makes (dist/, everything in it) instead of the
+// checkout; `--host 0.0.0.0` listens on every network interface, so that a phone on the same
+// network can open the page (the server says who can reach it then).
 //
 // Serves only what the page loads, from an allowlist: `/` and `/index.html`, everything under
 // `www/` (the modules, the style, the worker and the wasm in www/pkg/), the weights
@@ -15,12 +19,8 @@
 // (out of the repository, for the default allowlist).
 //
 // Each response says what the page needs to run safely: `application/wasm` and `text/javascript`
-// for the WebAssembly and module-worker loads; cross-origin isolation (COOP/COEP/CORP), so that
-// the page may use SharedArrayBuffer and precise timers; a Content-Security-Policy that lets it
-// load only same-origin scripts, workers (and blob: workers, which is how wasm-bindgen-rayon
-// starts the threaded build's threads), styles and fetches, instantiate WebAssembly
-// ('wasm-unsafe-eval') and show blob:/data: images and camera (mediastream:/blob:) media, and
-// nothing inline; `nosniff` and `Referrer-Policy: no-referrer`.
+// for the WebAssembly and module-worker loads, and the headers of scripts/headers.mjs
+// (cross-origin isolation, the Content-Security-Policy, nosniff, no referrer).
 //
 // Text, wasm and .bpk responses are compressed (brotli, else gzip, per Accept-Encoding; Vary
 // says so) once per file version, on its first request, and kept in memory until the file
@@ -29,6 +29,7 @@
 // gets `304 Not Modified` without a body. GET and HEAD only.
 
 import { createServer } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { createReadStream } from 'node:fs';
 import { open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
@@ -36,7 +37,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 
-const HOST = '127.0.0.1';
+import { COMMON_HEADERS, ISOLATION_HEADERS } from './headers.mjs';
+
+const LOOPBACK = '127.0.0.1';
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const MIME = {
@@ -89,36 +93,6 @@ const ENCODERS = {
   gzip: (data) => promisify(gzip)(data, { level: 6 }),
 };
 
-/** The page's Content-Security-Policy (see the header comment), sent with every response. */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "img-src 'self' blob: data:",
-  "media-src 'self' blob: mediastream:",
-  "style-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
-
-const COMMON_HEADERS = {
-  'Cache-Control': 'no-cache',
-  'Content-Security-Policy': CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-/** Cross-origin isolation: what lets the page share memory between WebAssembly threads. */
-const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
-
 /** The headers every response carries: main() leaves out the isolation under --no-isolation. */
 let baseHeaders = { ...COMMON_HEADERS, ...ISOLATION_HEADERS };
 
@@ -151,6 +125,8 @@ function usage(code) {
   const text =
     'usage: node scripts/serve.mjs [--port N] [--mount NAME=DIR ...] [--allow PATH ...] [--no-isolation]\n' +
     '  --port N          the port (PORT=N also works; default 8080; 0 = any free port)\n' +
+    '  --host ADDRESS    the address to listen on (default 127.0.0.1; 0.0.0.0: every interface)\n' +
+    '  --dist            serve dist/, the folder npm run build makes, instead of the checkout\n' +
     '  --mount NAME=DIR  also serve the folder DIR at /NAME/\n' +
     '  --allow PATH      also serve this repository file, or folder when PATH ends in /\n' +
     '  --no-isolation    no cross-origin isolation (COOP/COEP): the page runs the CPU on one thread';
@@ -169,6 +145,8 @@ function parseArgs(argv, env) {
   const mounts = [];
   const allows = [];
   let isolation = true;
+  let host = LOOPBACK;
+  let dist = false;
   const fail = (message) => {
     console.error(`serve: ${message}`);
     process.exit(2);
@@ -179,6 +157,8 @@ function parseArgs(argv, env) {
     const flag = eq > 0 ? argv[i].slice(0, eq) : argv[i];
     const next = () => (eq > 0 ? argv[i].slice(eq + 1) : argv[++i] ?? '');
     if (flag === '--port') value = next();
+    else if (flag === '--host') host = next();
+    else if (flag === '--dist') dist = true;
     else if (flag === '--mount') {
       const arg = next();
       const match = /^([A-Za-z0-9_-][A-Za-z0-9._-]*)=(.+)$/.exec(arg);
@@ -194,7 +174,8 @@ function parseArgs(argv, env) {
   }
   const port = Number(value);
   if (value === '' || !Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port ${JSON.stringify(value)}`);
-  return { port, mounts, allows, isolation };
+  if (!host) fail('--host wants an address');
+  return { port, host, dist, mounts, allows, isolation };
 }
 
 /** True when `child` is `root` itself or lies inside it. */
@@ -231,17 +212,18 @@ function segments(url) {
  * segment names one, else in the repository when a rule allows it (a directory only through its
  * allowed index.html, never listed). The file's real path must lie inside its base's: the
  * mount's folder, the rule's file or folder, and for the page's own rules the repository.
- * Resolves { file, size, mtimeMs, index } (`index`: a directory's index.html).
+ * Resolves { file, size, mtimeMs, index } (`index`: a directory's index.html). With `dist`, every
+ * path is a file of that folder.
  */
-async function resolveFile(parts, { mounts, rules, realRoot }) {
+async function resolveFile(parts, { mounts, rules, realRoot, dist }) {
   let file;
   let base;
   let rule;
   let index = false;
-  const mount = parts.length > 1 ? mounts.get(parts[0]) : undefined;
+  const mount = dist ?? (parts.length > 1 ? mounts.get(parts[0]) : undefined);
   if (mount) {
     base = mount;
-    file = join(mount, ...parts.slice(1));
+    file = join(mount, ...parts.slice(dist ? 0 : 1));
   } else {
     const rel = parts.join('/');
     const candidates = rel === '' ? ['index.html'] : [rel, `${rel}/index.html`];
@@ -304,15 +286,17 @@ function chooseEncoding(header) {
  */
 const compressed = new Map();
 
+/** The suffix of the copies the build writes beside a file, per encoding. */
+const PRECOMPRESSED = { br: '.br', gzip: '.gz' };
+
 /**
- * The brotli copy the build wrote beside `file` (scripts/precompress.mjs), when `encoding` is br
- * and that copy is at least as new as the file; else null.
+ * The copy the build wrote beside `file` in `encoding` (scripts/precompress.mjs: FILE.br,
+ * FILE.gz), when that copy is at least as new as the file; else null.
  */
 async function precompressedBody(file, encoding, info) {
-  if (encoding !== 'br') return null;
+  const copy = `${file}${PRECOMPRESSED[encoding]}`;
   try {
-    const copy = await stat(`${file}.br`);
-    return copy.mtimeMs >= info.mtimeMs ? await readFile(`${file}.br`) : null;
+    return (await stat(copy)).mtimeMs >= info.mtimeMs ? await readFile(copy) : null;
   } catch {
     return null;
   }
@@ -418,9 +402,18 @@ async function handle(req, res, site) {
 }
 
 async function main() {
-  const { port, mounts, allows, isolation } = parseArgs(process.argv.slice(2), process.env);
+  const { port, host, dist, mounts, allows, isolation } = parseArgs(process.argv.slice(2), process.env);
   if (!isolation) baseHeaders = { ...COMMON_HEADERS };
-  const site = { mounts: new Map(), rules: [...PAGE_RULES], realRoot: await realpath(ROOT) };
+  const site = { mounts: new Map(), rules: [...PAGE_RULES], realRoot: await realpath(ROOT), dist: null };
+  if (dist) {
+    try {
+      await stat(join(DIST, 'index.html'));
+    } catch {
+      console.error(`serve: ${DIST} has no index.html: make it with npm run build`);
+      process.exit(2);
+    }
+    site.dist = DIST;
+  }
   for (const [name, dir] of mounts) {
     try {
       if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
@@ -454,9 +447,11 @@ async function main() {
     console.error(`serve: ${err.message}`);
     process.exit(1);
   });
-  server.listen(port, HOST, () => {
+  server.listen(port, host, () => {
     const { port: bound } = server.address();
-    console.log(`linseg: serving ${ROOT} (index.html, www/, models/*.bpk, models/metrics.json) at http://${HOST}:${bound}/`);
+    const what = dist ? DIST : `${ROOT} (index.html, www/, models/*.bpk, models/metrics.json)`;
+    console.log(`linseg: serving ${what} at http://${host.includes(':') ? `[${host}]` : host}:${bound}/`);
+    if (!isLoopback(host)) console.log(reachability(host, bound));
     for (const rule of allows) console.log(`linseg: also serving /${rule.path}`);
     for (const [name, dir] of mounts) console.log(`linseg: serving ${dir} at /${name}/`);
   });
@@ -468,6 +463,26 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Whether `host` is a loopback address: nobody else can reach the server. */
+function isLoopback(host) {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Who can reach a server listening on `host`, and what they get over plain HTTP. */
+function reachability(host, port) {
+  const everywhere = host === '0.0.0.0' || host === '::';
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal && (everywhere || a.address === host))
+    .map((a) => `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}/`);
+  return (
+    `linseg: anyone who can reach this machine on its network can now open the page` +
+    (addresses.length ? ` (${addresses.join(', ')})` : '') +
+    '. Over plain HTTP only localhost is a secure context: elsewhere browsers give the page no ' +
+    'camera, no WebGPU, no threads and no offline copy; it runs on the CPU, one thread.'
+  );
 }
 
 main();

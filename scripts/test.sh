@@ -46,6 +46,7 @@ trap report EXIT
 
 step "Rust tests" cargo test --release
 step "WebAssembly build" bash scripts/build-web.sh
+step "dist/" node scripts/build-dist.mjs
 if ! [ -d node_modules/playwright-core ] || ! [ -d node_modules/pngjs ]; then
   step "npm packages" npm ci --no-audit --no-fund
 fi

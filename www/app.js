@@ -1,6 +1,7 @@
 // The page's composition root: it finds the elements, makes the modules and joins them, and
 // holds the page's state (the photos, the one in view, the settings). Data flows one way:
-// the worker answers the engine (engine.js), the run queue (run-queue.js) writes the answers
+// the worker answers the segmenter (linseg.js, the library the page embeds as any page would),
+// the run queue (run-queue.js) writes the answers
 // into the photo records (photo.js), and app.js hands those to the views: the strip
 // (strip.js), the viewer (viewer.js) and what it looks at (look.js), the status area
 // (status.js, which engine-status.js keeps up with the engine), the controls (controls.js),
@@ -9,7 +10,7 @@
 // the callbacks they were given here; none of them calls back into this file otherwise.
 
 import { DEFAULTS } from './config.js';
-import { Engine } from './engine.js';
+import { BACKENDS, Segmenter } from './linseg.js';
 import { followEngine } from './engine-status.js';
 import { watchBuilds } from './build-watch.js';
 import { mountCamera } from './camera-panel.js';
@@ -25,6 +26,7 @@ import { Analyses } from './analyses.js';
 import { LookAt } from './look.js';
 import { iouAgainst, personShare, loadMetrics } from './quality.js';
 import { loadSample } from './sample.js';
+import { prepareOffline } from './offline.js';
 import { formatBytes } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -33,14 +35,14 @@ const $ = (id) => document.getElementById(id);
 // State.
 
 const params = new URLSearchParams(location.search);
-// ?backend=cpu: the CPU backend; ?backend=webgpu: WebGPU even on a software adapter.
+// ?backend=cpu: the CPU backend; ?backend=webgpu: WebGPU even on a software adapter; any other
+// value is named in a notice and the default (auto) taken.
 const backendParam = params.get('backend');
+const backend = BACKENDS.includes(backendParam) ? backendParam : 'auto';
 // ?threads=N: the CPU kernels' threads (default: one per core where the page allows threads).
 // ?fault=device-lost|crash: the first photo's run fails so (the recovery paths' tests).
-const engine = new Engine({
-  preferGpu: backendParam !== 'cpu',
-  acceptSoftwareGpu: backendParam === 'webgpu',
-  forcedReason: backendParam === 'cpu' ? 'forced by ?backend=cpu' : null,
+const engine = new Segmenter({
+  backend,
   threads: Number.parseInt(params.get('threads') ?? '', 10) || null,
   fault: params.get('fault'),
 });
@@ -62,6 +64,9 @@ const status = new StatusArea({
   progress: $('progress'), progressBar: $('progress-bar'), progressText: $('progress-text'),
   timings: $('timings'), messages: $('errors'), clearMessages: $('clear-messages'),
 });
+if (backendParam != null && backend !== backendParam) {
+  status.addMessage('notice', `?backend=${backendParam} is not a backend linseg offers (${BACKENDS.join(', ')}): the page chose one itself`);
+}
 const strip = new PhotoStrip($('photos'), {
   onPick(photo) {
     // A choice made by hand is not overridden by photos that finish decoding later.
@@ -287,6 +292,10 @@ renderViewer();
 updateButtons();
 
 watchBuilds(engine);
+// From the folder npm run build makes: the service worker first (offline, isolation), which may
+// reload the page before anything starts.
+const offline = await prepareOffline();
+if (offline.note) status.addMessage('notice', offline.note);
 followEngine(engine, status, { started: engine.start(), onSettled: updateButtons, onRecovered: () => queue.resume() });
 engine.catalog.then((catalog) => {
   showFacts(catalog);

@@ -449,3 +449,51 @@ describe('--allow and --mount', () => {
     }
   });
 });
+
+describe('dist/ and other hosts', () => {
+  test('--dist serves the folder npm run build makes, with its compressed copies', async () => {
+    const dist = await startServer(['--dist']);
+    try {
+      const page = await fetchRaw('/', { port: dist.port });
+      assert.equal(page.status, 200);
+      assert.deepEqual(page.body, readFileSync(join(ROOT, 'dist/index.html')));
+      assert.match(page.body.toString(), /<meta name="linseg-build" content="[0-9a-f]{12}">/);
+      for (const path of ['/sw.js', '/linseg.js', '/linseg.d.ts', '/www/linseg.js', '/models/selfie-linear.bpk']) {
+        assert.equal((await fetchRaw(path, { port: dist.port })).status, 200, path);
+      }
+      // The build's gzip copy goes out as it is.
+      const gz = await fetchRaw(`/${WASM}`, { port: dist.port, headers: { 'Accept-Encoding': 'gzip' } });
+      assert.equal(gz.headers['content-encoding'], 'gzip');
+      assert.deepEqual(gz.body, readFileSync(join(ROOT, `dist/${WASM}.gz`)));
+      assert.deepEqual(gunzipSync(gz.body), readFileSync(join(ROOT, `dist/${WASM}`)));
+      assert.equal((await fetchRaw('/Cargo.toml', { port: dist.port })).status, 404);
+    } finally {
+      await dist.stop();
+    }
+  });
+
+  test('--host beyond loopback says who can reach the page and what they get', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs'), '--port', '0', '--host', '0.0.0.0'], { cwd: ROOT });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    try {
+      await new Promise((resolvePromise, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no word on who can reach it:\n${output}`)), 10_000);
+        child.stdout.on('data', () => {
+          if (/anyone who can reach this machine/.test(output)) {
+            clearTimeout(timer);
+            resolvePromise();
+          }
+        });
+      });
+      assert.match(output, /http:\/\/0\.0\.0\.0:\d+\//);
+      assert.match(output, /secure context/);
+      const port = Number(/0\.0\.0\.0:(\d+)/.exec(output)[1]);
+      assert.equal((await fetchRaw('/', { port })).status, 200, 'still reachable on loopback');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
