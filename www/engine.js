@@ -14,6 +14,8 @@
 // A WebAssembly memory never shrinks: after a run that grew it past RECYCLE_MEMORY_BYTES the
 // worker is replaced by a fresh one (weights come again from the HTTP cache). A replaced or
 // crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
+// Owns: the worker (starting, replacing and restarting it) and the requests in flight. Must not
+// touch: the DOM, the photos or the queue (it reports through its events).
 
 export class EngineError extends Error {
   constructor(kind, message) {
