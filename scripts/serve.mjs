@@ -24,7 +24,7 @@
 //
 // Text, wasm and .bpk responses are compressed (brotli, else gzip, per Accept-Encoding; Vary
 // says so) once per file version, on its first request, and kept in memory until the file
-// changes (its size or mtime): the 15 MB wasm goes over the wire as about 2.5 MB. Every file
+// changes (its size or mtime; each wasm's size, raw and in brotli: `npm run build`). Every file
 // has an ETag and a Last-Modified, and with `Cache-Control: no-cache` a reload revalidates and
 // gets `304 Not Modified` without a body. GET and HEAD only.
 
@@ -65,8 +65,8 @@ const MIME = {
 };
 
 /**
- * The extensions worth compressing. Measured with brotli at quality 9 (gzip -6): the wasm
- * 15.4 MB -> 2.47 MB (3.31 MB), linseg.js 55.8 kB -> 10.5 kB, a .bpk 451 kB -> 258 kB (270 kB).
+ * The extensions worth compressing. Measured with brotli at quality 9 (gzip -6): linseg.js
+ * 55.8 kB -> 10.5 kB, a .bpk 451 kB -> 258 kB (270 kB); the wasm's sizes: `npm run build`.
  * Not .bin (the TF.js graph's weights shrink 6%) nor images, which are compressed already.
  */
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.wasm', '.svg', '.txt', '.md', '.bpk']);
@@ -76,8 +76,8 @@ const MAX_COMPRESSED_SIZE = 256 * 1024 * 1024;
 
 /**
  * Brotli's quality for a file of `size` bytes. 11 is cheap on the small text files (40 ms for
- * linseg.js) but takes 22 s on the 15 MB wasm (2.17 MB) and 0.8 s per .bpk, where 9 takes 1.3 s
- * (2.47 MB) and 45 ms: a first load waits once per build for 1.3 s rather than 22 s. The wasm's
+ * linseg.js) but takes 22 s on the full wasm and 0.8 s per .bpk, where 9 takes 1.3 s and 45 ms
+ * (14 % larger): a first load waits once per build for 1.3 s rather than 22 s. The wasm's
  * quality-11 copy is made once by the build instead (FILE.br beside it; see precompressedBody).
  */
 const brotliQuality = (size) => (size <= 256 * 1024 ? 11 : 9);

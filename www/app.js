@@ -8,6 +8,9 @@
 // the analysis panel (analyses.js) and the camera (camera-panel.js); build-watch.js moves the
 // engine to a module build that comes after the page opened. The views report clicks through
 // the callbacks they were given here; none of them calls back into this file otherwise.
+// Owns: the page's state (the photos, the one in view, the settings), the wiring between the
+// modules and the page's `data-fact` texts. Must not touch: what each module owns (it goes
+// through their functions) or the worker (the engine speaks to it).
 
 import { DEFAULTS } from './config.js';
 import { BACKENDS, Segmenter } from './linseg.js';

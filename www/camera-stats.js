@@ -1,6 +1,7 @@
 // The camera's numbers: frames per second and per-frame latency (median and 95th percentile)
-// over a sliding window, and the "Compare modes" table of the camera. Owns only numbers and the
-// table it is given; it touches no stream, no worker and no other part of the page.
+// over a sliding window, and the "Compare modes" table of the camera.
+// Owns: its numbers and the table it is given. Must not touch: the stream, the workers or any
+// other part of the page.
 
 import { formatMs } from './format.js';
 import { modeColour } from './charts.js';

@@ -3,8 +3,8 @@
 // overlay (the mask tinted in a colour at an opacity), mask (grey levels), cut-out (the person
 // over a checkerboard), blur (the background through canvas `filter: blur()`, the person sharp
 // over it) and replace (the person over a colour or one of the photos). Optional temporal
-// smoothing: an exponential moving average of the mask over frames. Owns its canvases only; it
-// never touches the stream, the worker or the rest of the page.
+// smoothing: an exponential moving average of the mask over frames.
+// Owns: its canvases. Must not touch: the stream, the worker or the rest of the page.
 
 /** How much of each new mask the smoothed one takes (exponential moving average). */
 export const SMOOTHING_ALPHA = 0.5;

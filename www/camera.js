@@ -7,8 +7,9 @@
 // back after a newer frame's: it is counted as late and not shown. Each frame sent keeps a second
 // handle (`picture`) that comes back with its mask, so that the mask is drawn over the frame it
 // was computed from, not over a newer one (under motion it would lag behind the person by the
-// latency). It draws nothing and touches no page element but its <video>; camera-panel.js wires
-// it to the page.
+// latency). It draws nothing; camera-panel.js wires it to the page.
+// Owns: the MediaStream, its hidden <video> and the frame loop. Must not touch: any other page
+// element or the workers (frames go through the `segment` function it was given).
 //
 // Events: 'state' { state }            off | starting | live
 //         'result' { result, latencyMs, picture }

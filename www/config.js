@@ -1,6 +1,8 @@
 // The page's own choices, shared by the page and its worker. What the model offers (modes,
 // sizes) and its limits (file size, pixel count) come from the wasm module's catalog
 // (src/web/catalog.rs), not from here. No logic lives here.
+// Owns: the page's defaults, the warm-up image and the analyses' timing rule. Must not touch:
+// what the catalog gives (modes, sizes, limits).
 
 /** The settings the page opens with: the project's namesake mode at the model's native size. */
 export const DEFAULTS = { mode: 'linear', size: 256 };

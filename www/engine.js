@@ -15,8 +15,8 @@
 // A WebAssembly memory never shrinks: after a run that grew it past RECYCLE_MEMORY_BYTES the
 // worker is replaced by a fresh one (weights come again from the HTTP cache). A replaced or
 // crashed worker loses its decoded photos: `has(imageId)` tells the caller to decode again.
-// Owns: the worker, its requests in flight and its replacement. Must not touch: the page's
-// elements or state.
+// Owns: the worker (starting, replacing and restarting it) and the requests in flight. Must not
+// touch: the DOM, the photos or the queue (it reports through its events).
 
 import { LinsegError } from './linseg-error.js';
 

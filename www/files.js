@@ -1,6 +1,8 @@
 // Getting photos into the page: the file picker, drag-and-drop and paste, and reading a File
 // into bytes. Sizes are checked before anything is read or decoded; whether the bytes are an
 // image is for the decoder (in the worker) to say.
+// Owns: the picker's, the drop's and the paste's listeners and the drop zone's dragging mark.
+// Must not touch: the photo list (new files go to onFiles) or the decoding.
 
 import { formatBytes } from './format.js';
 

@@ -1,4 +1,5 @@
 // Formatting of numbers for people: bytes, milliseconds, FLOPs, pixel counts.
+// Owns: only the wording of numbers. Must not touch: anything else.
 
 /** 1536 -> "1.5 KiB", 4294967296 -> "4.0 GiB". */
 export function formatBytes(bytes) {

@@ -3,6 +3,9 @@
 // over a checkerboard); PNG downloads of the mask (one grey channel, www/png.js) and the
 // cut-out. The canvas is drawn at the photo's full resolution and scaled by CSS; its box is told
 // the photo's shape (--photo-aspect), which the style sheet follows on narrow screens.
+// Owns: the canvas it was given, the canvases it makes and a download's passing link. Must not
+// touch: the photo records, the queue or the settings (it is told the photo, the mask and the
+// display settings).
 
 import { greyPng } from './png.js';
 
