@@ -123,7 +123,8 @@ mod tests {
             &Device::flex(),
         )
         .unwrap_err();
-        assert!(err.contains("selfie-linear.bpk"), "{err}");
+        assert_eq!(err.kind(), crate::ErrorKind::BadWeights);
+        assert!(err.to_string().contains("selfie-linear.bpk"), "{err}");
     }
 
     #[test]
