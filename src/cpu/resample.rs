@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::activation::sigmoid;
 use super::feature_map::FeatureMap;
 use super::parallel::for_each_band;
-use super::simd::{LANES, vectorised};
+use super::simd::{Form, LANES, vectorised};
 
 /// The two source positions of output position `o` of a ×2 bilinear resize with half-pixel
 /// centres (edges repeated), with their weights: output `2i` lies a quarter pixel before input
@@ -29,10 +29,15 @@ fn sources(o: usize, size: usize) -> [(usize, f32); 2] {
 /// - `x`: `[H, W, C]`
 /// - output: `[2H, 2W, C]`
 pub fn upsample2x(x: &FeatureMap) -> FeatureMap {
+    upsample2x_in(Form::best(), x)
+}
+
+/// [`upsample2x`] in the given form.
+pub fn upsample2x_in(form: Form, x: &FeatureMap) -> FeatureMap {
     let mut out = FeatureMap::zeros(2 * x.height, 2 * x.width, x.channels);
     let row_len = out.width * out.channels;
     for_each_band(&mut out.data, row_len, 2 * row_len, |rows, band| {
-        upsample(x, rows, band)
+        upsample(form, x, rows, band)
     });
     out
 }
@@ -96,6 +101,11 @@ impl ToProbabilities {
     /// - `x`: `[H, W, C_in]`
     /// - output: `2H × 2W` values in `(0, 1)`
     pub fn forward(&self, x: &FeatureMap) -> Vec<f32> {
+        self.forward_in(Form::best(), x)
+    }
+
+    /// [`ToProbabilities::forward`] in the given form.
+    pub fn forward_in(&self, form: Form, x: &FeatureMap) -> Vec<f32> {
         assert_eq!(
             x.channels,
             self.weights.len(),
@@ -104,7 +114,7 @@ impl ToProbabilities {
         let mut out = vec![0.0; 4 * x.pixels()];
         let pair_len = 4 * x.width;
         for_each_band(&mut out, pair_len, pair_len * x.channels, |rows, band| {
-            probabilities(x, self, rows, band);
+            probabilities(form, x, self, rows, band);
         });
         out
     }
