@@ -330,3 +330,42 @@ fn to_probabilities(form: Form) {
         }
     }
 }
+
+/// The kernels that work on groups of eight output channels refuse other counts instead of
+/// leaving the last channels unwritten.
+#[cfg(panic = "unwind")]
+#[test]
+fn kernels_refuse_channel_counts_that_are_not_a_multiple_of_eight() {
+    use std::panic::catch_unwind;
+
+    let x = random_map(3, 5, 13);
+    let refused = [
+        (
+            "pointwise",
+            catch_unwind(|| PackedPointwise::new(&[0.0; 13 * 13], vec![0.0; 13], 13)).is_err(),
+        ),
+        (
+            "depthwise",
+            catch_unwind(|| Depthwise::new(&[0.0; 13 * 9], vec![0.0; 13], 3, 1)).is_err(),
+        ),
+        (
+            "convolution",
+            catch_unwind(|| Convolution::new(&[0.0; 13 * 3 * 9], vec![0.0; 13], 3, 3, 2)).is_err(),
+        ),
+        (
+            "channel_means",
+            catch_unwind(|| channel_means_in(Form::baseline(), &x)).is_err(),
+        ),
+        (
+            "gated_sum",
+            catch_unwind(|| gated_sum_in(Form::baseline(), &x, &[1.0; 13], x.clone())).is_err(),
+        ),
+        (
+            "upsample2x",
+            catch_unwind(|| upsample2x_in(Form::baseline(), &x)).is_err(),
+        ),
+    ];
+    for (kernel, refused) in refused {
+        assert!(refused, "{kernel} took 13 channels");
+    }
+}

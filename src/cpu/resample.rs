@@ -22,18 +22,23 @@ fn sources(o: usize, size: usize) -> [(usize, f32); 2] {
 }
 
 /// Bilinear ×2 upsampling with half-pixel centres (TensorFlow's `ResizeBilinear` with
-/// `half_pixel_centers`, Burn's `interpolate` without `align_corners`). `C` is a multiple of
-/// [`LANES`]. Bands of rows run in parallel where there are threads.
+/// `half_pixel_centers`, Burn's `interpolate` without `align_corners`). Bands of rows run in
+/// parallel where there are threads.
 ///
 /// # Shapes
 /// - `x`: `[H, W, C]`
 /// - output: `[2H, 2W, C]`
+///
+/// # Panics
+/// If `C` is not a multiple of [`LANES`].
 pub fn upsample2x(x: &FeatureMap) -> FeatureMap {
     upsample2x_in(Form::best(), x)
 }
 
 /// [`upsample2x`] in the given form.
 pub fn upsample2x_in(form: Form, x: &FeatureMap) -> FeatureMap {
+    let c = x.channels;
+    assert_eq!(c % LANES, 0, "{c} channels are not a multiple of {LANES}");
     let mut out = FeatureMap::zeros(2 * x.height, 2 * x.width, x.channels);
     let row_len = out.width * out.channels;
     for_each_band(&mut out.data, row_len, 2 * row_len, |rows, band| {
