@@ -14,7 +14,7 @@ use super::simd::{Form, LANES, vectorised};
 #[inline(always)]
 fn sources(o: usize, size: usize) -> [(usize, f32); 2] {
     let i = o / 2;
-    if o % 2 == 0 {
+    if o.is_multiple_of(2) {
         [(i.saturating_sub(1), 0.25), (i, 0.75)]
     } else {
         [(i, 0.75), ((i + 1).min(size - 1), 0.25)]
