@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test linseg has: the Rust tests (CPU backend, and wgpu on the machine's Vulkan driver),
-# the WebAssembly build, and the browser tests in headless Chromium on WebGPU and on the CPU
-# fallback. Installs what is missing and can be installed: lavapipe (Vulkan on the CPU) and
-# Chromium from Debian's packages when run as root, the wasm32 target, wasm-bindgen-cli, the npm
-# packages.
+# the CPU kernels' tests in WebAssembly (in Node, through WASI), the WebAssembly build, and the
+# browser tests in headless Chromium on WebGPU and on the CPU fallback. Installs what is missing
+# and can be installed: lavapipe (Vulkan on the CPU) and Chromium from Debian's packages when
+# run as root, the wasm32 targets, wasm-bindgen-cli, the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/linseg-target}"
@@ -45,6 +45,7 @@ report() {
 trap report EXIT
 
 step "Rust tests" cargo test --release
+step "WebAssembly kernel tests" bash scripts/test-wasm-kernels.sh
 step "WebAssembly build" bash scripts/build-web.sh
 step "dist/" node scripts/build-dist.mjs
 if ! [ -d node_modules/playwright-core ] || ! [ -d node_modules/pngjs ]; then

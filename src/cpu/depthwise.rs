@@ -13,7 +13,7 @@ use std::rc::Rc;
 use super::activation::Activation;
 use super::feature_map::FeatureMap;
 use super::parallel::for_each_band;
-use super::simd::{LANES, Simd, vectorised};
+use super::simd::{Form, LANES, Simd, vectorised};
 
 /// 'SAME' padding along one axis: `(padding before, output length)`. The output is
 /// `⌈size / stride⌉` long; of the padding needed, the smaller half goes before (TensorFlow's and
@@ -96,6 +96,17 @@ impl Depthwise {
         activation: Activation,
         residual: Option<&FeatureMap>,
     ) -> FeatureMap {
+        self.forward_in(Form::best(), x, activation, residual)
+    }
+
+    /// [`Depthwise::forward`] in the given form.
+    pub fn forward_in(
+        &self,
+        form: Form,
+        x: &FeatureMap,
+        activation: Activation,
+        residual: Option<&FeatureMap>,
+    ) -> FeatureMap {
         assert_eq!(x.channels, self.channels, "depthwise input channels");
         let (_, height) = same_padding(self.kernel, self.stride, x.height);
         let (_, width) = same_padding(self.kernel, self.stride, x.width);
@@ -113,7 +124,7 @@ impl Depthwise {
                 out,
                 residual,
             };
-            depthwise(x, self, activation, &mut band)
+            depthwise(form, x, self, activation, &mut band)
         });
         out
     }
@@ -383,6 +394,11 @@ impl Convolution {
     /// - `x`: `[H, W, C_in]`
     /// - output: `[⌈H / s⌉, ⌈W / s⌉, C_out]`
     pub fn forward(&self, x: &FeatureMap, activation: Activation) -> FeatureMap {
+        self.forward_in(Form::best(), x, activation)
+    }
+
+    /// [`Convolution::forward`] in the given form.
+    pub fn forward_in(&self, form: Form, x: &FeatureMap, activation: Activation) -> FeatureMap {
         assert_eq!(x.channels, self.channels_in, "convolution input channels");
         let (_, height) = same_padding(self.kernel, self.stride, x.height);
         let (_, width) = same_padding(self.kernel, self.stride, x.width);
@@ -396,7 +412,7 @@ impl Convolution {
                 out,
                 residual: None,
             };
-            convolution(x, self, activation, &mut band)
+            convolution(form, x, self, activation, &mut band)
         });
         out
     }

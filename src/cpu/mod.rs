@@ -8,6 +8,11 @@
 //! residual before storing them, on maps kept channels-last ([`FeatureMap`]) from input to
 //! output. It is for inference on one image; training and the GPU use [`crate::model`], and
 //! the tests check both give the same probabilities.
+//!
+//! Each kernel is compiled in several forms, one per vector unit ([`Form`]: plain floats and
+//! AVX2 natively, SIMD128 in the browser). Its entry point runs the best the CPU has; its `_in`
+//! twin (`forward_in`, `upsample2x_in`, …) the form it is given, so that `tests/kernels.rs`
+//! checks every form of every kernel.
 
 mod activation;
 mod buffers;
@@ -27,10 +32,10 @@ pub use feature_map::FeatureMap;
 pub use net::CpuNet;
 pub use parallel::{limit_threads, threads};
 pub use pointwise::PackedPointwise;
-pub use pooling::{Dense, channel_gate, channel_means, gated_sum};
+pub use pooling::{Dense, channel_gate, channel_means, channel_means_in, gated_sum, gated_sum_in};
 pub use profile::{Profile, Step};
-pub use resample::{ToProbabilities, upsample2x};
-pub use simd::{LANES, force_baseline};
+pub use resample::{ToProbabilities, upsample2x, upsample2x_in};
+pub use simd::{Form, LANES, force_baseline};
 
 #[cfg(test)]
 mod tests;

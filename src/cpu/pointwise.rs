@@ -11,7 +11,7 @@
 use super::activation::Activation;
 use super::feature_map::FeatureMap;
 use super::parallel::for_each_band;
-use super::simd::{LANES, Simd, vectorised};
+use super::simd::{Form, LANES, Simd, vectorised};
 
 /// Pixels per register tile.
 const ROWS: usize = 4;
@@ -90,6 +90,17 @@ impl PackedPointwise {
         activation: Activation,
         residual: Option<&FeatureMap>,
     ) -> FeatureMap {
+        self.forward_in(Form::best(), x, activation, residual)
+    }
+
+    /// [`PackedPointwise::forward`] in the given form.
+    pub fn forward_in(
+        &self,
+        form: Form,
+        x: &FeatureMap,
+        activation: Activation,
+        residual: Option<&FeatureMap>,
+    ) -> FeatureMap {
         assert_eq!(
             x.channels, self.channels_in,
             "1×1 convolution input channels"
@@ -105,6 +116,7 @@ impl PackedPointwise {
         let (cin, cout) = (self.channels_in, self.channels_out);
         for_each_band(&mut out.data, cout, cin * cout, |pixels, out| {
             matmul(
+                form,
                 &x.data[pixels.start * cin..pixels.end * cin],
                 self,
                 activation,

@@ -4,16 +4,25 @@
 use super::activation::sigmoid;
 use super::feature_map::FeatureMap;
 use super::parallel::for_each_band;
-use super::simd::{LANES, vectorised};
+use super::simd::{Form, LANES, vectorised};
+
+/// The mean of each channel over all pixels.
+///
+/// # Shapes
+/// - `x`: `[H, W, C]`
+/// - output: `[C]`
+///
+/// # Panics
+/// If `C` is not a multiple of [`LANES`].
+pub fn channel_means(x: &FeatureMap) -> Vec<f32> {
+    channel_means_in(Form::best(), x)
+}
 
 vectorised! {
-    /// The mean of each channel over all pixels; `C` is a multiple of [`LANES`].
-    ///
-    /// # Shapes
-    /// - `x`: `[H, W, C]`
-    /// - output: `[C]`
-    pub fn channel_means(x: &FeatureMap) -> Vec<f32> {
+    /// [`channel_means`] in the given form.
+    pub fn channel_means_in(x: &FeatureMap) -> Vec<f32> {
         let c = x.channels;
+        assert_eq!(c % LANES, 0, "{c} channels are not a multiple of {LANES}");
         let mut sums = vec![0.0f32; c];
         // Four pixels summed in registers before each update of the sums: one load and
         // store of a sum per four pixels, not per pixel.
@@ -73,18 +82,36 @@ pub fn channel_gate(reduce: &Dense, expand: &Dense, pooled: &[f32]) -> Vec<f32> 
 }
 
 /// `skip · gate + up`, the gate per channel, written over `up`; bands of pixels in parallel
-/// where there are threads. `C` is a multiple of [`LANES`].
+/// where there are threads.
 ///
 /// # Shapes
 /// - `skip`, `up`: `[H, W, C]`
 /// - `gate`: `[C]`
 /// - output: `[H, W, C]`
+///
+/// # Panics
+/// If `C` is not a multiple of [`LANES`] or the shapes do not fit.
 pub fn gated_sum(skip: &FeatureMap, gate: &[f32], up: FeatureMap) -> FeatureMap {
-    assert_eq!(skip.data.len(), up.data.len(), "gated sum shapes");
+    gated_sum_in(Form::best(), skip, gate, up)
+}
+
+/// [`gated_sum`] in the given form.
+pub fn gated_sum_in(form: Form, skip: &FeatureMap, gate: &[f32], up: FeatureMap) -> FeatureMap {
     let c = skip.channels;
+    assert_eq!(
+        (skip.height, skip.width, c, gate.len()),
+        (up.height, up.width, up.channels, c),
+        "gated sum shapes"
+    );
+    assert_eq!(c % LANES, 0, "{c} channels are not a multiple of {LANES}");
     let mut out = up;
     for_each_band(&mut out.data, c, c, |pixels, out| {
-        gated_sum_band(&skip.data[pixels.start * c..pixels.end * c], gate, out)
+        gated_sum_band(
+            form,
+            &skip.data[pixels.start * c..pixels.end * c],
+            gate,
+            out,
+        )
     });
     out
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::activation::sigmoid;
 use super::feature_map::FeatureMap;
 use super::parallel::for_each_band;
-use super::simd::{LANES, vectorised};
+use super::simd::{Form, LANES, vectorised};
 
 /// The two source positions of output position `o` of a ×2 bilinear resize with half-pixel
 /// centres (edges repeated), with their weights: output `2i` lies a quarter pixel before input
@@ -14,7 +14,7 @@ use super::simd::{LANES, vectorised};
 #[inline(always)]
 fn sources(o: usize, size: usize) -> [(usize, f32); 2] {
     let i = o / 2;
-    if o % 2 == 0 {
+    if o.is_multiple_of(2) {
         [(i.saturating_sub(1), 0.25), (i, 0.75)]
     } else {
         [(i, 0.75), ((i + 1).min(size - 1), 0.25)]
@@ -22,17 +22,27 @@ fn sources(o: usize, size: usize) -> [(usize, f32); 2] {
 }
 
 /// Bilinear ×2 upsampling with half-pixel centres (TensorFlow's `ResizeBilinear` with
-/// `half_pixel_centers`, Burn's `interpolate` without `align_corners`). `C` is a multiple of
-/// [`LANES`]. Bands of rows run in parallel where there are threads.
+/// `half_pixel_centers`, Burn's `interpolate` without `align_corners`). Bands of rows run in
+/// parallel where there are threads.
 ///
 /// # Shapes
 /// - `x`: `[H, W, C]`
 /// - output: `[2H, 2W, C]`
+///
+/// # Panics
+/// If `C` is not a multiple of [`LANES`].
 pub fn upsample2x(x: &FeatureMap) -> FeatureMap {
+    upsample2x_in(Form::best(), x)
+}
+
+/// [`upsample2x`] in the given form.
+pub fn upsample2x_in(form: Form, x: &FeatureMap) -> FeatureMap {
+    let c = x.channels;
+    assert_eq!(c % LANES, 0, "{c} channels are not a multiple of {LANES}");
     let mut out = FeatureMap::zeros(2 * x.height, 2 * x.width, x.channels);
     let row_len = out.width * out.channels;
     for_each_band(&mut out.data, row_len, 2 * row_len, |rows, band| {
-        upsample(x, rows, band)
+        upsample(form, x, rows, band)
     });
     out
 }
@@ -96,6 +106,11 @@ impl ToProbabilities {
     /// - `x`: `[H, W, C_in]`
     /// - output: `2H × 2W` values in `(0, 1)`
     pub fn forward(&self, x: &FeatureMap) -> Vec<f32> {
+        self.forward_in(Form::best(), x)
+    }
+
+    /// [`ToProbabilities::forward`] in the given form.
+    pub fn forward_in(&self, form: Form, x: &FeatureMap) -> Vec<f32> {
         assert_eq!(
             x.channels,
             self.weights.len(),
@@ -104,7 +119,7 @@ impl ToProbabilities {
         let mut out = vec![0.0; 4 * x.pixels()];
         let pair_len = 4 * x.width;
         for_each_band(&mut out, pair_len, pair_len * x.channels, |rows, band| {
-            probabilities(x, self, rows, band);
+            probabilities(form, x, self, rows, band);
         });
         out
     }

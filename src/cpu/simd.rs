@@ -3,9 +3,9 @@
 //! Every kernel works on groups of eight channels ([`LANES`]) and is written once, generic over
 //! [`Simd`]: AVX2 + FMA holds a group in one 256-bit register, WebAssembly SIMD128 in two
 //! 128-bit ones, and [`Scalar`] in eight floats (any other machine). [`vectorised!`] compiles a
-//! kernel for each and, on x86-64, picks AVX2 at run time when the CPU has it. WebAssembly has
-//! no run-time detection: the browser build enables SIMD128 for the whole module
-//! (`.cargo/config.toml`).
+//! kernel for each, and the caller says which runs ([`Form`]): on x86-64, [`Form::best`] is AVX2
+//! when the CPU has it. WebAssembly has no run-time detection: the browser build enables
+//! SIMD128 for the whole module (`.cargo/config.toml`).
 
 /// Floats per group: one AVX2 register, two SIMD128 registers.
 pub const LANES: usize = 8;
@@ -101,8 +101,8 @@ mod avx2 {
     use super::{Avx2, LANES, Simd};
 
     // SAFETY (every block below): `Avx2` is only used inside functions compiled with
-    // `avx2,fma`, which `vectorised!` calls after detecting both; loads and stores are of eight
-    // floats that the slicing has just checked to be there.
+    // `avx2,fma`, which `vectorised!` calls for an AVX2 `Form`, made only after detecting both;
+    // loads and stores are of eight floats that the slicing has just checked to be there.
     impl Simd for Avx2 {
         type F8 = __m256;
         const TILE_GROUPS: usize = 2;
@@ -225,46 +225,80 @@ pub type Baseline = Wasm128;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub type Baseline = Scalar;
 
-/// Whether [`vectorised!`] kernels take the [`Baseline`] path even where AVX2 is there.
+/// The vector units a kernel is compiled for on this target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Baseline,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+/// One of the forms a [`vectorised!`] kernel is compiled in, which the running machine can
+/// execute: [`Form::baseline`] always, [`Form::avx2`] where the CPU has it. A form is passed to
+/// a kernel so that the tests run each form of each kernel, side by side, in one process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Form(Unit);
+
+impl Form {
+    /// The [`Baseline`] form: plain floats, or SIMD128 in the browser build.
+    pub fn baseline() -> Form {
+        Form(Unit::Baseline)
+    }
+
+    /// The [`Avx2`] form, where the CPU has AVX2 and FMA.
+    pub fn avx2() -> Option<Form> {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            return Some(Form(Unit::Avx2));
+        }
+        None
+    }
+
+    /// The fastest form the CPU has, or the baseline where [`force_baseline`] says so.
+    pub fn best() -> Form {
+        if FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed) {
+            return Form::baseline();
+        }
+        Form::avx2().unwrap_or_else(Form::baseline)
+    }
+
+    /// Whether this is the [`Avx2`] form (read by [`vectorised!`]).
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn is_avx2(self) -> bool {
+        self.0 == Unit::Avx2
+    }
+}
+
+/// Whether [`Form::best`] is the [`Baseline`] even where AVX2 is there.
 static FORCE_BASELINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Make every vectorised kernel take the [`Baseline`] path (`on`) or the best the CPU has
-/// (`!on`, the default), process-wide: so that the tests check each form of every kernel on a
-/// machine with AVX2, and a benchmark can compare them.
+/// Make every kernel run in the [`Baseline`] form (`on`) or the best the CPU has (`!on`, the
+/// default), process-wide: for the command line's `--baseline`, which compares the forms on a
+/// whole photo.
 pub fn force_baseline(on: bool) {
     FORCE_BASELINE.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Whether [`force_baseline`] is in force (read only where a second instruction set exists).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub fn baseline_forced() -> bool {
-    FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Define `fn name(args) body` so that its body, generic over `S: Simd`, is compiled for the
-/// machine's [`Baseline`] and, on x86-64, a second time for [`Avx2`], called when the CPU has
-/// AVX2 and FMA (unless [`force_baseline`] says otherwise). Everything the body calls must be
+/// Define `fn name(form: Form, args) body`: its body, generic over `S: Simd`, is compiled for
+/// the machine's [`Baseline`] and, on x86-64, a second time for [`Avx2`]; `form` says which
+/// runs (a [`Form`] is only made for a unit the CPU has). Everything the body calls must be
 /// `#[inline(always)]`, so that it is compiled with the body's instruction set.
 macro_rules! vectorised {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
-        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+        $vis fn $name(form: $crate::cpu::simd::Form, $($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
             fn body<S: $crate::cpu::simd::Simd>($($arg: $ty),*) $(-> $ret)? $body
 
             #[cfg(target_arch = "x86_64")]
-            {
+            if form.is_avx2() {
                 #[target_feature(enable = "avx2,fma")]
                 fn avx2($($arg: $ty),*) $(-> $ret)? {
                     body::<$crate::cpu::simd::Avx2>($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx2")
-                    && std::is_x86_feature_detected!("fma")
-                    && !$crate::cpu::simd::baseline_forced()
-                {
-                    // SAFETY: the CPU has the features `avx2` was compiled for.
-                    return unsafe { avx2($($arg),*) };
-                }
+                // SAFETY: an AVX2 form is only made where the CPU has AVX2 and FMA.
+                return unsafe { avx2($($arg),*) };
             }
             body::<$crate::cpu::simd::Baseline>($($arg),*)
         }

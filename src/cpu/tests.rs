@@ -1,13 +1,12 @@
-//! Each CPU kernel against the Burn op it replaces (the generic path, on Burn's CPU device), on
-//! random weights and odd, non-square sizes; then the whole network against `SelfieNet`.
+//! The CPU path against Burn (the generic path, on Burn's CPU device): the channel gate and the
+//! folding of a gate into weights, the whole network in every mode, on threads, and on wgpu;
+//! the polynomial `e^x`. Each kernel in each form: `tests/kernels.rs`.
 
 use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
-use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
-use burn::tensor::activation::{hard_swish, relu, sigmoid};
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use burn::nn::conv::Conv2dConfig;
+use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::{Device, Distribution, Tensor};
 
 use super::*;
 use crate::attention::AttentionMode;
@@ -28,21 +27,6 @@ fn random_map(height: usize, width: usize, channels: usize) -> FeatureMap {
         &device(),
     );
     FeatureMap::new(height, width, channels, values(t))
-}
-
-/// `[H, W, C]` to Burn's `[1, C, H, W]`.
-fn to_tensor(x: &FeatureMap) -> Tensor<4> {
-    Tensor::<4>::from_data(
-        TensorData::new(x.data.clone(), [1, x.height, x.width, x.channels]),
-        &device(),
-    )
-    .permute([0, 3, 1, 2])
-}
-
-/// Burn's `[1, C, H, W]` to `[H, W, C]`.
-fn from_tensor(t: Tensor<4>) -> FeatureMap {
-    let [_, c, h, w] = t.dims();
-    FeatureMap::new(h, w, c, values(t.permute([0, 2, 3, 1])))
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
@@ -78,35 +62,6 @@ fn weights(conv: &burn::nn::conv::Conv2d) -> (Vec<f32>, Vec<f32>) {
 }
 
 #[test]
-fn pointwise_matches_a_1x1_convolution_with_activation_and_residual() {
-    // 7 × 5 = 35 pixels: eight tiles of four and a tail of three.
-    let x = random_map(7, 5, 24);
-    let residual = random_map(7, 5, 16);
-    let layer = conv([24, 16], 1, 1, 1);
-    let (weight, bias) = weights(&layer);
-    let packed = PackedPointwise::new(&weight, bias, 24);
-    for activation in [
-        Activation::Identity,
-        Activation::Relu,
-        Activation::HardSwish,
-    ] {
-        let ours = packed.forward(&x, activation, Some(&residual));
-        let z = layer.forward(to_tensor(&x));
-        let z = match activation {
-            Activation::Identity => z,
-            Activation::Relu => relu(z),
-            Activation::HardSwish => hard_swish(z),
-        };
-        let theirs = from_tensor(z + to_tensor(&residual));
-        assert_eq!((ours.height, ours.width, ours.channels), (7, 5, 16));
-        assert!(
-            max_abs_diff(&ours.data, &theirs.data) < 1e-5,
-            "{activation:?}"
-        );
-    }
-}
-
-#[test]
 fn folding_a_channel_gate_into_the_weights_equals_gating_the_input() {
     let x = random_map(3, 6, 16);
     let gate: Vec<f32> = (0..16).map(|c| c as f32 / 16.0).collect();
@@ -130,121 +85,26 @@ fn folding_a_channel_gate_into_the_weights_equals_gating_the_input() {
     assert!(max_abs_diff(&folded.data, &direct.data) < 1e-5);
 }
 
-/// Sizes with edges only, and with runs of four interior pixels between the edges (at stride 1
-/// the sliding-window tile).
+/// The channel gate of pooled features: `sigmoid(expand(relu(reduce(v))))`, as two 1×1
+/// convolutions on a `[C, 1, 1]` map.
 #[test]
-fn depthwise_matches_burn_with_same_padding_at_both_strides() {
-    for (kernel, stride, height, width) in [
-        (3, 1, 7, 9),
-        (3, 2, 8, 10),
-        (5, 1, 6, 5),
-        (5, 2, 9, 7),
-        (3, 2, 7, 7),
-        (3, 1, 5, 17),
-        (5, 1, 6, 14),
-        (5, 2, 6, 21),
-    ] {
-        let x = random_map(height, width, 16);
-        let layer = conv([16, 16], kernel, stride, 16);
-        let (weight, bias) = weights(&layer);
-        let ours =
-            Depthwise::new(&weight, bias, kernel, stride).forward(&x, Activation::Relu, None);
-        let theirs = from_tensor(relu(layer.forward(to_tensor(&x))));
-        assert_eq!(
-            (ours.height, ours.width),
-            (theirs.height, theirs.width),
-            "{kernel}×{kernel}/{stride} on {height}×{width}"
-        );
-        assert!(
-            max_abs_diff(&ours.data, &theirs.data) < 1e-5,
-            "{kernel}×{kernel}/{stride} on {height}×{width}"
-        );
-    }
-}
-
-#[test]
-fn depthwise_adds_the_residual_after_the_activation() {
-    let x = random_map(5, 6, 8);
-    let layer = conv([8, 8], 3, 1, 8);
-    let (weight, bias) = weights(&layer);
-    let ours = Depthwise::new(&weight, bias, 3, 1).forward(&x, Activation::Relu, Some(&x));
-    let theirs = from_tensor(to_tensor(&x) + relu(layer.forward(to_tensor(&x))));
-    assert!(max_abs_diff(&ours.data, &theirs.data) < 1e-5);
-}
-
-#[test]
-fn the_stem_convolution_matches_burn() {
-    for (height, width) in [(16, 16), (9, 14), (6, 26)] {
-        let x = random_map(height, width, 3);
-        let layer = conv([3, 16], 3, 2, 1);
-        let (weight, bias) = weights(&layer);
-        let ours = Convolution::new(&weight, bias, 3, 3, 2).forward(&x, Activation::HardSwish);
-        let theirs = from_tensor(hard_swish(layer.forward(to_tensor(&x))));
-        assert_eq!((ours.height, ours.width), (theirs.height, theirs.width));
-        assert!(
-            max_abs_diff(&ours.data, &theirs.data) < 1e-5,
-            "{height}×{width}"
-        );
-    }
-}
-
-#[test]
-fn upsampling_matches_burns_bilinear_interpolation() {
-    let x = random_map(5, 7, 8);
-    let options = InterpolateOptions::new(InterpolateMode::Bilinear)
-        .with_align_corners(false)
-        .with_output_size([10, 14]);
-    let theirs = from_tensor(interpolate(to_tensor(&x), options));
-    let ours = upsample2x(&x);
-    assert!(max_abs_diff(&ours.data, &theirs.data) < 1e-5);
-}
-
-#[test]
-fn the_output_layer_matches_a_transposed_convolution_and_sigmoid() {
-    let mut layer = ConvTranspose2dConfig::new([16, 1], [2, 2])
-        .with_stride([2, 2])
-        .init(&device());
-    layer.bias = Some(Param::from_tensor(Tensor::<1>::from_floats(
-        [0.3],
-        &device(),
-    )));
-    // Even and odd widths: the kernel takes input pixels in pairs.
-    for width in [6, 7] {
-        let x = random_map(4, width, 16);
-        let ours = ToProbabilities::new(&values(layer.weight.val()), 0.3).forward(&x);
-        let theirs = values(sigmoid(layer.forward(to_tensor(&x))));
-        assert!(max_abs_diff(&ours, &theirs) < 1e-6, "width {width}");
-    }
-}
-
-#[test]
-fn gates_and_means_match_burn() {
-    let x = random_map(6, 5, 16);
-    let means = channel_means(&x);
-    let theirs = values(to_tensor(&x).mean_dim(2).mean_dim(3));
-    assert!(max_abs_diff(&means, &theirs) < 1e-5);
-
+fn the_channel_gate_matches_burn() {
+    let pooled = Tensor::<4>::random([1, 16, 1, 1], Distribution::Normal(0.0, 1.0), &device());
     let reduce = conv([16, 8], 1, 1, 1);
     let expand = conv([8, 16], 1, 1, 1);
     let (rw, rb) = weights(&reduce);
     let (ew, eb) = weights(&expand);
-    let ours = channel_gate(&Dense::new(rw, rb), &Dense::new(ew, eb), &means);
-    let pooled = to_tensor(&x).mean_dim(2).mean_dim(3);
+    let ours = channel_gate(
+        &Dense::new(rw, rb),
+        &Dense::new(ew, eb),
+        &values(pooled.clone()),
+    );
     let theirs = values(sigmoid(expand.forward(relu(reduce.forward(pooled)))));
     assert!(max_abs_diff(&ours, &theirs) < 1e-5);
-
-    let up = random_map(6, 5, 16);
-    let gate_tensor = Tensor::<1>::from_floats(ours.as_slice(), &device()).reshape([1, 16, 1, 1]);
-    let theirs = from_tensor(to_tensor(&x) * gate_tensor + to_tensor(&up));
-    assert!(max_abs_diff(&gated_sum(&x, &ours, up.clone()).data, &theirs.data) < 1e-5);
 }
 
-/// The whole network, every mode, with γ = 0.5 so that the attention block counts, on a
-/// non-square input: the CPU kernels give Burn's probabilities.
-/// The whole network on the CPU kernels against Burn, in every mode; and each kernel's baseline
-/// form (plain floats here; the same generic code as SIMD128 in the browser), which a machine
-/// with AVX2 would otherwise never run, against Burn too. The switch is process-wide: a test
-/// running beside this one may take either form, both correct.
+/// The whole network on the CPU kernels against Burn, every mode, with γ = 0.5 so that the
+/// attention block counts, on a non-square input.
 #[test]
 fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
     let device = device();
@@ -255,16 +115,7 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
         net.context
             .set_gamma(Param::from_tensor(Tensor::<1>::from_floats([0.5], &device)));
         let theirs = values(net.forward(x.clone()));
-        let cpu = CpuNet::new(&net, &device);
-        crate::cpu::force_baseline(true);
-        let (baseline, _) = cpu.forward(&pixels);
-        crate::cpu::force_baseline(false);
-        let diff = max_abs_diff(&baseline, &theirs);
-        assert!(
-            diff < 1e-5,
-            "{mode}, baseline form: max |difference| {diff}"
-        );
-        let (ours, profile) = cpu.forward(&pixels);
+        let (ours, profile) = CpuNet::new(&net, &device).forward(&pixels);
         let diff = max_abs_diff(&ours, &theirs);
         assert!(diff < 1e-5, "{mode}: max |difference| {diff}");
         assert_eq!(profile.layers(Step::Attention), 1);
@@ -339,16 +190,13 @@ fn a_thread_limit_keeps_the_layers_on_that_many_threads() {
 }
 
 /// The whole network on wgpu (with Burn's fusion and autotune) against the CPU kernels, every
-/// mode, on a non-square input; skipped without an adapter.
+/// mode, on a non-square input. Fails without a wgpu adapter: where there is no GPU, lavapipe
+/// (Vulkan on the CPU, Debian's `mesa-vulkan-drivers`, which `scripts/test.sh` installs) is one.
 #[test]
 fn the_cpu_kernels_match_the_network_on_wgpu() {
-    let gpu = match Device::wgpu_options().init() {
-        Ok(device) => device,
-        Err(err) => {
-            println!("SKIPPED the_cpu_kernels_match_the_network_on_wgpu: no wgpu adapter ({err})");
-            return;
-        }
-    };
+    let gpu = Device::wgpu_options().init().unwrap_or_else(|err| {
+        panic!("no wgpu adapter ({err}): install a Vulkan driver, lavapipe will do")
+    });
     let cpu = device();
     let x = Tensor::<4>::random([1, 3, 48, 64], Distribution::Uniform(0.0, 1.0), &cpu);
     let pixels = FeatureMap::new(48, 64, 3, values(x.clone().permute([0, 2, 3, 1])));
