@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 
 import { FLAGS, ROOT, cliMaskPaths, launchChromium } from '../../scripts/browser.mjs';
 import { startPlainServer } from '../../scripts/plain-server.mjs';
@@ -24,7 +24,7 @@ const DIST = join(ROOT, 'dist');
 const PHOTO = join(ROOT, 'tests/fixtures/photos/grace_hopper.jpg');
 const CAMERA_FLAGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 
-/** A PNG that says it is `width × height` and holds no pixels: too large before any decoding. */
+/** A PNG that says it is `width × height` and holds a few bytes: too large before any decoding. */
 function pngClaiming(width, height) {
   const chunk = (type, data) => {
     const length = Buffer.alloc(4);
@@ -38,7 +38,7 @@ function pngClaiming(width, height) {
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** The page's call of `fn(linseg, arg)` in the test page; a thrown LinsegError comes back as { kind, message }. */
