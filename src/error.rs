@@ -199,10 +199,7 @@ mod tests {
             size.to_string(),
             "300 is not a processing size linseg offers (256, 512, 1024, 2048)"
         );
-        assert_eq!(
-            Error::Device("lost".into()).kind().name(),
-            "backend-lost"
-        );
+        assert_eq!(Error::Device("lost".into()).kind().name(), "backend-lost");
     }
 
     /// The TypeScript union names every kind once, in the list's order.

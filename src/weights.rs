@@ -15,11 +15,7 @@ pub fn file_name(mode: AttentionMode) -> String {
 }
 
 /// A network of `mode` with the weights of a burnpack record.
-pub fn from_bytes(
-    bytes: Vec<u8>,
-    mode: AttentionMode,
-    device: &Device,
-) -> Result<SelfieNet> {
+pub fn from_bytes(bytes: Vec<u8>, mode: AttentionMode, device: &Device) -> Result<SelfieNet> {
     let weights_error = |reason| Error::Weights { mode, reason };
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|err| weights_error(format!("{}: not a weight file: {err}", file_name(mode))))?;
@@ -123,7 +119,8 @@ mod tests {
             &Device::flex(),
         )
         .unwrap_err();
-        assert!(err.contains("selfie-linear.bpk"), "{err}");
+        assert_eq!(err.kind(), crate::ErrorKind::BadWeights);
+        assert!(err.to_string().contains("selfie-linear.bpk"), "{err}");
     }
 
     #[test]
