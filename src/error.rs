@@ -77,6 +77,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::File`]: the file at `path`, and what went wrong with it in words.
+    pub fn file(path: impl Into<PathBuf>, reason: impl ToString) -> Error {
+        Error::File {
+            path: path.into(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         match self {

@@ -134,7 +134,7 @@ impl SegmenterConfig {
                 size: self.size.into(),
             });
         }
-        let started = self.backend.start().map_err(Error::Device)?;
+        let started = self.backend.start()?;
         let device = &started.device;
         let net = match self.weights {
             WeightSource::Folder(dir) => weights::load(&dir, self.mode, device)?,

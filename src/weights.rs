@@ -66,15 +66,14 @@ mod files {
         mode: AttentionMode,
         seed: u64,
         device: &Device,
-    ) -> Result<SelfieNet, String> {
+    ) -> Result<SelfieNet> {
         let path = dir.join(file_name(AttentionMode::None));
-        let record =
-            ModuleRecord::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        let record = ModuleRecord::load(&path).map_err(|err| Error::file(&path, err))?;
         device.seed(seed);
         SelfieNetConfig::new(mode)
             .init(device)
             .try_load_record(record.allow_partial(true))
-            .map_err(|err| format!("{}: {err}", path.display()))
+            .map_err(|err| Error::file(&path, err))
     }
 
     /// Save a network's weights into `dir` under its mode's name.
