@@ -364,12 +364,6 @@ impl Mask {
     }
 }
 
-impl From<Mask> for GrayImage {
-    fn from(mask: Mask) -> GrayImage {
-        mask.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
