@@ -5,6 +5,8 @@ use core::str::FromStr;
 
 use burn::tensor::Device;
 
+use crate::error::{Error, Result};
+
 /// A native compute backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -23,13 +25,14 @@ impl Backend {
         }
     }
 
-    /// Start the backend's device; wgpu fails when no adapter is found.
-    pub fn device(self) -> Result<Device, String> {
+    /// Start the backend's device; wgpu fails when no adapter is found ([`Error::Device`]).
+    pub fn device(self) -> Result<Device> {
         self.start().map(|started| started.device)
     }
 
-    /// Start the backend's device and read its limits.
-    pub fn start(self) -> Result<StartedBackend, String> {
+    /// Start the backend's device and read its limits; wgpu fails when no adapter is found
+    /// ([`Error::Device`]).
+    pub fn start(self) -> Result<StartedBackend> {
         match self {
             Backend::Cpu => Ok(StartedBackend {
                 device: Device::flex(),
@@ -38,7 +41,7 @@ impl Backend {
             Backend::Wgpu => {
                 let (device, setup) = Device::wgpu_options()
                     .init_with_setup()
-                    .map_err(|err| format!("no wgpu adapter: {err}"))?;
+                    .map_err(|err| Error::Device(format!("no wgpu adapter: {err}")))?;
                 let limits = setup.device.limits();
                 let max_buffer = limits
                     .max_buffer_size
@@ -59,8 +62,6 @@ pub struct StartedBackend {
     /// The most one GPU buffer may hold (`None` on the CPU): a tensor larger than this fails.
     pub max_buffer_bytes: Option<u64>,
 }
-
-impl Backend {}
 
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

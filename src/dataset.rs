@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use image::RgbaImage;
 
+use crate::error::{Error, Result};
 use crate::{photo, weights};
 
 /// Which side of the fixed split a photo is on.
@@ -29,12 +30,12 @@ pub struct Photo {
     pub image: RgbaImage,
 }
 
-/// The photos of one split, decoded.
-pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, String> {
-    let text = std::fs::read_to_string(manifest)
-        .map_err(|err| format!("{}: {err}", manifest.display()))?;
+/// The photos of one split, decoded. A list, photo or split that will not do is an
+/// [`Error::File`] that names its file.
+pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>> {
+    let text = std::fs::read_to_string(manifest).map_err(|err| Error::file(manifest, err))?;
     let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|err| format!("{}: {err}", manifest.display()))?;
+        serde_json::from_str(&text).map_err(|err| Error::file(manifest, err))?;
     let wanted = match split {
         Split::Train => "train",
         Split::Validation => "validation",
@@ -42,15 +43,19 @@ pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, 
     };
     let entries = json["photos"]
         .as_array()
-        .ok_or_else(|| format!("{}: no \"photos\" list", manifest.display()))?;
+        .ok_or_else(|| Error::file(manifest, "no \"photos\" list"))?;
     let mut photos = Vec::new();
     for entry in entries.iter().filter(|entry| entry["split"] == wanted) {
-        let name = entry["name"].as_str().ok_or("a photo without a name")?;
+        let name = entry["name"]
+            .as_str()
+            .ok_or_else(|| Error::file(manifest, "a photo without a name"))?;
         let path = folder.join(name);
-        let bytes = crate::files::read(&path)
-            .map_err(|err| format!("{err} (run scripts/fetch-photos.sh)"))?;
+        let bytes = std::fs::read(&path).map_err(|err| {
+            let reason = crate::files::plain_words(&err);
+            Error::file(&path, format!("{reason} (run scripts/fetch-photos.sh)"))
+        })?;
         let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
-            .map_err(|err| format!("{}: {err}", path.display()))?;
+            .map_err(|err| Error::file(&path, err))?;
         photos.push(Photo {
             name: name.to_string(),
             people: entry["people"] == true,
@@ -58,7 +63,7 @@ pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>, 
         });
     }
     if photos.is_empty() {
-        return Err(format!("{}: no {wanted} photos", manifest.display()));
+        return Err(Error::file(manifest, format!("no {wanted} photos")));
     }
     Ok(photos)
 }

@@ -77,6 +77,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::File`]: the file at `path`, and what went wrong with it in words.
+    pub fn file(path: impl Into<PathBuf>, reason: impl ToString) -> Error {
+        Error::File {
+            path: path.into(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -199,10 +207,7 @@ mod tests {
             size.to_string(),
             "300 is not a processing size linseg offers (256, 512, 1024, 2048)"
         );
-        assert_eq!(
-            Error::Device("lost".into()).kind().name(),
-            "backend-lost"
-        );
+        assert_eq!(Error::Device("lost".into()).kind().name(), "backend-lost");
     }
 
     /// The TypeScript union names every kind once, in the list's order.

@@ -8,30 +8,22 @@ use crate::error::{Error, Result};
 
 /// The bytes of the file at `path`, or why not: `"PATH: no such file or folder"`.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|err| file_error(path, plain_words(&err)))
+    std::fs::read(path).map_err(|err| Error::file(path, plain_words(&err)))
 }
 
 /// Writes `bytes` to the file at `path`, or says why not: `"PATH: the disk is full"`.
 pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|err| file_error(path, plain_words(&err)))
+    std::fs::write(path, bytes).map_err(|err| Error::file(path, plain_words(&err)))
 }
 
 /// Makes the folder `path` and the folders above it, unless they are there already.
 pub fn make_folder(path: &Path) -> Result<()> {
     std::fs::create_dir_all(path).map_err(|err| {
-        file_error(
+        Error::file(
             path,
             format!("the folder could not be made: {}", plain_words(&err)),
         )
     })
-}
-
-/// [`Error::File`] for `path`.
-fn file_error(path: &Path, reason: String) -> Error {
-    Error::File {
-        path: path.to_path_buf(),
-        reason,
-    }
 }
 
 /// An I/O failure in plain words: the common ones said as a person would, the rest as the

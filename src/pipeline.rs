@@ -62,11 +62,7 @@ pub async fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> Resul
 
 /// [`segment_photo`], waited for on this thread.
 #[cfg(feature = "native")]
-pub fn segment_photo_blocking(
-    net: &Network,
-    photo: &RgbaImage,
-    size: u32,
-) -> Result<Masked> {
+pub fn segment_photo_blocking(net: &Network, photo: &RgbaImage, size: u32) -> Result<Masked> {
     futures_lite::future::block_on(segment_photo(net, photo, size))
 }
 

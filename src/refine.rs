@@ -26,7 +26,8 @@
 
 use image::GrayImage;
 
-use crate::model::TRAINED_SIZE;
+use crate::attention::{AttentionMode, BlockCost};
+use crate::model::{STRIDE, SelfieNetConfig, TRAINED_SIZE};
 use crate::preprocess::{self, Letterbox, ProbabilityMap};
 
 /// The passes one photo needs at one processing size.
@@ -59,6 +60,13 @@ impl Plan {
             detail: Letterbox::new(width, height, size),
             global: Some(Letterbox::stretched(width, height, trained)),
         }
+    }
+
+    /// What `mode`'s attention block costs in the plan's largest pass, the detail pass: on its
+    /// `[1, 32, H_in/16, W_in/16]` map.
+    pub fn block_cost(&self, mode: AttentionMode) -> BlockCost {
+        let [width, height] = self.detail.input.map(|side| side as usize / STRIDE);
+        SelfieNetConfig::new(mode).context().cost(1, height, width)
     }
 
     /// The photo's mask, 0–255 at its own size, from each pass's probabilities over its input

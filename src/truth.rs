@@ -16,6 +16,7 @@ use image::imageops::{self, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
 
 use crate::dataset::{self, DataPaths, Photo, Split};
+use crate::error::{Error, Result};
 
 /// What kind of truth an image has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -241,22 +242,22 @@ fn matte_path(folder: &Path, photo: &str) -> PathBuf {
     folder.join(format!("{stem}.png"))
 }
 
-/// A photo's true mask: its reference matte where it has people, else empty.
-pub fn truth_of(photo: &Photo, mattes: &Path) -> Result<GrayImage, String> {
+/// A photo's true mask: its reference matte where it has people, else empty. A matte missing,
+/// or not of the photo's size, is an [`Error::File`].
+pub fn truth_of(photo: &Photo, mattes: &Path) -> Result<GrayImage> {
     let (width, height) = photo.image.dimensions();
     if !photo.people {
         return Ok(GrayImage::new(width, height));
     }
     let path = matte_path(mattes, &photo.name);
     let matte = image::open(&path)
-        .map_err(|err| format!("{}: {err} (run scripts/make-mattes.mjs)", path.display()))?
+        .map_err(|err| Error::file(&path, format!("{err} (run scripts/make-mattes.mjs)")))?
         .to_luma8();
     if matte.dimensions() != (width, height) {
-        return Err(format!(
-            "{}: {}×{}, but the photo is {width}×{height}",
-            path.display(),
-            matte.width(),
-            matte.height()
+        let (matte_w, matte_h) = matte.dimensions();
+        return Err(Error::file(
+            &path,
+            format!("{matte_w}×{matte_h}, but the photo is {width}×{height}"),
         ));
     }
     Ok(matte)
@@ -267,7 +268,7 @@ pub fn photos_with_truth(
     data: &DataPaths,
     truth: &TruthPaths,
     split: Split,
-) -> Result<Vec<(Photo, GrayImage)>, String> {
+) -> Result<Vec<(Photo, GrayImage)>> {
     let mattes = truth.mattes();
     dataset::load(&data.manifest, &data.photos(), split)?
         .into_iter()
@@ -276,26 +277,25 @@ pub fn photos_with_truth(
 }
 
 /// The held-out composites listed in `path` (`models/composites.json`).
-fn composite_entries(path: &Path) -> Result<Vec<CompositeEntry>, String> {
-    let failed = |err: &dyn std::fmt::Display| format!("{}: {err}", path.display());
-    let text = std::fs::read_to_string(path).map_err(|err| failed(&err))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| failed(&err))?;
-    serde_json::from_value(json["heldout"].clone()).map_err(|err| failed(&err))
+fn composite_entries(path: &Path) -> Result<Vec<CompositeEntry>> {
+    let text = std::fs::read_to_string(path).map_err(|err| Error::file(path, err))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|err| Error::file(path, err))?;
+    serde_json::from_value(json["heldout"].clone()).map_err(|err| Error::file(path, err))
 }
 
 /// The held-out samples: the composites of `models/composites.json`, then the held-out real
 /// photos with people. (The held-out photos without people are the composites' backgrounds.)
-pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, String> {
+/// A composite that will not do is an [`Error::File`] that names its file or its photo.
+pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>> {
     let photos = photos_with_truth(data, truth, Split::Heldout)?;
     let find = |name: &str| {
         photos
             .iter()
             .find(|(photo, _)| photo.name == name)
             .ok_or_else(|| {
-                format!(
-                    "{name} is not a held-out photo of {}",
-                    data.manifest.display()
-                )
+                let list = data.manifest.display();
+                Error::file(name, format!("not a held-out photo of {list}"))
             })
     };
     let mut samples = Vec::new();
@@ -303,10 +303,10 @@ pub fn heldout(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, Stri
         let (person, matte) = find(&entry.person)?;
         let (background, _) = find(&entry.background)?;
         if background.people {
-            return Err(format!("{}: the background has people", entry.background));
+            return Err(Error::file(&entry.background, "the background has people"));
         }
         let cutout = Cutout::new(&person.image, matte)
-            .ok_or_else(|| format!("{}: its matte is empty", entry.person))?;
+            .ok_or_else(|| Error::file(&entry.person, "its matte is empty"))?;
         let canvas = cover(
             &background.image,
             entry.placement.width,
@@ -374,7 +374,7 @@ const VALIDATION_PLACEMENTS: [Placement; 6] = [
 /// The validation samples: each validation person pasted on each validation photo without
 /// people, each composite at the next of [`VALIDATION_PLACEMENTS`], then the validation photos
 /// with people. For choosing training settings; never trained on.
-pub fn validation(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>, String> {
+pub fn validation(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>> {
     let photos = photos_with_truth(data, truth, Split::Validation)?;
     let mut placements = VALIDATION_PLACEMENTS.iter().cycle();
     let mut samples = Vec::new();

@@ -15,11 +15,7 @@ pub fn file_name(mode: AttentionMode) -> String {
 }
 
 /// A network of `mode` with the weights of a burnpack record.
-pub fn from_bytes(
-    bytes: Vec<u8>,
-    mode: AttentionMode,
-    device: &Device,
-) -> Result<SelfieNet> {
+pub fn from_bytes(bytes: Vec<u8>, mode: AttentionMode, device: &Device) -> Result<SelfieNet> {
     let weights_error = |reason| Error::Weights { mode, reason };
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|err| weights_error(format!("{}: not a weight file: {err}", file_name(mode))))?;
@@ -70,15 +66,14 @@ mod files {
         mode: AttentionMode,
         seed: u64,
         device: &Device,
-    ) -> Result<SelfieNet, String> {
+    ) -> Result<SelfieNet> {
         let path = dir.join(file_name(AttentionMode::None));
-        let record =
-            ModuleRecord::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        let record = ModuleRecord::load(&path).map_err(|err| Error::file(&path, err))?;
         device.seed(seed);
         SelfieNetConfig::new(mode)
             .init(device)
             .try_load_record(record.allow_partial(true))
-            .map_err(|err| format!("{}: {err}", path.display()))
+            .map_err(|err| Error::file(&path, err))
     }
 
     /// Save a network's weights into `dir` under its mode's name.

@@ -271,5 +271,5 @@ fn write_ceiling(
 /// Write a training log as one line of JSON.
 fn write_log(path: &Path, log: &serde_json::Value) -> Result<(), String> {
     let text = serde_json::to_string(log).map_err(|err| err.to_string())?;
-    files::write(path, text + "\n")
+    files::write(path, text + "\n").map_err(String::from)
 }
