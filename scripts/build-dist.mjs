@@ -34,6 +34,7 @@ const COPIES = [
   ['models/NOTICE.md', 'models/NOTICE.md'],
   ['models/LICENSE-human-models-MIT.txt', 'models/LICENSE-human-models-MIT.txt'],
   ['examples/minimal.html', 'examples/minimal.html'],
+  ['examples/minimal.js', 'examples/minimal.js'],
   ['LICENSE-MIT', 'LICENSE-MIT'],
   ['LICENSE-APACHE', 'LICENSE-APACHE'],
 ];

@@ -21,6 +21,14 @@ use crate::model::STRIDE;
 /// The processing sizes offered (the longer side of the network's input, in pixels).
 pub const SIZES: [u32; 4] = [256, 512, 1024, 2048];
 
+/// `size` when it is one of the [`SIZES`] offered, else [`crate::Error::UnsupportedSize`].
+pub fn offered_size(size: f64) -> crate::Result<u32> {
+    SIZES
+        .into_iter()
+        .find(|&offered| offered as f64 == size)
+        .ok_or(crate::Error::UnsupportedSize { size })
+}
+
 /// Where a photo sits inside the network's input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Letterbox {

@@ -35,7 +35,7 @@ use crate::look::Look;
 use crate::network::Network;
 use crate::photo::{self, Damage, PhotoError};
 use crate::pipeline;
-use crate::preprocess::SIZES;
+use crate::preprocess::{SIZES, offered_size};
 use crate::refine::Plan;
 use crate::weights;
 
@@ -129,11 +129,7 @@ impl SegmenterConfig {
     /// backend does not start (no wgpu adapter); [`Error::File`] when the weight file cannot be
     /// read, [`Error::Weights`] when it is not the mode's.
     pub fn init(self) -> Result<Segmenter> {
-        if !SIZES.contains(&self.size) {
-            return Err(Error::UnsupportedSize {
-                size: self.size.into(),
-            });
-        }
+        offered_size(self.size.into())?;
         let started = self.backend.start()?;
         let device = &started.device;
         let net = match self.weights {

@@ -16,7 +16,7 @@ use crate::attention::{AttentionMode, BlockCost, Limits};
 use crate::error::Error;
 use crate::cpu::{Profile, Step};
 use crate::look::Look;
-use crate::model::{STRIDE, SelfieNetConfig, TRAINED_SIZE};
+use crate::model::{STRIDE, TRAINED_SIZE};
 use crate::network::Network;
 use crate::pipeline;
 use crate::refine::Plan;
@@ -364,15 +364,15 @@ impl Engine {
     }
 }
 
-/// The attention block's cost of `mode` for a `width × height` photo at `size`, and the
-/// feature map it sees, `[H, W]` at stride 16.
+/// The attention block's cost of `mode` for a `width × height` photo at `size`
+/// ([`Plan::block_cost`]), and the feature map it sees, `[H, W]` at stride 16.
 fn block_cost(mode: AttentionMode, width: u32, height: u32, size: u32) -> (BlockCost, [usize; 2]) {
-    let [input_w, input_h] = Plan::new(width, height, size).detail.input;
-    let (feature_h, feature_w) = (input_h as usize / STRIDE, input_w as usize / STRIDE);
-    let cost = SelfieNetConfig::new(mode)
-        .context()
-        .cost(1, feature_h, feature_w);
-    (cost, [feature_h, feature_w])
+    let plan = Plan::new(width, height, size);
+    let [input_w, input_h] = plan.detail.input;
+    (
+        plan.block_cost(mode),
+        [input_h as usize / STRIDE, input_w as usize / STRIDE],
+    )
 }
 
 /// A `width × height` photo of RGBA bytes.

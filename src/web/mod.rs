@@ -25,7 +25,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::attention::AttentionMode;
 use crate::error::{Error, ErrorKind};
-use crate::preprocess::SIZES;
 
 /// The kinds of failure, as TypeScript (`ErrorKind` in the build's `.d.ts`).
 #[wasm_bindgen(typescript_custom_section)]
@@ -109,8 +108,5 @@ fn parse_mode(mode: &str) -> Result<AttentionMode, Error> {
 
 /// `size` when it is one of the processing sizes offered.
 fn check_size(size: f64) -> Result<u32, Error> {
-    SIZES
-        .into_iter()
-        .find(|&offered| offered as f64 == size)
-        .ok_or(Error::UnsupportedSize { size })
+    crate::preprocess::offered_size(size)
 }
