@@ -207,7 +207,8 @@ export class Camera extends EventTarget {
       else cancelAnimationFrame(this.frameRequest);
       this.frameRequest = null;
     }
-    this.reader?.cancel().catch(() => {});
+    // Not cancelled: a cancel would drop the frames it holds unclosed. The track's end ends the
+    // reader, and its loop closes what is left.
     this.reader = null;
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.stream = null;
@@ -234,7 +235,10 @@ export class Camera extends EventTarget {
     this.dispatchEvent(new CustomEvent('state', { detail: { state } }));
   }
 
-  /** Takes every frame the track gives (the reader keeps at most one unread), newest first. */
+  /**
+   * Takes every frame the track gives (the reader keeps at most one unread), newest first, until
+   * the track ends; frames that come after a stop are closed.
+   */
   async #readFrames(session, reader) {
     for (;;) {
       let next;
@@ -246,7 +250,7 @@ export class Camera extends EventTarget {
       if (next.done) return;
       if (session !== this.session) {
         next.value.close();
-        return;
+        continue;
       }
       this.counters.presented += 1;
       this.#take({ bitmap: next.value, capturedAt: performance.now(), session });
