@@ -138,9 +138,19 @@ async function measureLive(url, clip, seconds) {
     await page.waitForSelector('#camera[data-state="live"]');
     const processed = () => page.evaluate(() => window.__linsegCamera.stats.processed);
     await page.waitForFunction((n) => window.__linsegCamera.stats.processed >= n, LIVE_SKIP_FRAMES, { timeout: 5 * MINUTE, polling: 100 });
-    const start = { at: Date.now(), processed: await processed() };
+    // The page's paints (animation frames), counted over the same window: what is seen.
+    await page.evaluate(() => {
+      window.__paints = 0;
+      const count = () => {
+        window.__paints += 1;
+        requestAnimationFrame(count);
+      };
+      requestAnimationFrame(count);
+    });
+    const paints = () => page.evaluate(() => window.__paints);
+    const start = { at: Date.now(), processed: await processed(), paints: await paints() };
     await page.waitForTimeout(seconds * 1000);
-    const end = { at: Date.now(), processed: await processed() };
+    const end = { at: Date.now(), processed: await processed(), paints: await paints() };
     const { breakdown, stats, figures, shownLatency } = await page.evaluate(() => {
       const { dataset, textContent } = document.getElementById('camera-figures');
       return {
@@ -157,6 +167,7 @@ async function measureLive(url, clip, seconds) {
     return {
       label: `${model.label}; ${figures}`,
       fps: ((end.processed - start.processed) * 1000) / (end.at - start.at),
+      paintsPerSecond: ((end.paints - start.paints) * 1000) / (end.at - start.at),
       latency: frames.length ? { median: median(of('latency')), p95: percentile(of('latency'), 0.95) } : shownLatency,
       shown: median(of('shown')),
       stages: Object.fromEntries(STAGES.map(([key]) => [key, median(of(key))])),
@@ -202,6 +213,7 @@ export async function benchCameraLive(pages, { seconds = 15, rounds = 1, camera 
         rows.push([
           `${name}, round ${round}`,
           r.fps.toFixed(1),
+          r.paintsPerSecond.toFixed(1),
           ms(r.latency.median),
           ms(r.latency.p95),
           ...STAGES.map(([key]) => ms(r.stages[key])),
@@ -213,14 +225,15 @@ export async function benchCameraLive(pages, { seconds = 15, rounds = 1, camera 
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  const head = ['', 'fps', 'latency median', 'latency p95', ...STAGES.map(([, title]) => title), 'capture → drawn', 'frames'];
+  const head = ['', 'fps', 'paints/s', 'latency median', 'latency p95', ...STAGES.map(([, title]) => title), 'capture → drawn', 'frames'];
   console.log(
     `\n## Live camera, as a person starts it (fake camera, ${camera.width}×${camera.height} at 30 fps; ` +
       `${seconds} s after the first ${LIVE_SKIP_FRAMES} masks; stage medians over the frames drawn)\n`,
   );
   console.log([head, head.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n'));
   console.log(
-    '\nlatency: capture to the mask back on the page (what the page shows; a page without the breakdown: its own ' +
+    '\nfps: masks a second; paints/s: the page\'s animation frames a second (a mask is seen at most once a paint); ' +
+      'latency: capture to the mask back on the page (what the page shows; a page without the breakdown: its own ' +
       'figures of its last 3 s); capture → sent: the frame waiting for a ' +
       'free worker, its handle for the view made meanwhile; messages: the round trip beyond the worker\'s read and ' +
       'engine; arrival → drawn: the mask waiting for the next animation frame.',
