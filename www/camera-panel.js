@@ -8,11 +8,12 @@
 import { Camera, cameraErrorMessage } from './camera.js';
 import { FramePool } from './frame-pool.js';
 import { CameraView, SMOOTHING_ALPHA } from './camera-view.js';
-import { FrameStats, formatFps, parseCompareFrames, renderCameraCompare } from './camera-stats.js';
-import { formatMs } from './format.js';
+import { FrameStats, describeCamera, keepsUp, parseCompareFrames, renderCameraCompare } from './camera-stats.js';
 
 /** Results of a mode that arrive first in a comparison are not counted (weights load then). */
 const COMPARE_SKIP = 2;
+/** How many frames' breakdowns (where a frame's time went) are kept for window.__linsegCamera. */
+const BREAKDOWN_FRAMES = 120;
 
 /**
  * Mounts the camera into the page's #camera section.
@@ -53,9 +54,24 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     segment: (bitmap, mode, size) => pool.frame(bitmap, mode, size),
     lanes: () => pool.lanes,
   });
+  // The warning under the figures: a setting too slow for live video, frames scaled up.
+  ui.warning = Object.assign(document.createElement('p'), { id: 'camera-warning', className: 'message-notice', hidden: true });
+  ui.warning.setAttribute('role', 'status');
+  ui.figures.after(ui.warning);
   const view = new CameraView(ui.canvas);
+  /** The figures of the setting frames are sent at, since it was chosen or the camera started. */
   const stats = new FrameStats();
-  const live = { presented: -1, key: null, timings: null, backend: null, lastError: null, figuresAt: 0, comparing: null, snapshot: null };
+  const live = {
+    presented: -1, timings: null, backend: null, lastError: null, figuresAt: 0, comparing: null, snapshot: null,
+    /** The setting the figures are about ("mode@size"). */
+    key: null,
+    /** The last setting seen to keep up with live video here: { mode, size, fps }. */
+    keptUp: null,
+    /** Where recent frames' time went, newest last (see breakdown in __linsegCamera). */
+    breakdown: [],
+    /** Frames whose mask awaits drawing: their breakdown, completed once drawn. */
+    undrawn: null,
+  };
 
   window.__linsegCamera = {
     get stats() {
@@ -67,6 +83,17 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     /** The newest frame's worker timings (readMs, preprocessMs, inferenceMs, …, totalMs). */
     get timings() {
       return live.timings;
+    },
+    /**
+     * Where recent frames' time went (ms), one entry per mask drawn: waited (captured to sent to
+     * a worker, the frame's handle for the view made meanwhile), read (the worker reading its
+     * pixels), inference and engineRest (the engine's run: the network, and its pre- and
+     * postprocessing and copies), transfer (the round trip beyond the read and the engine:
+     * messages, the worker's queue), drawn (the mask's arrival to the view drawn with it), draw
+     * (the drawing itself), latency (captured to the mask's arrival), shown (captured to drawn).
+     */
+    get breakdown() {
+      return live.breakdown.slice();
     },
     get snapshot() {
       return live.snapshot;
@@ -86,31 +113,57 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     ui.compare.disabled = camera.state !== 'live' || Boolean(live.comparing);
   }
 
+  /** The setting frames go at now; a new one starts its figures afresh. */
+  function followSetting() {
+    const { mode, size } = camera.setting();
+    const key = `${mode}@${size}`;
+    if (key === live.key) return;
+    live.key = key;
+    stats.reset();
+    pool.supersede(mode, size);
+  }
+
   function showFigures() {
-    const { fps, medianMs, p95Ms, frames } = stats.summary();
+    const now = performance.now();
+    followSetting();
+    const summary = stats.summary();
     const s = camera.stats();
     Object.assign(ui.figures.dataset, {
-      fps: fps == null ? '' : String(fps),
-      medianMs: medianMs == null ? '' : String(medianMs),
-      p95Ms: p95Ms == null ? '' : String(p95Ms),
+      fps: summary.fps == null ? '' : String(summary.fps),
+      medianMs: summary.medianMs == null ? '' : String(summary.medianMs),
+      p95Ms: summary.p95Ms == null ? '' : String(summary.p95Ms),
       processed: String(s.processed),
       dropped: String(s.dropped),
       backend: live.backend ?? '',
       workers: String(pool.lanes),
+      setting: live.key ?? '',
     });
-    if (camera.state === 'off') {
-      ui.figures.textContent = s.processed ? `Stopped after ${s.processed} frames.` : 'The camera is off.';
-      return;
+    if (camera.state !== 'off' && keepsUp(summary)) {
+      const [mode, size] = live.key.split('@');
+      live.keptUp = { mode, size: Number(size), fps: summary.fps };
     }
     const [mode, size] = (live.key ?? '').split('@');
     const where =
       live.backend === 'webgpu' ? 'WebGPU'
       : live.backend === 'cpu' ? `the CPU (${pool.lanes === 1 ? 'one worker' : `${pool.lanes} workers, a frame each`})`
       : '…';
-    ui.figures.textContent = frames
-      ? `${formatFps(fps)} · latency ${formatMs(medianMs)} median, ${formatMs(p95Ms)} p95 · ` +
-        `${mode} at ${size} px on ${where} · ${s.dropped} frames skipped`
-      : 'Waiting for the first mask…';
+    const { text, warning } = describeCamera({
+      state: camera.state,
+      mode,
+      size: Number(size),
+      where,
+      summary,
+      // From the first frame sent at it: frames of the setting before may hold the workers.
+      sinceMs: camera.sending.key === live.key ? now - camera.sending.since : 0,
+      processed: s.processed,
+      dropped: s.dropped,
+      frameWidth: ui.video.videoWidth || null,
+      frameHeight: ui.video.videoHeight || null,
+      keptUp: live.keptUp,
+    });
+    ui.figures.textContent = text;
+    ui.warning.hidden = !warning;
+    ui.warning.textContent = warning ?? '';
   }
 
   function paint(now) {
@@ -119,7 +172,19 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     const presented = camera.stats().presented;
     if (view.dirty || (view.drawsLiveVideo && presented !== live.presented)) {
       live.presented = presented;
+      const drawStart = performance.now();
       view.draw(ui.video);
+      const drawn = performance.now();
+      if (live.undrawn) {
+        const frame = live.undrawn;
+        live.undrawn = null;
+        frame.drawn = drawStart - frame.arrivedAt;
+        frame.draw = drawn - drawStart;
+        frame.shown = frame.latency + (drawn - frame.arrivedAt);
+        delete frame.arrivedAt;
+        live.breakdown.push(frame);
+        if (live.breakdown.length > BREAKDOWN_FRAMES) live.breakdown.shift();
+      }
     }
     if (now - live.figuresAt > 250) {
       live.figuresAt = now;
@@ -129,27 +194,45 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
   }
 
   camera.addEventListener('state', () => {
+    if (camera.state === 'starting') {
+      // A start's figures are its own: none of the last run's frames count.
+      live.key = null;
+      live.backend = null;
+      live.timings = null;
+      live.breakdown = [];
+      live.undrawn = null;
+      followSetting();
+    }
     if (camera.state === 'live') requestAnimationFrame(paint);
     if (camera.state === 'off') {
       pool.close();
       view.clear();
       live.comparing?.cancel();
-      showFigures();
     }
+    showFigures();
     render();
   });
 
-  camera.addEventListener('result', ({ detail: { result, latencyMs, picture } }) => {
-    const key = `${result.mode}@${result.size}`;
-    if (key !== live.key) {
-      live.key = key;
-      stats.reset();
-    }
+  camera.addEventListener('result', ({ detail: { result, latencyMs, picture, times } }) => {
+    const now = performance.now();
+    followSetting();
     live.backend = result.backend;
     const { mask, ...timings } = result;
     live.timings = timings;
     live.lastError = null;
-    stats.add(performance.now(), latencyMs);
+    // A mask of a setting left behind is drawn, but not counted in the new setting's figures.
+    if (`${result.mode}@${result.size}` === live.key) stats.add(now, latencyMs);
+    live.undrawn = {
+      mode: result.mode,
+      size: result.size,
+      waited: times.waitedMs,
+      read: result.readMs,
+      inference: result.inferenceMs,
+      engineRest: result.totalMs - result.inferenceMs,
+      transfer: Math.max(0, times.roundTripMs - result.readMs - result.totalMs),
+      latency: latencyMs,
+      arrivedAt: now,
+    };
     view.setMask(result.mask, result.width, result.height, picture);
     live.comparing?.add(result, latencyMs);
     render();

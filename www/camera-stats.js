@@ -1,7 +1,8 @@
 // The camera's numbers: frames per second and per-frame latency (median and 95th percentile)
-// over a sliding window, and the "Compare modes" table of the camera.
-// Owns: its numbers and the table it is given. Must not touch: the stream, the workers or any
-// other part of the page.
+// over a sliding window, the sentences that state them (and warn when a setting cannot keep up
+// with live video), and the "Compare modes" table of the camera.
+// Owns: its numbers, its words and the table it is given. Must not touch: the stream, the
+// workers or any other part of the page.
 
 import { formatMs } from './format.js';
 import { modeColour } from './charts.js';
@@ -10,6 +11,84 @@ import { percentile } from './stats.js';
 /** 14.96 -> "15.0 fps"; null -> "–". */
 export function formatFps(fps) {
   return fps == null || !Number.isFinite(fps) ? '–' : `${fps.toFixed(1)} fps`;
+}
+
+/** "1 frame", "2 frames", "1,191 frames". */
+export function plural(count, noun) {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Below this rate, or above this latency, a setting does not keep up with live video: the
+ * picture moves in jumps and the mask follows the person well behind. A setting is judged on
+ * LIVE_JUDGED_AFTER masks, or on its first mask not being back after LIVE_FIRST_MASK_MS (that
+ * one loads the mode's weights, and more on a camera just started).
+ */
+export const LIVE_MIN_FPS = 5;
+export const LIVE_MAX_LATENCY_MS = 500;
+export const LIVE_JUDGED_AFTER = 3;
+export const LIVE_FIRST_MASK_MS = 2000;
+
+/** Whether figures `{ fps, medianMs, frames }` at a setting keep up with live video (null: too early to say). */
+export function keepsUp({ fps, medianMs, frames }) {
+  if (frames < LIVE_JUDGED_AFTER) return null;
+  return fps >= LIVE_MIN_FPS && medianMs <= LIVE_MAX_LATENCY_MS;
+}
+
+/**
+ * The camera's figure line, and a warning when the setting cannot keep up with live video.
+ * @param {object} f
+ * @param {'off'|'starting'|'live'} f.state
+ * @param {string} f.mode  the setting frames are sent at (not the last mask's)
+ * @param {number} f.size
+ * @param {string} f.where  "the CPU (2 workers, a frame each)", "WebGPU", or "…" before a mask
+ * @param {{ fps: number|null, medianMs: number|null, p95Ms: number|null, frames: number }} f.summary
+ *   this setting's masks since it was chosen (or the camera started)
+ * @param {number} f.sinceMs  how long frames have been sent at this setting
+ * @param {number} f.processed  masks shown since the start
+ * @param {number} f.dropped  frames skipped since the start (a newer one replaced them)
+ * @param {number|null} f.frameWidth  the camera's frames, once known
+ * @param {number|null} f.frameHeight
+ * @param {{ mode: string, size: number, fps: number } | null} f.keptUp  the last setting seen to keep up here
+ * @returns {{ text: string, warning: string | null }}
+ */
+export function describeCamera(f) {
+  if (f.state === 'off') {
+    return { text: f.processed ? `Stopped after ${plural(f.processed, 'frame')}.` : 'The camera is off.', warning: null };
+  }
+  const setting = `${f.mode} at ${f.size} px`;
+  const { fps, medianMs, p95Ms, frames } = f.summary;
+  const text = frames
+    ? `${formatFps(fps)} · latency ${formatMs(medianMs)} median, ${formatMs(p95Ms)} p95 · ` +
+      `${setting} on ${f.where} · ${plural(f.dropped, 'frame')} skipped`
+    : `${setting}: waiting for the first mask…`;
+  const notes = [];
+  const slowFirst = !frames && f.sinceMs > LIVE_FIRST_MASK_MS;
+  if (keepsUp(f.summary) === false || slowFirst) {
+    const measured = frames
+      ? `${setting} gives ${formatFps(fps)}, each mask ${formatSeconds(medianMs)} behind the camera`
+      : `${setting} has given no mask in ${formatSeconds(f.sinceMs)}`;
+    const other = f.keptUp && !(f.keptUp.mode === f.mode && f.keptUp.size === f.size);
+    notes.push(
+      `Too slow for live video: ${measured}. ` +
+        (other
+          ? `A smaller size or a cheaper mode keeps up: ${f.keptUp.mode} at ${f.keptUp.size} px ran ${formatFps(f.keptUp.fps)} here.`
+          : 'A smaller size or a cheaper mode is faster.'),
+    );
+  }
+  const longer = Math.max(f.frameWidth ?? 0, f.frameHeight ?? 0);
+  if (longer && f.size > longer) {
+    notes.push(
+      `The camera’s ${f.frameWidth}×${f.frameHeight} frames are scaled up ${(f.size / longer).toFixed(1)}× to ${f.size} px, ` +
+        'which adds time but no detail.',
+    );
+  }
+  return { text, warning: notes.length ? notes.join(' ') : null };
+}
+
+/** 850 -> "0.9 s", 7900 -> "7.9 s", 120 -> "120 ms". */
+function formatSeconds(ms) {
+  return ms < 1000 ? formatMs(ms) : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Frame rate and latency of the last `size` frames (or the last `seconds`, whichever is less). */

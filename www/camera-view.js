@@ -38,6 +38,8 @@ export class CameraView {
     this.picture = null;
     /** True when the next draw() would differ even on the same video frame. */
     this.dirty = true;
+    /** The newest mask not yet turned into the alpha layer: { mask, width, height }, or null. */
+    this.pending = null;
     // The mask as alpha (white), its tint, and the person (video through the mask).
     this.alpha = layer();
     this.tint = layer();
@@ -87,23 +89,38 @@ export class CameraView {
     this.dirty = true;
     this.hasMask = false;
     this.smoothed = null;
+    this.pending = null;
     this.#setPicture(null);
     this.canvas.dataset.hasMask = 'false';
   }
 
   /**
    * Takes a new mask (width*height bytes, 0..255) and the frame it was computed from (owned from
-   * now on; null: draw over the live video).
+   * now on; null: draw over the live video). The mask becomes the alpha layer only when drawn:
+   * on a busy machine masks come faster than the page paints, and turning each into pixels on
+   * arrival took the page's paints down to a quarter of the masks' rate; one that a newer mask
+   * replaces before the next paint is now never turned into pixels. The moving average, when
+   * on, takes every mask.
    */
   setMask(mask, width, height, picture = null) {
     this.#setPicture(picture);
-    let shown = mask;
     if (this.smoothing) {
       if (!this.smoothed || this.smoothed.length !== mask.length) this.smoothed = Float32Array.from(mask);
       const s = this.smoothed;
       for (let i = 0; i < mask.length; i++) s[i] += SMOOTHING_ALPHA * (mask[i] - s[i]);
-      shown = Uint8Array.from(s, Math.round);
     }
+    this.pending = { mask, width, height };
+    this.hasMask = true;
+    this.dirty = true;
+    this.canvas.dataset.hasMask = 'true';
+  }
+
+  /** Turns the newest mask (the moving average, when on) into the alpha layer and its tint. */
+  #takePending() {
+    if (!this.pending) return;
+    const { mask, width, height } = this.pending;
+    this.pending = null;
+    const shown = this.smoothing && this.smoothed?.length === mask.length ? Uint8Array.from(this.smoothed, Math.round) : mask;
     fitTo(this.alpha, width, height);
     const image = new ImageData(width, height);
     const rgba = image.data;
@@ -111,9 +128,6 @@ export class CameraView {
     for (let i = 0, j = 3; i < shown.length; i += 1, j += 4) rgba[j] = shown[i];
     this.alpha.getContext('2d').putImageData(image, 0, 0);
     this.#retint();
-    this.hasMask = true;
-    this.dirty = true;
-    this.canvas.dataset.hasMask = 'true';
   }
 
   #setPicture(picture) {
@@ -167,6 +181,7 @@ export class CameraView {
     const height = source.displayHeight ?? source.videoHeight ?? source.height;
     if (!width || !height) return;
     this.dirty = false;
+    this.#takePending();
     const { canvas } = this;
     fitTo(canvas, width, height);
     const ctx = canvas.getContext('2d');

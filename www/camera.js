@@ -1,22 +1,31 @@
 // The camera's stream and its frame loop. Owns the MediaStream (started only by start(), ended
-// by stop() or by the track ending), the hidden <video> it plays in, and the newest-frame-wins
-// loop: each new video frame becomes a VideoFrame (an ImageBitmap where there are none) that is
-// transferred to a worker, with at most one frame in flight per worker (`lanes`: one, or the
-// frame pool's workers on the CPU) and one waiting (a newer frame replaces the waiting one,
-// which is closed and counted as dropped), never a queue. With several lanes a mask may come
-// back after a newer frame's: it is counted as late and not shown. Each frame sent keeps a second
-// handle (`picture`) that comes back with its mask, so that the mask is drawn over the frame it
-// was computed from, not over a newer one (under motion it would lag behind the person by the
-// latency). It draws nothing; camera-panel.js wires it to the page.
-// Owns: the MediaStream, its hidden <video> and the frame loop. Must not touch: any other page
-// element or the workers (frames go through the `segment` function it was given).
+// by stop() or by the track ending), the hidden <video> it plays in, the track's frame reader,
+// and the newest-frame-wins loop: each new camera frame is a VideoFrame (an ImageBitmap where
+// there are none) that is transferred to a worker, with at most one frame in flight per worker
+// (`lanes`: one, or the frame pool's workers on the CPU) and one waiting (a newer frame replaces
+// the waiting one, which is closed and counted as dropped), never a queue. With several lanes a
+// mask may come back after a newer frame's: it is counted as late and not shown. Each frame sent
+// leaves a copy (`picture`) that comes back with its mask, so that the mask is drawn over the
+// frame it was computed from, not over a newer one (under motion it would lag behind the person
+// by the latency). It draws nothing; camera-panel.js wires it to the page.
+//
+// Where the browser has MediaStreamTrackProcessor, frames are read from the track itself: they
+// stay in the memory the camera wrote them to, and a worker reads their pixels in a few
+// milliseconds. The <video>'s current frame, the other way, lives where the video is drawn:
+// reading its pixels back took 60 ms a 640×480 frame in headless Chromium, more than the
+// network at 256 px. The <video> still plays (the view shows it until the first mask).
+// Owns: the MediaStream, its hidden <video>, the track's reader and the frame loop. Must not
+// touch: any other page element or the workers (frames go through the `segment` function it was
+// given).
 //
 // Events: 'state' { state }            off | starting | live
-//         'result' { result, latencyMs, picture }
+//         'result' { result, latencyMs, picture, times }
 //                                      a frame's mask (engine.frame's answer) and the frame it
 //                                      was computed from (a VideoFrame or ImageBitmap the
 //                                      listener owns and must close); latency from the
-//                                      bitmap's capture to the mask's arrival
+//                                      frame's capture to the mask's arrival; times
+//                                      { waitedMs, roundTripMs }: captured to sent to a
+//                                      worker, sent to answered
 //         'frame-error' { error }      a frame failed (the loop goes on)
 //         'ended' {}                   the track ended by itself (camera unplugged, revoked)
 
@@ -50,11 +59,29 @@ async function grabFrame(video) {
 }
 
 /**
- * A second handle on a frame, to draw once the first has been transferred to a worker: a
- * VideoFrame's clone shares its pixels (no copy); an ImageBitmap is copied.
+ * A copy of a frame, to draw once the frame itself has been transferred to a worker: a VideoFrame
+ * whose pixels the page can read (a camera's, in memory) is copied into one of the page's own
+ * (half a millisecond for 640×480), anything else into an ImageBitmap. Not a clone: a clone holds
+ * the camera's own buffer until the mask is drawn, and a camera has few of them: holding one per
+ * frame in flight slowed Chromium's fake camera from 23 to 15 frames a second.
  */
-function displayCopy(bitmap) {
-  return typeof bitmap.clone === 'function' ? bitmap.clone() : createImageBitmap(bitmap);
+async function displayCopy(frame) {
+  if (typeof VideoFrame === 'function' && frame instanceof VideoFrame && frame.format) {
+    const data = new Uint8Array(frame.allocationSize());
+    const layout = await frame.copyTo(data);
+    const { width, height } = frame.visibleRect;
+    return new VideoFrame(data, {
+      format: frame.format,
+      codedWidth: width,
+      codedHeight: height,
+      displayWidth: frame.displayWidth,
+      displayHeight: frame.displayHeight,
+      timestamp: frame.timestamp,
+      colorSpace: frame.colorSpace,
+      layout,
+    });
+  }
+  return createImageBitmap(frame);
 }
 
 /** A live camera and its newest-frame-wins loop into `segment`. */
@@ -81,6 +108,10 @@ export class Camera extends EventTarget {
     this.modeOverride = null;
     this.session = 0;
     this.frameRequest = null;
+    /** The track's frame reader (MediaStreamTrackProcessor), or null where frames come from the <video>. */
+    this.reader = null;
+    /** The setting the newest frame was sent at ("mode@size") and when the first frame at it was sent. */
+    this.sending = { key: null, since: 0 };
     this.capturing = false;
     this.inFlight = 0;
     this.waiting = null;
@@ -88,14 +119,25 @@ export class Camera extends EventTarget {
     this.counters = Camera.freshCounters();
   }
 
+  /** The mode and size the next frame is sent at: the page's, the comparison's mode over it. */
+  setting() {
+    const { mode, size } = this.settings();
+    return { mode: this.modeOverride ?? mode, size };
+  }
+
   /** The loop's counters as a start sets them. */
   static freshCounters() {
     return { presented: 0, captured: 0, sent: 0, processed: 0, late: 0, dropped: 0, failed: 0, maxInFlight: 0, maxWaiting: 0 };
   }
 
-  /** The loop's counters: { inFlight, waiting, presented (video frames), captured, sent, processed, late, dropped, failed, maxInFlight, maxWaiting }. */
+  /**
+   * The loop's counters: { source ('track' | 'video': where frames are read), inFlight, waiting,
+   * presented (camera frames), captured, sent, processed, late, dropped, failed, maxInFlight,
+   * maxWaiting }.
+   */
   stats() {
-    return { state: this.state, inFlight: this.inFlight, waiting: this.waiting ? 1 : 0, ...this.counters };
+    const source = this.state === 'off' ? null : this.reader ? 'track' : 'video';
+    return { state: this.state, source, inFlight: this.inFlight, waiting: this.waiting ? 1 : 0, ...this.counters };
   }
 
   /**
@@ -133,6 +175,7 @@ export class Camera extends EventTarget {
     this.track = stream.getVideoTracks()[0] ?? null;
     // Each start counts its own frames: "frames skipped" is about this run of the camera.
     this.counters = Camera.freshCounters();
+    this.sending = { key: null, since: 0 };
     this.track?.addEventListener('ended', () => {
       if (session !== this.session || this.state === 'off') return;
       this.stop();
@@ -150,7 +193,12 @@ export class Camera extends EventTarget {
     }
     if (session !== this.session) return;
     this.#setState('live');
-    this.#nextFrame(session);
+    if (typeof MediaStreamTrackProcessor === 'function' && this.track) {
+      this.reader = new MediaStreamTrackProcessor({ track: this.track, maxBufferSize: 1 }).readable.getReader();
+      this.#readFrames(session, this.reader);
+    } else {
+      this.#nextFrame(session);
+    }
   }
 
   /** Stops the stream (the camera is released) and the loop; a frame in flight is ignored. */
@@ -161,6 +209,9 @@ export class Camera extends EventTarget {
       else cancelAnimationFrame(this.frameRequest);
       this.frameRequest = null;
     }
+    // Not cancelled: a cancel would drop the frames it holds unclosed. The track's end ends the
+    // reader, and its loop closes what is left.
+    this.reader = null;
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.stream = null;
     this.video.pause();
@@ -184,6 +235,28 @@ export class Camera extends EventTarget {
   #setState(state) {
     this.state = state;
     this.dispatchEvent(new CustomEvent('state', { detail: { state } }));
+  }
+
+  /**
+   * Takes every frame the track gives (the reader keeps at most one unread), newest first, until
+   * the track ends; frames that come after a stop are closed.
+   */
+  async #readFrames(session, reader) {
+    for (;;) {
+      let next;
+      try {
+        next = await reader.read();
+      } catch {
+        return;
+      }
+      if (next.done) return;
+      if (session !== this.session) {
+        next.value.close();
+        continue;
+      }
+      this.counters.presented += 1;
+      this.#take({ bitmap: next.value, capturedAt: performance.now(), session });
+    }
   }
 
   #nextFrame(session) {
@@ -214,8 +287,12 @@ export class Camera extends EventTarget {
       bitmap.close();
       return;
     }
+    this.#take({ bitmap, capturedAt: performance.now(), session });
+  }
+
+  /** A new frame: sent at once where a worker is free, else it replaces the waiting one. */
+  #take(frame) {
     this.counters.captured += 1;
-    const frame = { bitmap, capturedAt: performance.now(), session };
     if (this.inFlight < this.lanes()) {
       this.#send(frame);
       return;
@@ -232,8 +309,8 @@ export class Camera extends EventTarget {
     this.inFlight += 1;
     this.counters.sent += 1;
     this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.inFlight);
-    const { size } = this.settings();
-    const mode = this.modeOverride ?? this.settings().mode;
+    const { mode, size } = this.setting();
+    if (this.sending.key !== `${mode}@${size}`) this.sending = { key: `${mode}@${size}`, since: performance.now() };
     const snapshot = this.snapshotWanted;
     this.snapshotWanted = null;
     let canvas = null;
@@ -245,16 +322,16 @@ export class Camera extends EventTarget {
       canvas.getContext('2d').drawImage(frame.bitmap, 0, 0);
     }
     // Without a copy (the browser refused one) the mask is drawn over the live video instead.
-    const picture = await Promise.resolve()
-      .then(() => displayCopy(frame.bitmap))
-      .catch(() => null);
+    const picture = await displayCopy(frame.bitmap).catch(() => null);
     let result = null;
     let error = null;
+    const sentAt = performance.now();
     try {
       result = await this.segment(frame.bitmap, mode, size);
     } catch (err) {
       error = err;
     }
+    const answeredAt = performance.now();
     // The waiting frame goes first, so the worker computes while the page draws this mask.
     this.inFlight -= 1;
     if (this.waiting && this.inFlight < this.lanes()) {
@@ -265,7 +342,8 @@ export class Camera extends EventTarget {
     }
     if (error) {
       picture?.close();
-      if (frame.session === this.session) {
+      // A frame stopped on purpose (its worker replaced: see FramePool.supersede) did not fail.
+      if (frame.session === this.session && error.kind !== 'cancelled') {
         this.counters.failed += 1;
         this.dispatchEvent(new CustomEvent('frame-error', { detail: { error } }));
       }
@@ -278,8 +356,9 @@ export class Camera extends EventTarget {
     } else if (frame.session === this.session) {
       this.counters.processed += 1;
       this.shownCapturedAt = frame.capturedAt;
-      const latencyMs = performance.now() - frame.capturedAt;
-      this.dispatchEvent(new CustomEvent('result', { detail: { result, latencyMs, picture } }));
+      const latencyMs = answeredAt - frame.capturedAt;
+      const times = { waitedMs: sentAt - frame.capturedAt, roundTripMs: answeredAt - sentAt };
+      this.dispatchEvent(new CustomEvent('result', { detail: { result, latencyMs, picture, times } }));
     } else {
       picture?.close();
     }

@@ -5,6 +5,9 @@
 // long as starting a fresh worker takes (engine.startMs), the engine is asked to stop it, so a
 // long run is never waited out for more than twice what stopping it would cost, and a short
 // one is not stopped at all.
+// A photo run asked for by a settings change waits until the settings have held for a moment
+// (SETTLE_MS): a mode and a size chosen one after the other run once, at the final setting,
+// not the new mode at the old size first.
 // Owns: the two queues, the run count, the run in flight, and a photo's run fields (state,
 // status, result, refusal, error, retried, permanent) while it is queued or running.
 // Must not touch: the DOM, the photo list, the selection or the settings. It asks for those
@@ -16,6 +19,9 @@ import { markFailed, matchesSettings, setPhotoState } from './photo.js';
 const PERMANENT = new Set(['bad-image', 'too-large']);
 
 /** @typedef {import('./photo.js').Photo} Photo */
+
+/** How long settings must hold, after a change, before a photo run starts at them (ms). */
+export const SETTLE_MS = 150;
 
 /**
  * What the queue reports; each is called after the photo record changed.
@@ -41,8 +47,9 @@ export class RunQueue {
    * @param {() => Photo | null} options.selected          the photo in view
    * @param {() => { mode: string, size: number }} options.settings  what a run uses
    * @param {RunQueueCallbacks} options.on
+   * @param {number} [options.settleMs]  SETTLE_MS unless given (0: no settle)
    */
-  constructor({ engine, isPresent, selected, settings, on }) {
+  constructor({ engine, isPresent, selected, settings, on, settleMs = SETTLE_MS }) {
     this.engine = engine;
     this.isPresent = isPresent;
     this.selected = selected;
@@ -56,11 +63,20 @@ export class RunQueue {
     this.runCount = 0;
     /** The photo run in flight: { photo, mode, size, startedAt, stopTimer }, or null. */
     this.inFlight = null;
+    this.settleMs = settleMs;
+    /** The settings seen at the last schedule, and when they last changed (performance.now()). */
+    this.seenSettings = null;
+    this.changedAt = -Infinity;
   }
 
   /** Queues a photo for a run at the current settings; a bad file or a removed photo is not. */
   schedule(photo) {
     if (photo.permanent || !photo.bytes || !this.isPresent(photo)) return;
+    const { mode, size } = this.settings();
+    if (this.seenSettings && (this.seenSettings.mode !== mode || this.seenSettings.size !== size)) {
+      this.changedAt = performance.now();
+    }
+    this.seenSettings = { mode, size };
     this.waiting.add(photo);
     if (photo.state !== 'running') this.#setState(photo, 'queued');
     this.#supersede();
@@ -173,6 +189,7 @@ export class RunQueue {
       this.#setState(photo, 'running', 'Decoding…');
     }
     if (!(await this.ensureDecoded(photo))) return;
+    await this.#settled();
     const settings = this.settings();
     if (matchesSettings(photo, settings)) {
       photo.refusal = null;
@@ -212,6 +229,15 @@ export class RunQueue {
     } finally {
       clearTimeout(run.stopTimer);
       this.inFlight = null;
+    }
+  }
+
+  /** Resolves once the settings have held SETTLE_MS since their last change. */
+  async #settled() {
+    for (;;) {
+      const wait = this.changedAt + this.settleMs - performance.now();
+      if (!(wait > 0)) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 

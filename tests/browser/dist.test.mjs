@@ -93,7 +93,13 @@ describe('dist/ on a plain static host', () => {
     await page.reload();
     await waitForModel(page, 5 * MINUTE);
     assert.equal(await pageBuild(page), first, 'the page in hand keeps its build');
-    await page.waitForFunction(async () => Boolean((await navigator.serviceWorker.getRegistration())?.waiting), null, { timeout: 2 * MINUTE, polling: 250 });
+    await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      await registration.update();
+      while (!registration.waiting) await new Promise((resolve) => setTimeout(resolve, 200));
+    });
+    assert.deepEqual(await page.evaluate(() => caches.keys()), [`linseg-${first}`, `linseg-${second}`], 'the new build is kept beside the one in use');
+    assert.equal(await pageBuild(page), first);
     // The next visit takes it before anything starts.
     await page.reload();
     await page.waitForFunction((id) => document.querySelector('meta[name="linseg-build"]')?.content === id, second, { timeout: MINUTE });

@@ -72,6 +72,8 @@ function setup({ settings = { mode: 'linear', size: 256 } } = {}) {
   const page = { engine, photos, events, settings, selected: null };
   page.queue = new RunQueue({
     engine,
+    // The settle after a settings change has its own tests (run-queue-settle.test.mjs).
+    settleMs: 0,
     isPresent: (photo) => photos.includes(photo),
     selected: () => page.selected,
     settings: () => page.settings,
