@@ -23,7 +23,7 @@ function setup() {
       engine.decoded.add(id);
       return { width: 4, height: 3, rgba: new Uint8Array(48) };
     },
-    async segment(id, mode, size) {
+    async segmentImage(id, mode, size) {
       log.push(`segment ${id} ${mode} ${size}`);
       return { mode, size, mask: 'mask', totalMs: 1 };
     },
