@@ -17,7 +17,10 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
   else
-    echo "missing Debian packages: ${apt_packages[*]} (install them as root)" >&2
+    # The wgpu tests fail without a Vulkan driver and the browser tests need Chromium: say so
+    # now rather than after the build.
+    echo "missing Debian packages: ${apt_packages[*]}; install them as root (apt-get install ${apt_packages[*]})" >&2
+    exit 1
   fi
 fi
 

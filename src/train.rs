@@ -688,17 +688,16 @@ mod tests {
         }
     }
 
-    /// Training also runs on wgpu (every op of the backward pass exists there), where an
-    /// adapter exists.
+    /// Training also runs on wgpu (every op of the backward pass exists there). Fails without a
+    /// wgpu adapter: where there is no GPU, lavapipe (which `scripts/test.sh` installs) is one.
     #[test]
     fn training_runs_on_wgpu() {
-        let device = match Device::wgpu_options().init() {
-            Ok(device) => device.autodiff(),
-            Err(err) => {
-                println!("SKIPPED training_runs_on_wgpu: no wgpu adapter ({err})");
-                return;
-            }
-        };
+        let device = Device::wgpu_options()
+            .init()
+            .unwrap_or_else(|err| {
+                panic!("no wgpu adapter ({err}): install a Vulkan driver, lavapipe will do")
+            })
+            .autodiff();
         let student = SelfieNetConfig::new(AttentionMode::CrissCross).init(&device);
         let options = TrainOptions {
             steps: 2,

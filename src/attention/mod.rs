@@ -199,16 +199,13 @@ mod tests {
         }
     }
 
-    /// The CPU backend and wgpu compute the same block, where a wgpu adapter exists.
+    /// The CPU backend and wgpu compute the same block. Fails without a wgpu adapter: where
+    /// there is no GPU, lavapipe (Vulkan on the CPU, which `scripts/test.sh` installs) is one.
     #[test]
     fn cpu_and_wgpu_agree() {
-        let gpu = match Device::wgpu_options().init() {
-            Ok(device) => device,
-            Err(err) => {
-                println!("SKIPPED cpu_and_wgpu_agree: no wgpu adapter ({err})");
-                return;
-            }
-        };
+        let gpu = Device::wgpu_options().init().unwrap_or_else(|err| {
+            panic!("no wgpu adapter ({err}): install a Vulkan driver, lavapipe will do")
+        });
         let cpu = Device::flex();
         for mode in AttentionMode::ALL {
             let block = block_with_gamma(mode, 0.7, &cpu);
