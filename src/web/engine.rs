@@ -13,8 +13,8 @@ use wasm_bindgen::prelude::*;
 
 use super::{check_size, parse_mode, to_js};
 use crate::attention::{AttentionMode, BlockCost, Limits};
-use crate::error::Error;
 use crate::cpu::{Profile, Step};
+use crate::error::Error;
 use crate::look::Look;
 use crate::model::{STRIDE, TRAINED_SIZE};
 use crate::network::Network;
