@@ -1,0 +1,149 @@
+// Browser tests of what a person sees and touches on the page, on the CPU on one thread
+// (?backend=cpu&threads=1), each named for what it checks. Run with
+// `node --test tests/browser/ui.test.mjs`.
+//
+// Needs what tests/browser/page.test.mjs needs but the CLI: Chromium, `npm ci`, the wasm in
+// www/pkg/ and the weights in models/. Screenshots go to tests/browser/output/ui-*.png.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { PNG } from 'pngjs';
+
+import { ROOT, launchChromium, startServer, waitForModel } from '../../scripts/browser.mjs';
+import { settledPhoto } from './masks.mjs';
+
+const OUTPUT = join(ROOT, 'tests/browser/output');
+const WORK = mkdtempSync(join(tmpdir(), 'linseg-ui-'));
+const PHOTO = join(ROOT, 'tests/fixtures/photos/grace_hopper.jpg');
+const PHOTO_NAME = 'grace_hopper.jpg';
+const MINUTE = 60_000;
+const TIMEOUT = 20 * MINUTE;
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+/** A flat grey PNG: a photo with no one in it. */
+function flatPng(width = 320, height = 240, grey = 128) {
+  const png = new PNG({ width, height });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([grey, grey, grey, 255], i);
+  return PNG.sync.write(png);
+}
+
+describe('what a person sees and touches, on the CPU', () => {
+  let server;
+  let browser;
+  let page;
+  const pageErrors = [];
+
+  before(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    server = await startServer();
+    browser = await launchChromium('ui');
+    page = browser.page;
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${server.url}?backend=cpu&threads=1`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(WORK, { recursive: true, force: true });
+  });
+
+  /** Picks `mode` and `size` in the Model selects. */
+  const choose = async (mode, size) => {
+    await page.selectOption('#mode', mode);
+    await page.selectOption('#size', String(size));
+  };
+
+  /** Adds the photo file(s) and waits until `name` has settled (done, error or skipped). */
+  const add = async (files, name) => {
+    await page.setInputFiles('#file-input', files);
+    return settledPhoto(page, name, TIMEOUT);
+  };
+
+  /** Clicks an analysis button and waits until the analysis has ended. */
+  const analyse = async (button) => {
+    await page.click(button);
+    await page.waitForSelector('#analysis[data-state="done"], #analysis[data-state="cancelled"]', { timeout: TIMEOUT });
+  };
+
+  test('shows one focus ring at a time in the drop zone', async () => {
+    // Keyboard focus: from the hidden file input (its label shows the ring) on to the sample.
+    await page.focus('#file-input');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'sample');
+    const rings = await page.evaluate(() => ['label[for="file-input"]', '#sample'].map((selector) => {
+      const style = getComputedStyle(document.querySelector(selector));
+      return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    }));
+    assert.deepEqual(rings, [false, true], 'rings on [Choose photos…, Try the sample]');
+    await page.keyboard.press('Shift+Tab');
+    const labelRing = await page.locator('label[for="file-input"]').evaluate((label) => getComputedStyle(label).outlineStyle);
+    assert.notEqual(labelRing, 'none', 'the file input has the focus and its label shows no ring');
+  });
+});
+
+/**
+ * The analysis panel's layout as drawn: its charts (how many, their texts and their smallest
+ * size as drawn, charts wider than their box, texts outside their chart), the table's width and
+ * its box's, and the elements wider than the screen (their tag and class).
+ */
+function readability(page) {
+  return page.evaluate(() => {
+    const charts = [...document.querySelectorAll('#analysis-chart svg')];
+    const texts = charts.flatMap((svg) => [...svg.querySelectorAll('text')]);
+    const sizes = texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a);
+    const box = document.getElementById('analysis-chart').getBoundingClientRect();
+    const wideCharts = charts.map((svg) => svg.getBoundingClientRect()).filter((r) => r.width > box.width + 1 || r.right > box.right + 1)
+      .map((r) => r.width);
+    const cutTexts = texts.filter((t) => {
+      const r = t.getBoundingClientRect();
+      const s = t.ownerSVGElement.getBoundingClientRect();
+      return r.width > 0 && (r.left < s.left - 1 || r.right > s.right + 1 || r.top < s.top - 1 || r.bottom > s.bottom + 1);
+    }).map((t) => t.textContent);
+    const table = document.getElementById('analysis-table');
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && (r.right > innerWidth + 1 || r.left < -1) && !el.closest('.strip');
+      })
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className?.baseVal ?? el.className} ${Math.round(el.getBoundingClientRect().width)}`);
+    return {
+      charts: charts.length,
+      texts: texts.length,
+      smallest: Math.min(...sizes),
+      wideCharts,
+      cutTexts,
+      table: table.getBoundingClientRect().width,
+      tableBox: table.parentElement.getBoundingClientRect().width,
+      wide: [...wide, ...(document.documentElement.scrollWidth > innerWidth ? [`the page, ${document.documentElement.scrollWidth}`] : [])],
+    };
+  });
+}
+
+/** The visible controls smaller than 44 × 44 px (a checkbox counts with its label). */
+function smallTargets(page) {
+  return page.evaluate(() => {
+    const selector = 'button, select, input, label.button, .segmented label, summary';
+    const small = [];
+    for (const el of document.querySelectorAll(selector)) {
+      if (el.closest('[hidden]') || el.classList.contains('visually-hidden') || el.type === 'radio' || el.type === 'file') continue;
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      let rect = el.getBoundingClientRect();
+      if (rect.width === 0) continue;
+      if (el.type === 'checkbox') {
+        const label = document.querySelector(`label[for="${el.id}"]`);
+        rect = label ? label.getBoundingClientRect() : rect;
+      }
+      if (rect.height < 44 - 0.5 || rect.width < 44 - 0.5) {
+        small.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className} ${Math.round(rect.width)}×${Math.round(rect.height)}`);
+      }
+    }
+    return small;
+  });
+}
