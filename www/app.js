@@ -34,6 +34,7 @@ const $ = (id) => document.getElementById(id);
 
 const params = new URLSearchParams(location.search);
 // ?backend=cpu: the CPU backend; ?backend=webgpu: WebGPU even on a software adapter.
+const BACKENDS = ['cpu', 'webgpu'];
 const backendParam = params.get('backend');
 // ?threads=N: the CPU kernels' threads (default: one per core where the page allows threads).
 // ?fault=device-lost|crash: the first photo's run fails so (the recovery paths' tests).
@@ -62,6 +63,10 @@ const status = new StatusArea({
   progress: $('progress'), progressBar: $('progress-bar'), progressText: $('progress-text'),
   timings: $('timings'), messages: $('errors'), clearMessages: $('clear-messages'),
 });
+if (backendParam !== null && !BACKENDS.includes(backendParam)) {
+  status.addMessage('error', `“?backend=${backendParam}” is not a backend this page knows, so it chose one itself; ` +
+    `the ones it knows are ${BACKENDS.map((b) => `?backend=${b}`).join(' and ')}.`);
+}
 const strip = new PhotoStrip($('photos'), {
   onPick(photo) {
     // A choice made by hand is not overridden by photos that finish decoding later.

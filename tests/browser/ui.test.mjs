@@ -85,6 +85,21 @@ describe('what a person sees and touches, on the CPU', () => {
     const labelRing = await page.locator('label[for="file-input"]').evaluate((label) => getComputedStyle(label).outlineStyle);
     assert.notEqual(labelRing, 'none', 'the file input has the focus and its label shows no ring');
   });
+
+  test('says plainly that a ?backend it does not know is unknown, and which it knows', async () => {
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`${server.url}?backend=gpu&threads=1`);
+      const message = other.locator('#errors li', { hasText: 'backend' });
+      await message.waitFor({ timeout: 30_000 });
+      const text = await message.innerText();
+      assert.match(text, /“\?backend=gpu” is not a backend this page knows/);
+      assert.match(text, /\?backend=cpu/);
+      assert.match(text, /\?backend=webgpu/);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 /**
