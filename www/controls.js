@@ -32,6 +32,12 @@ function stem(name) {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
+/** The file name of a download of `kind` of `photo`'s mask: "photo.linear-512.mask.png". */
+export function downloadName(photo, kind) {
+  const made = photo.result ? `.${photo.result.mode}-${photo.result.size}` : '';
+  return `${stem(photo.name)}${made}.${kind}.png`;
+}
+
 /** The model settings, the display settings and the download buttons. */
 export class Controls {
   /**
@@ -141,7 +147,7 @@ export class Controls {
       const blob = kind === 'mask'
         ? await this.overlay.maskPng()
         : kind === 'cutout' ? await this.overlay.cutoutPng() : await this.overlay.viewPng();
-      downloadBlob(blob, `${stem(photo.name)}.${kind}.png`);
+      downloadBlob(blob, downloadName(photo, kind));
     } catch (err) {
       this.onError(photo, `the ${kind} could not be saved: ${err.message}`);
     }

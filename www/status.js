@@ -177,10 +177,11 @@ export class StatusArea {
       (result.threads > 1 ? `, ${result.threads} threads` : '');
     const list = document.createElement('dl');
     list.className = 'timings-list';
+    // Only a GPU has a result to read back: the CPU's mask is in the module's memory already.
     for (const [label, ms] of [
       ['preprocess', result.preprocessMs],
       [twoPasses ? 'inference, both passes' : 'inference', result.inferenceMs],
-      ['readback', result.readbackMs],
+      ...(result.backend === 'webgpu' ? [['readback', result.readbackMs]] : []),
       ['postprocess', result.postprocessMs],
       ['in and out of the module', result.boundaryMs],
       ['total', result.totalMs],

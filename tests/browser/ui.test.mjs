@@ -100,6 +100,21 @@ describe('what a person sees and touches, on the CPU', () => {
       await other.close();
     }
   });
+
+  test('segments a photo; no readback row on the CPU; downloads named by mode and size', { timeout: TIMEOUT }, async () => {
+    const ready = await waitForModel(page, TIMEOUT);
+    assert.equal(ready.state, 'ready', ready.label);
+    const settled = await add(PHOTO, PHOTO_NAME);
+    assert.equal(settled.state, 'done', settled.status);
+    await page.waitForSelector('#timings[data-mode="linear"]');
+    const labels = await page.locator('#timings dt').allInnerTexts();
+    assert.ok(labels.includes('total'), labels.join(', '));
+    assert.ok(!labels.includes('readback'), `a readback row on the CPU: ${labels.join(', ')}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-mask')]);
+    assert.equal(download.suggestedFilename(), 'grace_hopper.linear-256.mask.png');
+    const [view] = await Promise.all([page.waitForEvent('download'), page.click('#download-view')]);
+    assert.equal(view.suggestedFilename(), 'grace_hopper.linear-256.overlay.png');
+  });
 });
 
 /**
