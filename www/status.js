@@ -110,9 +110,15 @@ export class StatusArea {
     this.ui.progressText.textContent = 'The model could not start.';
   }
 
-  /** Adds a line to the message list; kind: error | refused | notice. */
+  /**
+   * Adds a line to the message list; kind: error | refused | notice. A message said already
+   * (the same kind and words) moves to the top rather than being listed twice.
+   */
   addMessage(kind, text, { photo } = {}) {
     const { messages } = this.ui;
+    for (const old of [...messages.children]) {
+      if (old.dataset.kind === kind && old.firstChild.textContent === text) old.remove();
+    }
     const li = document.createElement('li');
     li.className = `message message-${kind}`;
     li.dataset.kind = kind;

@@ -115,6 +115,19 @@ describe('what a person sees and touches, on the CPU', () => {
     const [view] = await Promise.all([page.waitForEvent('download'), page.click('#download-view')]);
     assert.equal(view.suggestedFilename(), 'grace_hopper.linear-256.overlay.png');
   });
+
+  test('lists a message said twice once', { timeout: TIMEOUT }, async () => {
+    await page.click('#clear-messages').catch(() => {});
+    await page.evaluate(() => document.getElementById('size').append(new Option('abc px', 'abc')));
+    for (let i = 0; i < 2; i++) {
+      await page.selectOption('#size', 'abc');
+      await page.waitForFunction(() => document.getElementById('errors').innerText.includes('abc'));
+      await page.selectOption('#size', '256');
+    }
+    const messages = await page.locator('#errors li', { hasText: '“abc”' }).count();
+    assert.equal(messages, 1, 'the refusal of “abc” is listed more than once');
+    await page.evaluate(() => document.querySelector('#size option[value="abc"]').remove());
+  });
 });
 
 /**
