@@ -116,6 +116,18 @@ describe('what a person sees and touches, on the CPU', () => {
     assert.equal(view.suggestedFilename(), 'grace_hopper.linear-256.overlay.png');
   });
 
+  // The hint beside them says the formats and the size limit once the model has said them.
+  test('keeps each drop-zone button on one line at 1280 px', async () => {
+    await page.setViewportSize(DESKTOP);
+    await page.waitForFunction(() => document.querySelector('[data-fact="max-file-bytes"]').textContent !== 'the size limit');
+    const lines = await page.evaluate(() => ['label[for="file-input"]', '#sample'].map((selector) => {
+      const range = document.createRange();
+      range.selectNodeContents(document.querySelector(selector));
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    }));
+    assert.deepEqual(lines, [1, 1], 'lines of [Choose photos…, Try the sample]');
+  });
+
   test('lists a message said twice once', { timeout: TIMEOUT }, async () => {
     await page.click('#clear-messages').catch(() => {});
     await page.evaluate(() => document.getElementById('size').append(new Option('abc px', 'abc')));
