@@ -80,7 +80,7 @@ const controls = new Controls({
     mode: $('mode'), size: $('size'), viewRadios: [...document.querySelectorAll('input[name="view"]')],
     opacity: $('opacity'), opacityValue: $('opacity-value'), colour: $('colour'),
     downloadMask: $('download-mask'), downloadCutout: $('download-cutout'), downloadView: $('download-view'),
-    blur: $('blur'), blurValue: $('blur-value'),
+    blur: $('blur'), blurValue: $('blur-value'), background: $('background'),
   },
   defaults: DEFAULTS,
   overlay,
@@ -232,6 +232,7 @@ function select(photo) {
 /** Shows a photo's changed state: its thumbnail, and the viewer when it is in view. */
 function renderPhoto(photo) {
   strip.render(photo, photo === selected);
+  controls.setBackgrounds(photos.filter((p) => p.canvas));
   if (photo === selected) renderViewer();
 }
 
@@ -255,6 +256,7 @@ function showFailure(photo, { quiet }) {
 function updateButtons() {
   controls.setDownloadsEnabled(overlay.hasMask);
   $('remove-all').hidden = photos.length === 0;
+  controls.setBackgrounds(photos.filter((p) => p.canvas));
   analyses.setAvailable(Boolean(selected?.canvas) && !engine.failed);
 }
 

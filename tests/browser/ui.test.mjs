@@ -101,6 +101,18 @@ describe('what a person sees and touches, on the CPU', () => {
     }
   });
 
+  test('disables the display settings the view in force does not use', async () => {
+    const disabled = () => page.evaluate(() => ['opacity', 'blur', 'colour'].map((id) => document.getElementById(id).disabled));
+    assert.deepEqual(await disabled(), [false, true, false], 'overlay: [opacity, blur, colour] disabled');
+    await page.click('label[for="view-mask"]');
+    assert.deepEqual(await disabled(), [true, true, true], 'mask');
+    await page.click('label[for="view-blur"]');
+    assert.deepEqual(await disabled(), [true, false, true], 'blur');
+    await page.click('label[for="view-replace"]');
+    assert.deepEqual(await disabled(), [true, true, false], 'replace');
+    await page.click('label[for="view-overlay"]');
+  });
+
   test('segments a photo; no readback row on the CPU; downloads named by mode and size', { timeout: TIMEOUT }, async () => {
     const ready = await waitForModel(page, TIMEOUT);
     assert.equal(ready.state, 'ready', ready.label);
@@ -139,6 +151,26 @@ describe('what a person sees and touches, on the CPU', () => {
     const messages = await page.locator('#errors li', { hasText: '“abc”' }).count();
     assert.equal(messages, 1, 'the refusal of “abc” is listed more than once');
     await page.evaluate(() => document.querySelector('#size option[value="abc"]').remove());
+  });
+
+  test('replaces the background with another photo', { timeout: TIMEOUT }, async () => {
+    const grey = 'grey-background.png';
+    await add({ name: grey, mimeType: 'image/png', buffer: flatPng(400, 300, 40) }, grey);
+    const settled = await add(PHOTO, PHOTO_NAME);
+    assert.equal(settled.state, 'done', settled.status);
+    await page.click(`[data-testid="photo"][data-name="${PHOTO_NAME}"] .thumb-pick`);
+    await page.waitForSelector('#view[data-has-mask="true"]');
+    await page.click('label[for="view-replace"]');
+    const options = await page.locator('#background option').allInnerTexts();
+    assert.ok(options.some((o) => o.includes(grey)), `the background choices: ${options.join(', ')}`);
+    const corner = () => page.locator('#view').evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, 1, 1).data));
+    assert.deepEqual(await corner(), [0x00, 0xc8, 0x78, 255], 'the colour first');
+    await page.selectOption('#background', { label: `the photo ${grey}` });
+    assert.deepEqual(await corner(), [40, 40, 40, 255], 'the grey photo behind the person');
+    assert.equal(await page.locator('#colour').isDisabled(), true, 'the colour is live while a photo replaces the background');
+    await page.selectOption('#background', '');
+    await page.click('label[for="view-overlay"]');
+    await page.click(`[data-testid="photo"][data-name="${grey}"] .thumb-remove`);
   });
 });
 
