@@ -170,9 +170,11 @@ const analyses = new Analyses({
 function addFiles(files, truth = null) {
   // The photos of this pick may take the view as they decode (see `decoded`), earlier ones not.
   for (const p of photos) p.autoSelect = false;
+  const added = [];
   for (const file of files) {
     const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: true, truth: file === files[0] ? truth : null });
     photos.push(photo);
+    added.push(photo);
     strip.add(photo);
     renderPhoto(photo);
     engine.catalog.then(({ maxFileBytes }) => readFile(file, maxFileBytes)).then(
@@ -188,6 +190,8 @@ function addFiles(files, truth = null) {
     );
   }
   if (!selected && photos.length) select(photos.find((p) => p.state !== 'error') ?? photos[0]);
+  // A photo that failed before it decoded has nothing to show: the new pick takes the view.
+  else if (added.length && selected?.state === 'error' && !selected.canvas) select(added[0]);
   updateButtons();
 }
 
@@ -197,6 +201,7 @@ function removePhoto(photo) {
   photos.splice(index, 1);
   queue.remove(photo);
   strip.remove(photo);
+  status.forgetPhoto(photo);
   engine.forget(photo.id);
   if (selected === photo) {
     selected = null;

@@ -139,6 +139,12 @@ export class StatusArea {
     this.#messagesChanged();
   }
 
+  /** Takes the messages about `photo` off the list (it was removed). */
+  forgetPhoto(photo) {
+    for (const li of this.ui.messages.querySelectorAll(`[data-photo-id="${photo.id}"]`)) li.remove();
+    this.#messagesChanged();
+  }
+
   /** Says that `mode` at `size` px did not run (`refusal`: why) in place of a run's timings. */
   showNotRun({ mode, size, refusal }) {
     const t = this.ui.timings;

@@ -153,6 +153,22 @@ describe('what a person sees and touches, on the CPU', () => {
     await page.evaluate(() => document.querySelector('#size option[value="abc"]').remove());
   });
 
+  test('shows the error of each bad file added, and forgets the errors of photos removed', { timeout: TIMEOUT }, async () => {
+    await page.click('[data-testid="remove-all"]');
+    await page.click('#clear-messages').catch(() => {});
+    await add({ name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) }, 'empty.jpg');
+    await page.waitForFunction(() => document.getElementById('view-message').textContent.includes('empty.jpg'));
+    const second = await add({ name: 'garbage.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a picture at all') }, 'garbage.jpg');
+    assert.equal(second.state, 'error', second.status);
+    await page.waitForFunction(() => document.getElementById('view-message').textContent.includes('garbage.jpg'), null, { timeout: 10_000 })
+      .catch(() => {});
+    assert.match(await page.locator('#view-message').innerText(), /garbage\.jpg could not be used/);
+    assert.equal(await page.locator('#errors li').count(), 2, 'an error per bad file');
+    await page.click('[data-testid="remove-all"]');
+    const left = await page.locator('#errors li').allInnerTexts();
+    assert.deepEqual(left.filter((text) => /empty\.jpg|garbage\.jpg/.test(text)), [], 'errors of removed photos are still listed');
+  });
+
   test('replaces the background with another photo', { timeout: TIMEOUT }, async () => {
     const grey = 'grey-background.png';
     await add({ name: grey, mimeType: 'image/png', buffer: flatPng(400, 300, 40) }, grey);
