@@ -123,6 +123,7 @@ const queue = new RunQueue({
     result(photo) {
       if (photo.truth) photo.result.truthIou = iouAgainst(photo.result.mask, photo.truth);
       photo.result.personShare = personShare(photo.result.mask);
+      renderPhoto(photo);
       if (photo !== selected) return;
       status.showTimings(photo.result, photo.canvas);
       showMask(photo.result.mask);

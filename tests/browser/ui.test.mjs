@@ -169,6 +169,19 @@ describe('what a person sees and touches, on the CPU', () => {
     assert.deepEqual(left.filter((text) => /empty\.jpg|garbage\.jpg/.test(text)), [], 'errors of removed photos are still listed');
   });
 
+  test('makes a mask that finds no one a state of its own', { timeout: TIMEOUT }, async () => {
+    const name = 'flat-grey.png';
+    const settled = await add({ name, mimeType: 'image/png', buffer: flatPng() }, name);
+    assert.equal(settled.state, 'done', settled.status);
+    const thumb = page.locator(`[data-testid="photo"][data-name="${name}"]`);
+    await page.waitForFunction((n) => document.querySelector(`[data-testid="photo"][data-name="${n}"]`)?.dataset.person === 'none', name);
+    assert.match(await thumb.locator('[data-testid="photo-status"]').innerText(), /^No person found/);
+    const message = page.locator('#view-message');
+    assert.ok(await message.isVisible(), 'no message over the photo');
+    assert.match(await message.innerText(), /^No person found by linear at 256 px/);
+    await thumb.locator('.thumb-remove').click();
+  });
+
   test('replaces the background with another photo', { timeout: TIMEOUT }, async () => {
     const grey = 'grey-background.png';
     await add({ name: grey, mimeType: 'image/png', buffer: flatPng(400, 300, 40) }, grey);
