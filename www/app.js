@@ -142,7 +142,10 @@ const queue = new RunQueue({
 });
 
 const look = new LookAt({
-  elements: { toggle: $('look'), status: $('look-status'), view: $('view') },
+  elements: {
+    toggle: $('look'), status: $('look-status'), view: $('view'), opacity: $('heat-opacity'),
+    opacityValue: $('heat-opacity-value'), scale: $('heat-scale'), low: $('heat-low'), high: $('heat-high'),
+  },
   engine,
   overlay,
   ensureDecoded: (photo) => queue.ensureDecoded(photo),

@@ -153,7 +153,7 @@ export class Overlay {
   /**
    * A heat map drawn over everything else, or null: { grid (a canvas, one pixel a cell),
    * width, height (the grid's extent in the photo's pixels, from its top left), cell: [x, y, w, h]
-   * (the cell pointed at, in the photo's pixels, outlined) }.
+   * (the cell pointed at, in the photo's pixels, outlined), opacity (the grid's, 0–1) }.
    */
   setHeat(heat) {
     this.heat = heat;
@@ -292,7 +292,9 @@ export class Overlay {
     const { heat } = this;
     if (!heat) return;
     ctx.imageSmoothingEnabled = false;
+    ctx.globalAlpha = heat.opacity ?? 1;
     ctx.drawImage(heat.grid, 0, 0, heat.width, heat.height);
+    ctx.globalAlpha = 1;
     ctx.imageSmoothingEnabled = true;
     const [x, y, w, h] = heat.cell;
     ctx.lineWidth = Math.max(2, Math.round(Math.max(this.photo.width, this.photo.height) / 300));

@@ -201,6 +201,49 @@ describe('what a person sees and touches, on the CPU', () => {
     await page.click('label[for="view-overlay"]');
     await page.click(`[data-testid="photo"][data-name="${grey}"] .thumb-remove`);
   });
+
+  test('gives the heat map a colour scale and an opacity, readable in linear mode', { timeout: TIMEOUT }, async () => {
+    await page.check('[data-testid="look"]');
+    await page.waitForFunction(() => /^Point at the photo: linear/.test(document.querySelector('[data-testid="look-status"]').textContent),
+      null, { timeout: TIMEOUT });
+    assert.equal(await page.locator('#heat-opacity').isDisabled(), false, 'no opacity for the heat map');
+    const view = page.locator('#view');
+    await view.scrollIntoViewIfNeeded();
+    const box = await view.boundingBox();
+    await page.mouse.move(box.x + 2, box.y + 2);
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.35);
+    const scale = page.locator('[data-testid="heat-scale"]');
+    await scale.waitFor({ state: 'visible', timeout: TIMEOUT });
+    const text = await scale.innerText();
+    assert.match(text, /\d % \(an even share\) or less: no colour/, text);
+    assert.match(text, /\d %: full colour .* log scale over this map’s [\d.]+-fold range/, text);
+    await page.screenshot({ path: join(OUTPUT, 'ui-1280-heat.png') });
+
+    const pixels = () => view.evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
+    const setOpacity = (value) => page.evaluate((v) => {
+      const input = document.getElementById('heat-opacity');
+      input.value = String(v);
+      input.dispatchEvent(new Event('input'));
+    }, value);
+    await setOpacity(0);
+    const bare = await pixels();
+    await setOpacity(100);
+    const full = await pixels();
+    let strong = 0;
+    let changed = 0;
+    for (let i = 0; i < bare.length; i += 4) {
+      const d = Math.max(...[0, 1, 2].map((c) => Math.abs(full[i + c] - bare[i + c])));
+      if (d > 4) changed += 1;
+      if (d > 80) strong += 1;
+    }
+    const n = bare.length / 4;
+    assert.ok(changed / n > 0.05, `the heat map at full opacity changes ${(100 * changed / n).toFixed(1)} % of the view`);
+    assert.ok(strong / n < 0.6, `the heat map covers ${(100 * strong / n).toFixed(1)} % of the view in strong colour`);
+    await setOpacity(80);
+    await page.uncheck('[data-testid="look"]');
+    assert.ok(await scale.isHidden(), 'the scale stays when the look is off');
+    assert.deepEqual(pageErrors, []);
+  });
 });
 
 /**
