@@ -199,6 +199,10 @@ export class Analyses {
     panel.dataset.state = 'running';
     this.ui.title.textContent = title;
     this.#renderButtons();
+    // The button just pressed is disabled while the analysis runs: the focus goes to the
+    // panel's heading, and the panel comes into view.
+    panel.scrollIntoView({ block: 'start', behavior: 'instant' });
+    this.ui.title.focus({ preventScroll: true });
   }
 
   #finish(status) {

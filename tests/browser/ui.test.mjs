@@ -153,6 +153,20 @@ describe('what a person sees and touches, on the CPU', () => {
     await page.evaluate(() => document.querySelector('#size option[value="abc"]').remove());
   });
 
+  test('brings Compare modes’ results into view and gives their heading the focus', { timeout: TIMEOUT }, async () => {
+    await page.setViewportSize(DESKTOP);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.click('#compare-modes');
+    const during = await page.evaluate(() => {
+      const heading = document.getElementById('analysis-title').getBoundingClientRect();
+      return { focused: document.activeElement?.id ?? '', top: heading.top, bottom: heading.bottom, viewport: innerHeight };
+    });
+    assert.equal(during.focused, 'analysis-title', 'the focus is not on the analysis heading');
+    assert.ok(during.top >= 0 && during.bottom <= during.viewport, `the heading is at ${during.top}–${during.bottom} px of ${during.viewport}`);
+    await page.waitForSelector('#analysis[data-state="done"]', { timeout: TIMEOUT });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'analysis-title');
+  });
+
   test('shows the error of each bad file added, and forgets the errors of photos removed', { timeout: TIMEOUT }, async () => {
     await page.click('[data-testid="remove-all"]');
     await page.click('#clear-messages').catch(() => {});
