@@ -158,6 +158,7 @@ const analyses = new Analyses({
     compare: $('compare-modes'), sweep: $('resolution-sweep'), sweep2048: $('sweep-2048'),
     cancel: $('cancel-analysis'), panel: $('analysis'), title: $('analysis-title'),
     status: $('analysis-status'), chart: $('analysis-chart'), masks: $('analysis-masks'), table: $('analysis-table'),
+    tableNote: $('analysis-table-note'),
   },
   engine,
   queue,

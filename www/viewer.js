@@ -58,7 +58,7 @@ export class Viewer {
       caption.push(photo.name);
       if (photo.canvas) caption.push(formatSize(photo.canvas.width, photo.canvas.height));
       if (photo.result && hasMask) caption.push(`mask: ${photo.result.mode} at ${photo.result.size} px`);
-      if (photo.result?.truthIou != null && hasMask) caption.push(`IoU ${photo.result.truthIou.toFixed(3)} against its true mask`);
+      if (photo.result?.truthIou != null && hasMask) caption.push(`this photo: IoU ${photo.result.truthIou.toFixed(3)} against its true mask`);
     }
     if (nobody) caption.push(`no person found by ${photo.result.mode} at ${photo.result.size} px`);
     captionElement.dataset.person = nobody ? 'none' : '';

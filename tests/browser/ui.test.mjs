@@ -167,6 +167,64 @@ describe('what a person sees and touches, on the CPU', () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'analysis-title');
   });
 
+  test('labels the quality figures: held-out apart from this photo', { timeout: TIMEOUT }, async () => {
+    await page.click('[data-testid="sample"]');
+    const sample = 'grace-hopper-on-chelsea.jpg';
+    await page.waitForSelector(`[data-testid="photo"][data-name="${sample}"]`);
+    const settled = await settledPhoto(page, sample, TIMEOUT);
+    assert.equal(settled.state, 'done', settled.status);
+    await page.waitForFunction((name) => document.getElementById('caption').textContent.startsWith(name), sample);
+    await page.waitForFunction(() => /this photo: IoU \d\.\d{3}/.test(document.getElementById('caption').textContent));
+    await analyse('#compare-modes');
+    const head = await page.locator('#analysis-table thead th').allInnerTexts();
+    const heldOut = head.find((h) => /held-out/i.test(h)) ?? '';
+    assert.match(heldOut, /composites · real photos/i, `the held-out column is headed “${heldOut}”`);
+    assert.ok(head.some((h) => /this photo/i.test(h)), `no column for this photo: ${head.join(' | ')}`);
+    const note = page.locator('[data-testid="quality-note"]');
+    assert.ok(await note.isVisible(), 'the figures are explained in a tooltip only');
+    assert.match(await note.innerText(), /held-out composites.*real photos.*this photo/is);
+    const captions = await page.locator('[data-testid="mode-mask"] figcaption').allInnerTexts();
+    for (const caption of captions) assert.match(caption, /this photo: IoU \d\.\d{3}/, caption);
+  });
+
+  test('sweeps into view, and shows every result readably on a 390 px touch screen', { timeout: TIMEOUT }, async () => {
+    await page.setViewportSize(PHONE);
+    try {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.click('#resolution-sweep');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'analysis-title');
+      await page.waitForFunction(() => document.querySelectorAll('#analysis-table td.state-done').length >= 3, null, { timeout: TIMEOUT });
+      await page.click('#cancel-analysis');
+      await page.waitForSelector('#analysis[data-state="cancelled"]', { timeout: TIMEOUT });
+      await page.locator('#analysis').scrollIntoViewIfNeeded();
+      const sweep = await readability(page);
+      await page.screenshot({ path: join(OUTPUT, 'ui-390-sweep.png'), fullPage: true });
+
+      // Compare modes on the sample, from the test above: its charts, its table and its tiles.
+      await analyse('#compare-modes');
+      const compare = await readability(page);
+      await page.screenshot({ path: join(OUTPUT, 'ui-390-compare.png'), fullPage: true });
+      const tiles = await page.locator('[data-testid="mode-mask"]').evaluateAll((figures) =>
+        figures.map((f) => f.getBoundingClientRect()).map((r) => ({ top: Math.round(r.top), width: r.width })));
+      const targets = await smallTargets(page);
+
+      for (const [name, layout] of [['sweep', sweep], ['compare', compare]]) {
+        assert.ok(layout.charts > 0 && layout.texts > 20, `${name}: ${layout.charts} charts, ${layout.texts} texts`);
+        assert.deepEqual(layout.wideCharts, [], `${name}: charts wider than their box`);
+        assert.ok(layout.smallest >= 10, `${name}: chart text drawn at ${layout.smallest.toFixed(1)} px`);
+        assert.deepEqual(layout.cutTexts, [], `${name}: chart text outside its chart`);
+        assert.ok(layout.table <= layout.tableBox + 1, `${name}: the table is ${layout.table} px in a ${layout.tableBox} px box`);
+        assert.deepEqual(layout.wide, [], `${name}: elements wider than the 390 px screen`);
+      }
+      assert.ok(tiles.length >= 4, `${tiles.length} tiles`);
+      assert.equal(tiles[0].top, tiles[1].top, 'the first two tiles are not side by side');
+      assert.notEqual(tiles[1].top, tiles[2].top, 'more than two tiles a row');
+      assert.deepEqual(targets, [], 'touch targets under 44 px');
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+  });
+
   test('shows the error of each bad file added, and forgets the errors of photos removed', { timeout: TIMEOUT }, async () => {
     await page.click('[data-testid="remove-all"]');
     await page.click('#clear-messages').catch(() => {});
