@@ -130,6 +130,7 @@ export class Analyses {
     };
     this.#noteQuality(Boolean(photo.truth));
     render();
+    this.#reveal();
     await this.#runEntries(entries, photo, render);
     const ok = entries.filter((e) => e.state === 'done').length;
     const onGpu = this.engine.info?.backend === 'webgpu';
@@ -187,6 +188,7 @@ export class Analyses {
     };
     this.#noteQuality(false);
     render();
+    this.#reveal();
     await this.#runEntries(entries, photo, render);
     const ok = entries.filter((e) => e.state === 'done').length;
     this.#finish(
@@ -213,9 +215,14 @@ export class Analyses {
     panel.dataset.state = 'running';
     this.ui.title.textContent = title;
     this.#renderButtons();
-    // The button just pressed is disabled while the analysis runs: the focus goes to the
-    // panel's heading, and the panel comes into view.
-    panel.scrollIntoView({ block: 'start', behavior: 'instant' });
+  }
+
+  /**
+   * Brings the panel, drawn for the first time, into view and gives its heading the focus: the
+   * button just pressed is disabled while the analysis runs.
+   */
+  #reveal() {
+    this.ui.panel.scrollIntoView({ block: 'start', behavior: 'instant' });
     this.ui.title.focus({ preventScroll: true });
   }
 
