@@ -3,16 +3,18 @@
 // the photos. Cancel stops the run in flight at once: a wasm run cannot be interrupted, so the
 // engine replaces its worker (engine.cancel), which costs a fresh worker's start (engine.startMs)
 // and the photos it had decoded (decoded again when next run). Charts are drawn by charts.js;
-// this module decides what runs and fills the table.
+// this module decides what runs and fills the table. When an analysis starts, the panel is
+// scrolled into view and its heading takes the focus, so that its progress and results are where
+// the person looks; its charts are redrawn to their box's width whenever that changes.
 // Owns: the analyse and cancel buttons, the sweep-2048 box and the analysis panel. Must not
 // touch: the photo records (it only reads them), the selection or the settings (it asks for
 // them through the functions it was given).
 
-import { modeColour, renderCompareChart, renderSweepChart, tradeoffChart } from './charts.js';
+import { chartWidth, modeColour, renderCompareChart, renderSweepChart, tradeoffChart } from './charts.js';
 import { ANALYSIS_TIMING } from './config.js';
 import { formatBytes, formatFlops, formatMs, formatSize } from './format.js';
 import { MaskGrid } from './mask-grid.js';
-import { QUALITY_NOTE, formatQuality, qualityAt } from './quality.js';
+import { QUALITY_NOTE, THIS_PHOTO_NOTE, formatQuality, heldOutHeading, iouAgainst, qualityAt } from './quality.js';
 
 /** @typedef {import('./photo.js').Photo} Photo */
 
@@ -21,8 +23,8 @@ export class Analyses {
   /**
    * @param {object} options
    * @param {object} options.elements  compare, sweep, sweep2048, cancel (inputs); panel, title,
-   *                                   status, chart, masks, table (the panel)
-   * @param {import('./linseg.js').Segmenter} options.engine  segment, cost, info
+   *                                   status, chart, masks, table, tableNote (the panel)
+   * @param {import('./linseg.js').Segmenter} options.engine  segmentImage, costAt, info
    * @param {import('./run-queue.js').RunQueue} options.queue  runs the jobs, decodes
    * @param {() => Photo | null} options.selectedPhoto  the photo in view
    * @param {(photo: Photo) => boolean} options.isPresent  false once the photo was removed
@@ -52,6 +54,10 @@ export class Analyses {
     this.available = false;
     /** Compare modes' masks, side by side. */
     this.grid = new MaskGrid(elements.masks);
+    /** Draws the current analysis's charts at a given width (null before the first). */
+    this.drawCharts = null;
+    this.chartsDrawnAt = 0;
+    new ResizeObserver(() => this.#redrawCharts()).observe(elements.chart);
 
     elements.compare.addEventListener('click', () => this.compareModes());
     elements.sweep.addEventListener('click', () => this.resolutionSweep());
@@ -96,19 +102,23 @@ export class Analyses {
       for (const e of entries) {
         if (e.shown || e.state === 'queued' || e.state === 'running') continue;
         e.shown = true;
+        if (e.result && photo.truth) e.truthIou = iouAgainst(e.result.mask, photo.truth);
         this.grid.show(e.mode, e.state === 'done' ? e.result : null, e.state, cellText(e));
         // The grid keeps what it needs of the mask (none's for the comparison, a tile).
         if (e.result) e.result.mask = null;
       }
-      renderCompareChart(this.ui.chart, entries.map((e) => ({
+      const chartRows = entries.map((e) => ({
         mode: e.mode,
         totalMs: e.state === 'done' ? e.result.totalMs : null,
         blockBytes: e.state === 'done' ? e.result.cost?.peakBytes : null,
         refusedBytes: e.state === 'refused' ? e.cost?.refusedBytes ?? null : null,
         note: cellText(e),
-      })));
+      }));
+      this.#setCharts((width) => renderCompareChart(this.ui.chart, chartRows, width));
+      const scored = Boolean(photo.truth);
       this.#fillTable(
-        ['Mode', 'Total', 'Held-out IoU', 'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note'],
+        ['Mode', 'Total', heldOutHeading(), ...(scored ? ['IoU, this photo'] : []),
+          'Inference', 'Block memory', 'Largest buffer', 'FLOPs', 'Feature map', 'Note'],
         entries.map((e) => {
           const r = e.result;
           const cost = r?.cost ?? e.cost;
@@ -116,6 +126,7 @@ export class Analyses {
             e.mode,
             { text: cellText(e), className: 'num' },
             { text: formatQuality(qualityAt(this.metrics, e.mode, size)), title: QUALITY_NOTE, className: 'num quality' },
+            ...(scored ? [{ text: e.truthIou != null ? e.truthIou.toFixed(3) : '–', className: 'num quality' }] : []),
             { text: r ? formatMs(r.inferenceMs) : '–', className: 'num' },
             { text: cost ? formatBytes(cost.peakBytes) : '–', className: 'num' },
             { text: cost ? formatBytes(cost.largestBufferBytes) : '–', className: 'num' },
@@ -126,7 +137,9 @@ export class Analyses {
         }),
       );
     };
+    this.#noteQuality(Boolean(photo.truth));
     render();
+    this.#reveal();
     await this.#runEntries(entries, photo, render);
     const ok = entries.filter((e) => e.state === 'done').length;
     const onGpu = this.engine.info?.backend === 'webgpu';
@@ -148,27 +161,28 @@ export class Analyses {
     this.grid.reset(null);
     const render = () => {
       this.ui.status.textContent = progressText(entries, (e) => `${e.mode} at ${e.size} px`);
-      renderSweepChart(this.ui.chart, {
-        sizes,
-        series: this.modes.map((mode) => ({
-          mode,
-          points: entries
-            .filter((e) => e.mode === mode)
-            .map((e) => ({
-              size: e.size,
-              ms: e.state === 'done' ? e.result.totalMs : null,
-              refused: e.state === 'refused' ? e.message : null,
-            })),
-        })),
-      });
-      this.ui.chart.append(tradeoffChart(entries.map((e) => ({
+      const series = this.modes.map((mode) => ({
+        mode,
+        points: entries
+          .filter((e) => e.mode === mode)
+          .map((e) => ({
+            size: e.size,
+            ms: e.state === 'done' ? e.result.totalMs : null,
+            refused: e.state === 'refused' ? e.message : null,
+          })),
+      }));
+      const points = entries.map((e) => ({
         mode: e.mode,
         size: e.size,
         ms: e.state === 'done' ? e.result.totalMs : null,
         iou: qualityAt(this.metrics, e.mode, e.size)?.composite?.iou ?? null,
-      }))));
+      }));
+      this.#setCharts((width) => {
+        renderSweepChart(this.ui.chart, { sizes, series }, width);
+        this.ui.chart.append(tradeoffChart(points, width));
+      });
       this.#fillTable(
-        ['Mode', ...sizes.map((s) => `${s} px`), ...sizes.map((s) => `IoU ${s} px`)],
+        ['Mode', ...sizes.map((s) => `${s} px`), ...sizes.map((s) => heldOutHeading(s))],
         this.modes.map((mode) => [
           mode,
           ...sizes.map((size) => {
@@ -181,7 +195,9 @@ export class Analyses {
         ]),
       );
     };
+    this.#noteQuality(false);
     render();
+    this.#reveal();
     await this.#runEntries(entries, photo, render);
     const ok = entries.filter((e) => e.state === 'done').length;
     this.#finish(
@@ -208,6 +224,34 @@ export class Analyses {
     panel.dataset.state = 'running';
     this.ui.title.textContent = title;
     this.#renderButtons();
+  }
+
+  /**
+   * Brings the panel, drawn for the first time, into view and gives its heading the focus: the
+   * button just pressed is disabled while the analysis runs.
+   */
+  #reveal() {
+    this.ui.panel.scrollIntoView({ block: 'start', behavior: 'instant' });
+    this.ui.title.focus({ preventScroll: true });
+  }
+
+  /** Draws the charts with `draw(width)` now and whenever their box changes width. */
+  #setCharts(draw) {
+    this.drawCharts = draw;
+    this.chartsDrawnAt = 0;
+    this.#redrawCharts();
+  }
+
+  #redrawCharts() {
+    const width = chartWidth(this.ui.chart.clientWidth);
+    if (!this.drawCharts || width === this.chartsDrawnAt) return;
+    this.chartsDrawnAt = width;
+    this.drawCharts(width);
+  }
+
+  /** Says under the table what its quality figures are (`thisPhoto`: with the photo's own). */
+  #noteQuality(thisPhoto) {
+    this.ui.tableNote.textContent = thisPhoto ? `${QUALITY_NOTE} ${THIS_PHOTO_NOTE}` : QUALITY_NOTE;
   }
 
   #finish(status) {
@@ -297,6 +341,8 @@ export class Analyses {
       const r = document.createElement('tr');
       row.forEach((cell, i) => {
         const td = document.createElement(i === 0 ? 'th' : 'td');
+        // A narrow screen shows each row as a card, every cell under its column's name.
+        td.dataset.label = head[i];
         if (i === 0) {
           td.scope = 'row';
           const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });

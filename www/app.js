@@ -39,7 +39,7 @@ const $ = (id) => document.getElementById(id);
 
 const params = new URLSearchParams(location.search);
 // ?backend=cpu: the CPU backend; ?backend=webgpu: WebGPU even on a software adapter; any other
-// value is named in a notice and the default (auto) taken.
+// value is named in an error and the default (auto) taken.
 const backendParam = params.get('backend');
 const backend = BACKENDS.includes(backendParam) ? backendParam : 'auto';
 // ?threads=N: the CPU kernels' threads (default: one per core where the page allows threads).
@@ -67,8 +67,9 @@ const status = new StatusArea({
   progress: $('progress'), progressBar: $('progress-bar'), progressText: $('progress-text'),
   timings: $('timings'), messages: $('errors'), clearMessages: $('clear-messages'),
 });
-if (backendParam != null && backend !== backendParam) {
-  status.addMessage('notice', `?backend=${backendParam} is not a backend linseg offers (${BACKENDS.join(', ')}): the page chose one itself`);
+if (backendParam !== null && backend !== backendParam) {
+  const offered = BACKENDS.filter((b) => b !== 'auto').map((b) => `?backend=${b}`).join(' and ');
+  status.addMessage('error', `“?backend=${backendParam}” is not a backend this page knows, so it chose one itself; the ones it knows are ${offered}.`);
 }
 const strip = new PhotoStrip($('photos'), {
   onPick(photo) {
@@ -83,7 +84,7 @@ const controls = new Controls({
     mode: $('mode'), size: $('size'), viewRadios: [...document.querySelectorAll('input[name="view"]')],
     opacity: $('opacity'), opacityValue: $('opacity-value'), colour: $('colour'),
     downloadMask: $('download-mask'), downloadCutout: $('download-cutout'), downloadView: $('download-view'),
-    blur: $('blur'), blurValue: $('blur-value'),
+    blur: $('blur'), blurValue: $('blur-value'), background: $('background'),
   },
   defaults: DEFAULTS,
   overlay,
@@ -126,6 +127,7 @@ const queue = new RunQueue({
     result(photo) {
       if (photo.truth) photo.result.truthIou = iouAgainst(photo.result.mask, photo.truth);
       photo.result.personShare = personShare(photo.result.mask);
+      renderPhoto(photo);
       if (photo !== selected) return;
       status.showTimings(photo.result, photo.canvas);
       showMask(photo.result.mask);
@@ -144,7 +146,10 @@ const queue = new RunQueue({
 });
 
 const look = new LookAt({
-  elements: { toggle: $('look'), status: $('look-status'), view: $('view') },
+  elements: {
+    toggle: $('look'), status: $('look-status'), view: $('view'), opacity: $('heat-opacity'),
+    opacityValue: $('heat-opacity-value'), scale: $('heat-scale'), low: $('heat-low'), high: $('heat-high'),
+  },
   engine,
   overlay,
   ensureDecoded: (photo) => queue.ensureDecoded(photo),
@@ -157,6 +162,7 @@ const analyses = new Analyses({
     compare: $('compare-modes'), sweep: $('resolution-sweep'), sweep2048: $('sweep-2048'),
     cancel: $('cancel-analysis'), panel: $('analysis'), title: $('analysis-title'),
     status: $('analysis-status'), chart: $('analysis-chart'), masks: $('analysis-masks'), table: $('analysis-table'),
+    tableNote: $('analysis-table-note'),
   },
   engine,
   queue,
@@ -173,9 +179,11 @@ const analyses = new Analyses({
 function addFiles(files, truth = null) {
   // The photos of this pick may take the view as they decode (see `decoded`), earlier ones not.
   for (const p of photos) p.autoSelect = false;
+  const added = [];
   for (const file of files) {
     const photo = createPhoto({ id: nextPhotoId++, name: file.name, autoSelect: true, truth: file === files[0] ? truth : null });
     photos.push(photo);
+    added.push(photo);
     strip.add(photo);
     renderPhoto(photo);
     engine.catalog.then(({ maxFileBytes }) => readFile(file, maxFileBytes)).then(
@@ -191,6 +199,8 @@ function addFiles(files, truth = null) {
     );
   }
   if (!selected && photos.length) select(photos.find((p) => p.state !== 'error') ?? photos[0]);
+  // A photo that failed before it decoded has nothing to show: the new pick takes the view.
+  else if (added.length && selected?.state === 'error' && !selected.canvas) select(added[0]);
   updateButtons();
 }
 
@@ -200,6 +210,7 @@ function removePhoto(photo) {
   photos.splice(index, 1);
   queue.remove(photo);
   strip.remove(photo);
+  status.forgetPhoto(photo);
   engine.forget(photo.id);
   if (selected === photo) {
     selected = null;
@@ -235,6 +246,7 @@ function select(photo) {
 /** Shows a photo's changed state: its thumbnail, and the viewer when it is in view. */
 function renderPhoto(photo) {
   strip.render(photo, photo === selected);
+  controls.setBackgrounds(photos.filter((p) => p.canvas));
   if (photo === selected) renderViewer();
 }
 
@@ -258,6 +270,7 @@ function showFailure(photo, { quiet }) {
 function updateButtons() {
   controls.setDownloadsEnabled(overlay.hasMask);
   $('remove-all').hidden = photos.length === 0;
+  controls.setBackgrounds(photos.filter((p) => p.canvas));
   analyses.setAvailable(Boolean(selected?.canvas) && !engine.failed);
 }
 

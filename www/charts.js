@@ -3,6 +3,9 @@
 // ("Resolution sweep"). A refused run is drawn, not left out: an outlined bar at the memory it
 // would have needed, a marked point in the sweep with its reason in a note under the chart.
 // A chart with nothing measured yet says "no data" rather than drawing empty axes.
+// Each chart is drawn at the width it is given (its box's, in CSS pixels) at a scale of one, so
+// that its text is as large as style.css says at any width; a narrow box stacks the compare
+// chart's panels and puts the legends under the plots.
 // Colours, text and gridlines come from style.css classes.
 // Owns: the chart container's children. Must not touch: anything else on the page.
 
@@ -51,6 +54,46 @@ function svgRoot(width, height, label) {
     'aria-label': label,
     preserveAspectRatio: 'xMidYMid meet',
   });
+}
+
+/** Below this width (CSS px) the charts stack what sits side by side on a wide screen. */
+export const NARROW_CHART = 560;
+
+/** The width a chart is drawn at for a box `boxWidth` wide (a box not laid out yet: 760). */
+export function chartWidth(boxWidth) {
+  return boxWidth > 0 ? Math.floor(boxWidth) : 760;
+}
+
+/**
+ * `text` as a chart title at (x, y), broken into lines that fit `width` (13 px text, about
+ * 7.5 px a character); returns the y below its last line.
+ */
+function title(svg, x, y, text, width) {
+  const perLine = Math.max(12, Math.floor(width / 7.5));
+  const lines = [];
+  for (const word of text.split(' ')) {
+    const last = lines.at(-1);
+    if (last != null && `${last} ${word}`.length <= perLine) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  lines.forEach((line, i) => svg.append(el('text', { x, y: y + 12 + i * 17, class: 'chart-title' }, line)));
+  return y + lines.length * 17;
+}
+
+/**
+ * A legend of `items` ({ label, draw(x, y) }) under a plot: as many columns as fit `width`
+ * from x, rows 20 px apart from y; returns the y below it.
+ */
+function legendBelow(svg, x, y, width, items) {
+  const columnWidth = 120;
+  const columns = Math.max(1, Math.floor(width / columnWidth));
+  items.forEach((item, i) => {
+    const lx = x + (i % columns) * columnWidth;
+    const ly = y + 10 + Math.floor(i / columns) * 20;
+    item.draw(lx + 18, ly);
+    svg.append(el('text', { x: lx + 42, y: ly + 4, class: 'chart-label' }, item.label));
+  });
+  return y + Math.ceil(items.length / columns) * 20 + 4;
 }
 
 /** About `count` round ticks from 0 to at least `max`. */
@@ -114,7 +157,7 @@ function noData(svg, x, y) {
  *          refused (number|null: what a refused run would have needed, drawn as an outlined
  *          bar labelled "refused: …") }]
  */
-function barPanel(svg, { x, y, w, h, title, axisLabel, rows, format, scale = 1 }) {
+function barPanel(svg, { x, y, w, h, heading, axisLabel, rows, format, scale = 1 }) {
   const labelWidth = 92;
   const top = y + 26;
   const bottom = y + h - 34;
@@ -122,7 +165,7 @@ function barPanel(svg, { x, y, w, h, title, axisLabel, rows, format, scale = 1 }
   const right = x + w - 64;
   const values = rows.flatMap((r) => [r.value, r.refused]).filter(isNumber);
 
-  svg.append(el('text', { x, y: y + 12, class: 'chart-title' }, title));
+  svg.append(el('text', { x, y: y + 12, class: 'chart-title' }, heading));
   const ticks = values.length ? linearTicks(Math.max(...values, 0) / scale) : [];
   const max = (ticks.at(-1) ?? 0) * scale || 1;
   const px = (v) => left + ((right - left) * v) / max;
@@ -171,25 +214,27 @@ function barPanel(svg, { x, y, w, h, title, axisLabel, rows, format, scale = 1 }
 }
 
 /**
- * "Compare modes": time and attention-block memory per mode, side by side.
+ * "Compare modes": time and attention-block memory per mode, side by side in a box at least
+ * NARROW_CHART wide, one above the other in a narrower one; drawn `width` px wide.
  * rows: [{ mode, totalMs, blockBytes, refusedBytes, note }]  (null values draw `note`, e.g.
  * "refused"; a refused mode's refusedBytes is drawn in the memory panel as an outlined bar)
  */
-export function renderCompareChart(container, rows) {
-  const width = 760;
-  const height = Math.max(180, 80 + rows.length * 30);
+export function renderCompareChart(container, rows, width = 760) {
+  const panelHeight = Math.max(180, 80 + rows.length * 30);
+  const stacked = width < NARROW_CHART;
+  const height = stacked ? 2 * panelHeight + 16 : panelHeight;
   const svg = svgRoot(width, height, 'Time and attention-block memory per mode');
-  const half = width / 2;
+  const panelWidth = stacked ? width : width / 2 - 16;
   barPanel(svg, {
-    x: 0, y: 0, w: half - 16, h: height,
-    title: 'Time per run',
+    x: 0, y: 0, w: panelWidth, h: panelHeight,
+    heading: 'Time per run',
     axisLabel: 'total time (ms)',
     rows: rows.map((r) => ({ label: r.mode, value: r.totalMs, colour: modeColour(r.mode), note: r.note })),
     format: formatMs,
   });
   barPanel(svg, {
-    x: half + 16, y: 0, w: half - 16, h: height,
-    title: 'Attention block memory',
+    x: stacked ? 0 : width / 2 + 16, y: stacked ? panelHeight + 16 : 0, w: panelWidth, h: panelHeight,
+    heading: 'Attention block memory',
     axisLabel: 'peak memory of the block (MiB)',
     rows: rows.map((r) => ({
       label: r.mode, value: r.blockBytes, refused: r.refusedBytes, colour: modeColour(r.mode), note: r.note,
@@ -201,27 +246,31 @@ export function renderCompareChart(container, rows) {
 }
 
 /**
- * "Resolution sweep": time against resolution per mode, both axes logarithmic.
- * series: [{ mode, points: [{ size, ms (number|null), refused (string|null: why it did not
- * run) }] }]; sizes: the x positions. A refused point is marked × above the plot, at its size,
- * and its reason is written in a note under the chart.
+ * The frame of a plot `width` px wide: its title from the top, the plot's edges, and whether
+ * its legend goes under the plot (a narrow chart) rather than to its right.
  */
-export function renderSweepChart(container, { sizes, series }) {
-  const width = 760;
-  const height = 330;
-  const svg = svgRoot(width, height, 'Time against resolution per mode, log–log');
-  const left = 64;
-  const right = width - 140;
-  const top = 44;
-  const bottom = height - 48;
+function plotFrame(svg, width, heading, plotHeight) {
+  const narrow = width < NARROW_CHART;
+  const top = title(svg, 0, 0, heading, width) + 28;
+  return { narrow, left: 64, right: narrow ? width - 16 : width - 140, top, bottom: top + plotHeight };
+}
 
-  svg.append(el('text', { x: 0, y: 12, class: 'chart-title' }, 'Time against resolution (log–log)'));
+/**
+ * "Resolution sweep": time against resolution per mode, both axes logarithmic, drawn `width` px
+ * wide. series: [{ mode, points: [{ size, ms (number|null), refused (string|null: why it did
+ * not run) }] }]; sizes: the x positions. A refused point is marked × above the plot, at its
+ * size, and its reason is written in a note under the chart.
+ */
+export function renderSweepChart(container, { sizes, series }, width = 760) {
+  const svg = svgRoot(width, 0, 'Time against resolution per mode, log–log');
+  const { narrow, left, right, top, bottom } = plotFrame(svg, width, 'Time against resolution (log–log)', 238);
 
   const all = series.flatMap((s) => s.points.map((p) => p.ms)).filter((v) => v != null && v > 0);
   const refused = series.flatMap((s) => s.points.filter((p) => p.refused).map((p) => ({ mode: s.mode, ...p })));
   const notes = refused.map((p) => `${p.mode} at ${p.size} px refused: ${p.refused}`);
   if (!all.length && !refused.length) {
     noData(svg, (left + right) / 2, (top + bottom) / 2);
+    fitHeight(svg, width, bottom + 48);
     container.replaceChildren(svg);
     return;
   }
@@ -254,8 +303,11 @@ export function renderSweepChart(container, { sizes, series }) {
   }
   svg.append(el('line', { x1: left, x2: left, y1: top, y2: bottom, class: 'chart-axis-line' }));
   svg.append(el('line', { x1: left, x2: right, y1: bottom, y2: bottom, class: 'chart-axis-line' }));
-  svg.append(el('text', { x: (left + right) / 2, y: bottom + 38, class: 'chart-axis', 'text-anchor': 'middle' }, 'resolution (longer side, px; log scale)'));
+  svg.append(el('text', {
+    x: (left + right) / 2, y: bottom + 38, class: 'chart-axis', 'text-anchor': 'middle',
+  }, narrow ? 'resolution (px; log scale)' : 'resolution (longer side, px; log scale)'));
 
+  const legend = [];
   series.forEach((s, i) => {
     const colour = modeColour(s.mode);
     const points = s.points.filter((p) => p.ms != null && p.ms > 0);
@@ -292,18 +344,23 @@ export function renderSweepChart(container, { sizes, series }) {
       mark.append(el('title', {}, `${s.mode} at ${p.size} px refused: ${p.refused}`));
       svg.append(mark);
     }
-    const ly = top + 6 + i * 20;
-    svg.append(el('line', {
-      x1: right + 14, x2: right + 46, y1: ly, y2: ly, stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash,
-    }));
-    svg.append(el('circle', { cx: right + 30, cy: ly, r: 3.5, fill: colour }));
-    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, s.mode));
+    legend.push({
+      label: s.mode,
+      draw: (x, y) => {
+        svg.append(el('line', { x1: x - 16, x2: x + 16, y1: y, y2: y, stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash }));
+        svg.append(el('circle', { cx: x, cy: y, r: 3.5, fill: colour }));
+      },
+    });
   });
   if (refused.length) {
-    const ly = top + 6 + series.length * 20;
-    svg.append(el('text', { x: right + 30, y: ly + 4, class: 'chart-refused-mark chart-refused-legend', 'text-anchor': 'middle' }, '×'));
-    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, 'refused'));
+    legend.push({
+      label: 'refused',
+      draw: (x, y) => svg.append(el('text', {
+        x, y: y + 4, class: 'chart-refused-mark chart-refused-legend', 'text-anchor': 'middle',
+      }, '×')),
+    });
   }
+  fitHeight(svg, width, drawLegend(svg, { narrow, right, top, bottom: bottom + 48, width }, legend));
   const parts = [svg];
   if (notes.length) {
     const list = document.createElement('ul');
@@ -313,6 +370,25 @@ export function renderSweepChart(container, { sizes, series }) {
     parts.push(list);
   }
   container.replaceChildren(...parts);
+}
+
+/**
+ * Draws `items` as a legend: to the right of the plot (from `top`), or under it (from
+ * `bottom`) when the chart is narrow; returns the height the chart needs.
+ */
+function drawLegend(svg, { narrow, right, top, bottom, width }, items) {
+  if (narrow) return legendBelow(svg, 0, bottom, width, items);
+  items.forEach((item, i) => {
+    const ly = top + 6 + i * 20;
+    item.draw(right + 30, ly);
+    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, item.label));
+  });
+  return Math.max(bottom, top + items.length * 20 + 12);
+}
+
+/** Sets the chart's height (its viewBox and its box keep the scale of one). */
+function fitHeight(svg, width, height) {
+  svg.setAttribute('viewBox', `0 0 ${width} ${Math.ceil(height)}`);
 }
 
 /** The marker shapes of the speed-against-quality chart, one per size in the order sizes come. */
@@ -330,23 +406,19 @@ function marker(shape, x, y, attributes) {
 
 /**
  * Speed against quality: one point per mode and size, the time measured here on the x axis
- * (log scale) and the held-out IoU from linseg eval on the y axis; up and to the left is better.
- * The colour is the mode, the shape the size (the legend names both), so that points close
- * together need no labels. points: [{ mode, size, ms, iou }] (points without both values are
- * left out). Returns the SVG, for the caller to place under the sweep's chart.
+ * (log scale) and the held-out IoU on the composites from linseg eval on the y axis; up and to
+ * the left is better. The colour is the mode, the shape the size (the legend names both), so
+ * that points close together need no labels. points: [{ mode, size, ms, iou }] (points without
+ * both values are left out). Returns the SVG, `width` px wide, for the caller to place under
+ * the sweep's chart.
  */
-export function tradeoffChart(points) {
-  const width = 760;
-  const height = 300;
-  const svg = svgRoot(width, height, 'Time against held-out IoU per mode and size');
-  const left = 64;
-  const right = width - 140;
-  const top = 40;
-  const bottom = height - 48;
-  svg.append(el('text', { x: 0, y: 12, class: 'chart-title' }, 'Speed against quality (held-out IoU on composites)'));
+export function tradeoffChart(points, width = 760) {
+  const svg = svgRoot(width, 0, 'Time against held-out IoU on composites per mode and size');
+  const { narrow, left, right, top, bottom } = plotFrame(svg, width, 'Speed against quality (held-out IoU on composites)', 212);
   const shown = points.filter((p) => p.ms > 0 && p.iou != null);
   if (!shown.length) {
     noData(svg, (left + right) / 2, (top + bottom) / 2);
+    fitHeight(svg, width, bottom + 48);
     return svg;
   }
   const [axisMin, axisMax] = logBounds(Math.min(...shown.map((p) => p.ms)), Math.max(...shown.map((p) => p.ms)));
@@ -369,7 +441,7 @@ export function tradeoffChart(points) {
   svg.append(el('text', { x: (left + right) / 2, y: bottom + 38, class: 'chart-axis', 'text-anchor': 'middle' }, 'total time here (ms; log scale)'));
   svg.append(el('text', {
     x: 14, y: (top + bottom) / 2, class: 'chart-axis', 'text-anchor': 'middle', transform: `rotate(-90 14 ${(top + bottom) / 2})`,
-  }, 'held-out IoU'));
+  }, 'held-out IoU, composites'));
   const modes = [...new Set(shown.map((p) => p.mode))];
   const sizes = [...new Set(shown.map((p) => p.size))].sort((a, b) => a - b);
   const shapeOf = (size) => SIZE_SHAPES[sizes.indexOf(size) % SIZE_SHAPES.length];
@@ -377,18 +449,16 @@ export function tradeoffChart(points) {
     const point = marker(shapeOf(p.size), px(p.ms), py(p.iou), {
       fill: modeColour(p.mode), 'data-testid': 'tradeoff-point', 'data-shape': shapeOf(p.size),
     });
-    point.append(el('title', {}, `${p.mode} at ${p.size} px: ${formatMs(p.ms)}, IoU ${p.iou.toFixed(3)}`));
+    point.append(el('title', {}, `${p.mode} at ${p.size} px: ${formatMs(p.ms)}, held-out IoU ${p.iou.toFixed(3)}`));
     svg.append(point);
   }
-  modes.forEach((mode, i) => {
-    const ly = top + 6 + i * 20;
-    svg.append(marker('circle', right + 30, ly, { fill: modeColour(mode) }));
-    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, mode));
-  });
-  sizes.forEach((size, i) => {
-    const ly = top + 6 + (modes.length + 0.5 + i) * 20;
-    svg.append(marker(shapeOf(size), right + 30, ly, { class: 'chart-size-marker', 'data-testid': 'tradeoff-size' }));
-    svg.append(el('text', { x: right + 48, y: ly + 4, class: 'chart-label' }, `${size} px`));
-  });
+  const legend = [
+    ...modes.map((mode) => ({ label: mode, draw: (x, y) => svg.append(marker('circle', x, y, { fill: modeColour(mode) })) })),
+    ...sizes.map((size) => ({
+      label: `${size} px`,
+      draw: (x, y) => svg.append(marker(shapeOf(size), x, y, { class: 'chart-size-marker', 'data-testid': 'tradeoff-size' })),
+    })),
+  ];
+  fitHeight(svg, width, drawLegend(svg, { narrow, right, top, bottom: bottom + 48, width }, legend));
   return svg;
 }

@@ -1,5 +1,7 @@
 // The controls: the mode and size selects (built from the model's catalog once it has loaded),
-// the display settings (view, opacity, colour) and the downloads.
+// the display settings (view, opacity, colour, blur, the replacement background: the colour or
+// one of the photos) and the downloads. A display setting the view in force does not use is
+// disabled.
 // Owns: those inputs and buttons. Must not touch: the queue or the photos. A settings change
 // is reported through onSettingsChange once it is checked against the catalog: a mode or size
 // the model does not offer (an option injected into the page, say) is refused here, reported
@@ -32,13 +34,26 @@ function stem(name) {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
+/** The file name of a download of `kind` of `photo`'s mask: "photo.linear-512.mask.png". */
+export function downloadName(photo, kind) {
+  const made = photo.result ? `.${photo.result.mode}-${photo.result.size}` : '';
+  return `${stem(photo.name)}${made}.${kind}.png`;
+}
+
+/** The views each display setting changes; in the others it is disabled. */
+const USED_IN = {
+  opacity: ['overlay'],
+  colour: ['overlay', 'replace'],
+  blur: ['blur'],
+};
+
 /** The model settings, the display settings and the download buttons. */
 export class Controls {
   /**
    * @param {object} options
    * @param {object} options.elements  mode, size (selects), viewRadios, opacity, opacityValue,
-   *                                   colour, blur, blurValue, downloadMask, downloadCutout,
-   *                                   downloadView
+   *                                   colour, blur, blurValue, background (select),
+   *                                   downloadMask, downloadCutout, downloadView
    * @param {{ mode: string, size: number }} options.defaults  what the selects start on once
    *        setChoices has filled them (and what settings() says until then)
    * @param {import('./overlay.js').Overlay} options.overlay  takes the display settings
@@ -82,9 +97,14 @@ export class Controls {
       radio.addEventListener('change', () => {
         if (!radio.checked) return;
         overlay.setView(radio.value);
+        this.#enableDisplaySettings();
         onViewChange(radio.value);
       });
     }
+    this.#enableDisplaySettings();
+    /** The photos offered as the replacement background, by id (setBackgrounds). */
+    this.backgrounds = new Map();
+    ui.background.addEventListener('change', () => this.#applyBackground());
     ui.opacity.addEventListener('input', () => {
       ui.opacityValue.textContent = `${ui.opacity.value}%`;
       overlay.setOpacity(Number(ui.opacity.value) / 100);
@@ -99,6 +119,37 @@ export class Controls {
     ui.downloadMask.addEventListener('click', () => this.#download('mask'));
     ui.downloadCutout.addEventListener('click', () => this.#download('cutout'));
     ui.downloadView.addEventListener('click', () => this.#download(this.overlay.view));
+  }
+
+  /**
+   * Offers `photos` (decoded) as the replacement background; one that is gone is replaced by
+   * the colour.
+   */
+  setBackgrounds(photos) {
+    const ids = photos.map((p) => String(p.id));
+    if (ids.join() === [...this.backgrounds.keys()].join()) return;
+    this.backgrounds = new Map(photos.map((p) => [String(p.id), p]));
+    const chosen = this.ui.background.value;
+    this.ui.background.replaceChildren(
+      new Option('the colour', ''),
+      ...photos.map((p) => new Option(`the photo ${p.name}`, String(p.id))),
+    );
+    this.ui.background.value = ids.includes(chosen) ? chosen : '';
+    this.#applyBackground();
+  }
+
+  #applyBackground() {
+    const photo = this.backgrounds.get(this.ui.background.value);
+    this.overlay.setBackground(photo?.canvas ?? null);
+    this.#enableDisplaySettings();
+  }
+
+  /** Disables the display settings the view in force does not use. */
+  #enableDisplaySettings() {
+    const view = this.overlay.view;
+    this.ui.opacity.disabled = !USED_IN.opacity.includes(view);
+    this.ui.blur.disabled = !USED_IN.blur.includes(view);
+    this.ui.colour.disabled = !USED_IN.colour.includes(view) || (view === 'replace' && Boolean(this.ui.background.value));
   }
 
   /** Fills the selects with what the model offers (`catalog.modes`, `modeWords`, `sizes`). */
@@ -141,7 +192,7 @@ export class Controls {
       const blob = kind === 'mask'
         ? await this.overlay.maskPng()
         : kind === 'cutout' ? await this.overlay.cutoutPng() : await this.overlay.viewPng();
-      downloadBlob(blob, `${stem(photo.name)}.${kind}.png`);
+      downloadBlob(blob, downloadName(photo, kind));
     } catch (err) {
       this.onError(photo, `the ${kind} could not be saved: ${err.message}`);
     }

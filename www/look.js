@@ -1,39 +1,62 @@
 // "What does it look at?": while it is on, pointing at (or tapping) the photo shows over it the
 // weights with which the attention block gathers context for the stride-16 cell under the
-// pointer, in the current mode and at the current size. The worker computes them (src/look.rs:
-// the encoder and the block's queries and keys once per photo, mode and size; then one cell's
-// weights per pointer move); this module asks, one request at a time (the latest pointer
-// position wins), and paints the answer.
-// Owns: the look toggle, its status line, the pointer listeners on the view and the heat layer
-// it hands the overlay. Must not touch: the photo records, the queue's runs or the settings.
+// pointer, in the current mode and at the current size, coloured on a log scale over the map's
+// own range (a colour scale under the photo says what its ends mean) at an opacity of its own.
+// The worker computes them (src/look.rs: the encoder and the block's queries and keys once per
+// photo, mode and size; then one cell's weights per pointer move); this module asks, one request
+// at a time (the latest pointer position wins), and paints the answer.
+// Owns: the look toggle, its status line, its colour scale and opacity slider, the pointer
+// listeners on the view and the heat layer it hands the overlay. Must not touch: the photo
+// records, the queue's runs or the settings.
 
-/** Decades of weight the heat map spans below the largest: smaller weights are not drawn. */
+/** Decades of weight the heat map spans at most below the largest: smaller weights are not drawn. */
 export const HEAT_DECADES = 3;
 
 /**
- * The heat map's colour for a weight `w` of a map whose largest is `max`, on a log scale (the
- * weights of a trained block span decades: a linear scale would show its peak alone): nothing
- * below HEAT_DECADES under the largest, then dark red to opaque yellow.
+ * The range the heat map's colours span: from an even share of the weights (their mean: what
+ * each cell would get from a block that looked everywhere alike), or HEAT_DECADES below the
+ * largest where that is more, to the largest. A block whose weights are spread (linear,
+ * efficient) so colours only the cells it favours, over its few-fold range.
+ * @returns {{ low: number, high: number, even: number }}
  */
-export function heatColour(w, max) {
-  if (!(w > 0 && max > 0)) return [0, 0, 0, 0];
-  const t = 1 + Math.log10(w / max) / HEAT_DECADES;
-  if (t <= 0) return [0, 0, 0, 0];
-  return [Math.round(120 + 135 * Math.min(1, 1.5 * t)), Math.round(255 * Math.max(0, t * t)), 0, Math.round(60 + 170 * t)];
+export function heatRange(weights) {
+  let high = 0;
+  let sum = 0;
+  for (const w of weights) {
+    if (w > high) high = w;
+    sum += w;
+  }
+  const even = weights.length ? sum / weights.length : 0;
+  return { low: Math.max(even, high / 10 ** HEAT_DECADES), high, even };
 }
 
-/** A canvas of `width × height` pixels, one a cell, coloured by `weights` (row-major). */
-function heatGrid(weights, width, height) {
+/**
+ * The heat map's colour for a weight `w` in `range` (heatRange's), on a log scale (the weights of
+ * a trained block span decades: a linear scale would show its peak alone): transparent at the
+ * low end and below, then dark red to opaque yellow at the high end.
+ */
+export function heatColour(w, { low, high }) {
+  if (!(w > 0 && high > 0) || w < low) return [0, 0, 0, 0];
+  const t = high > low ? Math.min(1, Math.log(w / low) / Math.log(high / low)) : 1;
+  return [Math.round(120 + 135 * Math.min(1, 1.5 * t)), Math.round(255 * t * t), 0, Math.round(230 * t)];
+}
+
+/** A canvas of `width × height` pixels, one a cell, coloured by `weights` (row-major) in `range`. */
+function heatGrid(weights, width, height, range) {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext('2d');
   const image = ctx.createImageData(width, height);
-  let max = 0;
-  for (const w of weights) max = Math.max(max, w);
-  for (let i = 0; i < weights.length; i++) image.data.set(heatColour(weights[i], max), 4 * i);
+  for (let i = 0; i < weights.length; i++) image.data.set(heatColour(weights[i], range), 4 * i);
   ctx.putImageData(image, 0, 0);
   return canvas;
+}
+
+/** A weight as a share of the cell's context: "0.25 %". */
+function percent(weight) {
+  const value = 100 * weight;
+  return `${value >= 1 ? value.toFixed(1) : value.toPrecision(2)} %`;
 }
 
 /** The index of the largest weight. */
@@ -46,7 +69,9 @@ function peakOf(weights) {
 export class LookAt {
   /**
    * @param {{
-   *   elements: { toggle: HTMLInputElement, status: HTMLElement, view: HTMLCanvasElement },
+   *   elements: { toggle: HTMLInputElement, status: HTMLElement, view: HTMLCanvasElement,
+   *     opacity: HTMLInputElement, opacityValue: HTMLElement, scale: HTMLElement,
+   *     low: HTMLElement, high: HTMLElement },
    *   engine: import('./linseg.js').Segmenter,
    *   overlay: import('./overlay.js').Overlay,
    *   ensureDecoded: (photo: object) => Promise<boolean>,
@@ -70,7 +95,13 @@ export class LookAt {
     this.asking = false;
     /** How many answers were painted (the status line's data-update, for tests). */
     this.updates = 0;
+    /** The heat layer last handed to the overlay, or null. */
+    this.heat = null;
     elements.toggle.addEventListener('change', () => this.refresh());
+    elements.opacity.addEventListener('input', () => {
+      elements.opacityValue.textContent = `${elements.opacity.value}%`;
+      if (this.heat) this.#setHeat({ ...this.heat, opacity: this.#opacity() });
+    });
     const follow = (event) => this.#point(event);
     elements.view.addEventListener('pointermove', follow);
     elements.view.addEventListener('pointerdown', follow);
@@ -84,7 +115,8 @@ export class LookAt {
   /** Brings the look up to date with the photo in view and the settings (call on any change). */
   refresh() {
     this.ui.view.dataset.look = String(this.on);
-    this.overlay.setHeat(null);
+    this.ui.opacity.disabled = !this.on;
+    this.#setHeat(null);
     this.pending = null;
     if (!this.on) {
       this.#say('');
@@ -190,11 +222,14 @@ export class LookAt {
 
   #show(prepared, { column, row, weights, ms }, roundTripMs) {
     const { gridWidth, gridHeight, cellWidth, cellHeight } = prepared;
-    this.overlay.setHeat({
-      grid: heatGrid(weights, gridWidth, gridHeight),
+    const range = heatRange(weights);
+    this.#setHeat({
+      grid: heatGrid(weights, gridWidth, gridHeight, range),
       width: gridWidth * cellWidth,
       height: gridHeight * cellHeight,
       cell: [column * cellWidth, row * cellHeight, cellWidth, cellHeight],
+      opacity: this.#opacity(),
+      range,
     });
     const peak = peakOf(weights);
     const status = this.ui.status;
@@ -209,6 +244,28 @@ export class LookAt {
         `(${peak % gridWidth}, ${Math.floor(peak / gridWidth)}) · ${ms.toFixed(2)} ms to compute, ` +
         `${roundTripMs.toFixed(1)} ms per update`,
     );
+  }
+
+  #opacity() {
+    return Number(this.ui.opacity.value) / 100;
+  }
+
+  /** Hands `heat` (null: none) to the overlay, and shows its colour scale while there is one. */
+  #setHeat(heat) {
+    this.heat = heat;
+    this.overlay.setHeat(heat);
+    const { scale, low, high } = this.ui;
+    scale.hidden = !heat;
+    if (!heat) return;
+    const { range } = heat;
+    scale.dataset.low = String(range.low);
+    scale.dataset.high = String(range.high);
+    const fold = range.high / range.low;
+    low.textContent = range.low > range.even
+      ? `${percent(range.low)} or less: no colour`
+      : `${percent(range.low)} (an even share) or less: no colour`;
+    high.textContent = `${percent(range.high)}: full colour · a cell’s share of the context, on a log scale ` +
+      `over this map’s ${fold < 10 ? fold.toFixed(1) : Math.round(fold)}-fold range`;
   }
 
   #say(text, kind = 'info') {

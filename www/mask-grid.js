@@ -94,7 +94,7 @@ export class MaskGrid {
       : '';
     const iou = this.truth ? iouAgainst(result.mask, this.truth) : null;
     if (iou != null) tile.figure.dataset.iou = iou.toFixed(3);
-    const scored = iou != null ? ` · IoU ${iou.toFixed(3)} against the true mask` : '';
+    const scored = iou != null ? ` · this photo: IoU ${iou.toFixed(3)} against its true mask` : '';
     tile.caption.textContent = `${mode} · ${formatMs(result.totalMs)}${scored}${changed}`;
   }
 

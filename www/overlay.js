@@ -1,6 +1,7 @@
 // Drawing a photo and its mask: the overlay (mask tinted in a colour at an opacity over the
-// photo), the mask itself (grey levels) and the cut-out (the photo with the mask as its alpha,
-// over a checkerboard); PNG downloads of the mask (one grey channel, www/png.js) and the
+// photo), the mask itself (grey levels), the cut-out (the photo with the mask as its alpha,
+// over a checkerboard), and the person over a blurred background or over a colour or another
+// photo in its place; PNG downloads of the mask (one grey channel, www/png.js) and the
 // cut-out. The canvas is drawn at the photo's full resolution and scaled by CSS; its box is told
 // the photo's shape (--photo-aspect), which the style sheet follows on narrow screens.
 // Owns: the canvas it was given, the canvases it makes and a download's passing link. Must not
@@ -65,6 +66,13 @@ function toPng(canvas) {
   });
 }
 
+/** Draws `source` to cover a `width × height` canvas, centred, its shape kept (cropped to fit). */
+function drawCovering(ctx, source, width, height) {
+  const scale = Math.max(width / source.width, height / source.height);
+  const [w, h] = [source.width * scale, source.height * scale];
+  ctx.drawImage(source, (width - w) / 2, (height - h) / 2, w, h);
+}
+
 /** Offers `blob` as a download named `filename`. */
 export function downloadBlob(blob, filename) {
   const url = URL.createObjectURL(blob);
@@ -94,6 +102,8 @@ export class Overlay {
     this.heat = null;
     /** The blur view's radius, in pixels of a 1000-pixel photo. */
     this.blur = 12;
+    /** The replace view's background: a photo (a canvas), or null for the colour. */
+    this.background = null;
     // Scale the canvas (up or down) to fit its box, keeping the photo's aspect ratio.
     this.resizer = new ResizeObserver(() => this.#fit());
     if (canvas.parentElement) this.resizer.observe(canvas.parentElement);
@@ -146,7 +156,7 @@ export class Overlay {
   /**
    * A heat map drawn over everything else, or null: { grid (a canvas, one pixel a cell),
    * width, height (the grid's extent in the photo's pixels, from its top left), cell: [x, y, w, h]
-   * (the cell pointed at, in the photo's pixels, outlined) }.
+   * (the cell pointed at, in the photo's pixels, outlined), opacity (the grid's, 0–1) }.
    */
   setHeat(heat) {
     this.heat = heat;
@@ -167,6 +177,12 @@ export class Overlay {
   /** The blur view's radius, in pixels of a 1000-pixel photo (scaled to the photo's size). */
   setBlur(blur) {
     this.blur = blur;
+    this.draw();
+  }
+
+  /** The replace view's background: a photo (a canvas), or null for the colour. */
+  setBackground(background) {
+    this.background = background;
     this.draw();
   }
 
@@ -260,6 +276,8 @@ export class Overlay {
         ctx.filter = `blur(${(this.blur * Math.max(photo.width, photo.height)) / 1000}px)`;
         ctx.drawImage(photo, 0, 0);
         ctx.filter = 'none';
+      } else if (this.background?.width > 0) {
+        drawCovering(ctx, this.background, target.width, target.height);
       } else {
         ctx.fillStyle = this.colour;
         ctx.fillRect(0, 0, target.width, target.height);
@@ -277,7 +295,9 @@ export class Overlay {
     const { heat } = this;
     if (!heat) return;
     ctx.imageSmoothingEnabled = false;
+    ctx.globalAlpha = heat.opacity ?? 1;
     ctx.drawImage(heat.grid, 0, 0, heat.width, heat.height);
+    ctx.globalAlpha = 1;
     ctx.imageSmoothingEnabled = true;
     const [x, y, w, h] = heat.cell;
     ctx.lineWidth = Math.max(2, Math.round(Math.max(this.photo.width, this.photo.height) / 300));

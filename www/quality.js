@@ -68,9 +68,18 @@ export function formatQuality(quality) {
   return `${part(quality.composite)} · ${part(quality.real)}`;
 }
 
-/** A short line on where the figures come from, for the panel's table. */
+/** The heading of a column of formatQuality's figures (at `size` px, when given). */
+export function heldOutHeading(size = null) {
+  return `Held-out IoU${size != null ? ` ${size} px` : ''}: composites · real photos`;
+}
+
+/** What formatQuality's figures are, in a line under the panel's table. */
 export const QUALITY_NOTE =
-  'Held-out IoU: mean over composites (exact truth) · over real photos (reference mattes), from linseg eval';
+  'Held-out IoU: the mean IoU linseg eval measured on held-out composites (exact truth) · on ' +
+  'held-out real photos (reference mattes); the same for every photo.';
+
+/** What the figure of a photo with its own true mask is, after QUALITY_NOTE. */
+export const THIS_PHOTO_NOTE = 'IoU, this photo: the mask made here against this photo’s true mask.';
 
 /**
  * Fetches metrics.json once; resolves to null (and the page shows "–") when it cannot be had,

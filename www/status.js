@@ -110,9 +110,15 @@ export class StatusArea {
     this.ui.progressText.textContent = 'The model could not start.';
   }
 
-  /** Adds a line to the message list; kind: error | refused | notice. */
+  /**
+   * Adds a line to the message list; kind: error | refused | notice. A message said already
+   * (the same kind and words) moves to the top rather than being listed twice.
+   */
   addMessage(kind, text, { photo } = {}) {
     const { messages } = this.ui;
+    for (const old of [...messages.children]) {
+      if (old.dataset.kind === kind && old.firstChild.textContent === text) old.remove();
+    }
     const li = document.createElement('li');
     li.className = `message message-${kind}`;
     li.dataset.kind = kind;
@@ -130,6 +136,12 @@ export class StatusArea {
     });
     li.append(body, close);
     messages.prepend(li);
+    this.#messagesChanged();
+  }
+
+  /** Takes the messages about `photo` off the list (it was removed). */
+  forgetPhoto(photo) {
+    for (const li of this.ui.messages.querySelectorAll(`[data-photo-id="${photo.id}"]`)) li.remove();
     this.#messagesChanged();
   }
 
@@ -177,10 +189,11 @@ export class StatusArea {
       (result.threads > 1 ? `, ${result.threads} threads` : '');
     const list = document.createElement('dl');
     list.className = 'timings-list';
+    // Only a GPU has a result to read back: the CPU's mask is in the module's memory already.
     for (const [label, ms] of [
       ['preprocess', result.preprocessMs],
       [twoPasses ? 'inference, both passes' : 'inference', result.inferenceMs],
-      ['readback', result.readbackMs],
+      ...(result.backend === 'webgpu' ? [['readback', result.readbackMs]] : []),
       ['postprocess', result.postprocessMs],
       ['in and out of the module', result.boundaryMs],
       ['total', result.totalMs],

@@ -1,8 +1,10 @@
-// The photo strip: one thumbnail per photo, with its status line and a remove button.
+// The photo strip: one thumbnail per photo, with its status line and a remove button. A mask
+// that found no one is a state of its own on the thumbnail, not "Done".
 // Owns: the strip's list and its items. Must not touch: the photo records (it only reads
 // them) or the selection (a click is reported through onPick / onRemove).
 
 import { thumbnailCanvas } from './overlay.js';
+import { NO_PERSON_SHARE } from './quality.js';
 
 /** @typedef {import('./photo.js').Photo} Photo */
 
@@ -65,9 +67,11 @@ export class PhotoStrip {
     const li = this.items.get(photo);
     if (!li) return;
     li.dataset.state = photo.state;
+    const nobody = photo.state === 'done' && photo.result?.personShare < NO_PERSON_SHARE;
+    li.dataset.person = nobody ? 'none' : '';
     const status = li.querySelector('.thumb-status');
-    status.textContent = photo.status;
-    status.title = photo.status;
+    status.textContent = nobody ? `No person found · ${photo.result.mode} ${photo.result.size}` : photo.status;
+    status.title = status.textContent;
     li.querySelector('.thumb-pick').setAttribute('aria-pressed', String(isSelected));
     li.classList.toggle('is-selected', isSelected);
     const image = li.querySelector('.thumb-image');
