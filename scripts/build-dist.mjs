@@ -46,9 +46,13 @@ const LEFT_OUT = (rel) =>
 /** What compresses: text, the wasm and the weights (not images). */
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg', '.wasm', '.bpk', '.md', '.txt', '.ts']);
 
-/** The files the service worker fetches at install: the shell, the sample and the default weights. */
+/**
+ * The files the service worker fetches at install: the page's shell (its HTML, modules, styles,
+ * the scores). The first visit waits for them before its one reload, so the rest (the build the
+ * page runs, the weights, the sample) is kept as the page fetches it.
+ */
 const PRECACHED = (rel) =>
-  !rel.endsWith('.wasm') && !rel.startsWith('examples/') && !/^models\/selfie-(?!none|linear)/.test(rel) && !rel.startsWith('LICENSE') && !rel.endsWith('.d.ts') && !rel.endsWith('.md') && !rel.endsWith('.txt');
+  /^(index\.html|linseg\.js|models\/metrics\.json|www\/[^/]+\.(js|css|svg)|www\/pkg\/[^/]+\.js|www\/pkg\/snippets\/.+\.js)$/.test(rel);
 
 /** The builds the page may load, and which path (CPU, WebGPU) takes which. */
 const PATHS = {

@@ -151,7 +151,11 @@ export class Segmenter extends Engine {
    * same as a Float32Array of 0–1.
    */
   async segment(source, { size = this.size, mode = this.mode, probabilities = false } = {}) {
-    const image = await this.#keep(source);
+    // The photo segmented last, again (another mode, another size): the worker still holds it
+    // when it cannot have changed (a Blob, an ImageBitmap).
+    const last = this.last;
+    const again = last?.source === source && unchanging(source) && this.has(last.image.id);
+    const image = again ? last.image : await this.#keep(source);
     let result;
     try {
       result = await this.segmentImage(image.id, mode, size);
@@ -162,7 +166,7 @@ export class Segmenter extends Engine {
       result = await this.segmentImage(image.id, mode, size);
     }
     this.#forgetLast(image);
-    this.last = { image, mode, size, prepared: false };
+    this.last = { image, source, mode, size, prepared: false };
     return shape(result, probabilities);
   }
 
@@ -233,6 +237,11 @@ export class Segmenter extends Engine {
     const previous = this.last?.image;
     if (previous && previous.id !== image.id) this.forget(previous.id);
   }
+}
+
+/** Whether `source`'s pixels cannot change between two calls: a Blob's or an ImageBitmap's. */
+function unchanging(source) {
+  return (typeof Blob !== 'undefined' && source instanceof Blob) || (typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap);
 }
 
 /** An engine's answer as the library's result. */

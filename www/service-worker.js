@@ -3,8 +3,8 @@
 // of each of its files, and the files fetched at install). It does two jobs:
 //
 // - Offline: each build is a cache of its own, `linseg-<id>`. The page's shell (its HTML, every
-//   module, the styles, the sample, the default weights) is fetched at install; the rest (the
-//   wasm build the page runs, other modes' weights) is kept the first time it is fetched. Every
+//   module, the styles) is fetched at install; the rest (the wasm build the page runs, the
+//   weights, the sample) is kept the first time it is fetched. Every
 //   file is checked against the build's SHA-256 before it is kept or served, so a page never
 //   runs a mix of two builds: a file of another build (the host was updated meanwhile) is refused
 //   with 503 and the new build installs beside this one. A new build waits until the page opens
