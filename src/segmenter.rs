@@ -35,7 +35,7 @@ use crate::look::Look;
 use crate::network::Network;
 use crate::photo::{self, Damage, PhotoError};
 use crate::pipeline;
-use crate::preprocess::{SIZES, offered_size};
+use crate::preprocess::offered_size;
 use crate::refine::Plan;
 use crate::weights;
 
@@ -56,8 +56,8 @@ pub struct SegmenterConfig {
     /// The attention mode of the network's context block.
     pub mode: AttentionMode,
     /// The processing size: the longer side of the network's input, one of
-    /// [`SIZES`]. Above the trained size a photo goes through the network twice
-    /// ([`crate::refine`]).
+    /// [`SIZES`](crate::preprocess::SIZES). Above the trained size a photo goes through the
+    /// network twice ([`crate::refine`]).
     pub size: u32,
     /// Where the network runs.
     pub backend: Backend,
@@ -125,9 +125,9 @@ impl SegmenterConfig {
     /// Checks the size, starts the backend and loads the mode's weights.
     ///
     /// # Errors
-    /// [`Error::UnsupportedSize`] for a size not in [`SIZES`]; [`Error::Device`] when the
-    /// backend does not start (no wgpu adapter); [`Error::File`] when the weight file cannot be
-    /// read, [`Error::Weights`] when it is not the mode's.
+    /// [`Error::UnsupportedSize`] for a size not in [`SIZES`](crate::preprocess::SIZES);
+    /// [`Error::Device`] when the backend does not start (no wgpu adapter); [`Error::File`] when
+    /// the weight file cannot be read, [`Error::Weights`] when it is not the mode's.
     pub fn init(self) -> Result<Segmenter> {
         offered_size(self.size.into())?;
         let started = self.backend.start()?;
