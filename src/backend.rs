@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::str::FromStr;
+use std::sync::OnceLock;
 
 use burn::tensor::Device;
 
@@ -31,31 +32,37 @@ impl Backend {
     }
 
     /// Start the backend's device and read its limits; wgpu fails when no adapter is found
-    /// ([`Error::Device`]).
+    /// ([`Error::Device`]). wgpu starts once per process (its runtime can be registered only
+    /// once): every later call shares that device, or that failure.
     pub fn start(self) -> Result<StartedBackend> {
+        static WGPU: OnceLock<Result<StartedBackend>> = OnceLock::new();
         match self {
             Backend::Cpu => Ok(StartedBackend {
                 device: Device::flex(),
                 max_buffer_bytes: None,
             }),
-            Backend::Wgpu => {
-                let (device, setup) = Device::wgpu_options()
-                    .init_with_setup()
-                    .map_err(|err| Error::Device(format!("no wgpu adapter: {err}")))?;
-                let limits = setup.device.limits();
-                let max_buffer = limits
-                    .max_buffer_size
-                    .min(limits.max_storage_buffer_binding_size);
-                Ok(StartedBackend {
-                    device,
-                    max_buffer_bytes: Some(max_buffer),
-                })
-            }
+            Backend::Wgpu => WGPU.get_or_init(start_wgpu).clone(),
         }
     }
 }
 
+/// wgpu's default adapter as a device, with its per-buffer limit.
+fn start_wgpu() -> Result<StartedBackend> {
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup()
+        .map_err(|err| Error::Device(format!("no wgpu adapter: {err}")))?;
+    let limits = setup.device.limits();
+    let max_buffer = limits
+        .max_buffer_size
+        .min(limits.max_storage_buffer_binding_size);
+    Ok(StartedBackend {
+        device,
+        max_buffer_bytes: Some(max_buffer),
+    })
+}
+
 /// A started backend.
+#[derive(Clone)]
 pub struct StartedBackend {
     /// Its device.
     pub device: Device,

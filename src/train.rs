@@ -692,11 +692,9 @@ mod tests {
     /// wgpu adapter: where there is no GPU, lavapipe (which `scripts/test.sh` installs) is one.
     #[test]
     fn training_runs_on_wgpu() {
-        let device = Device::wgpu_options()
-            .init()
-            .unwrap_or_else(|err| {
-                panic!("no wgpu adapter ({err}): install a Vulkan driver, lavapipe will do")
-            })
+        let device = crate::backend::Backend::Wgpu
+            .device()
+            .unwrap_or_else(|err| panic!("{err}: install a Vulkan driver, lavapipe will do"))
             .autodiff();
         let student = SelfieNetConfig::new(AttentionMode::CrissCross).init(&device);
         let options = TrainOptions {

@@ -203,9 +203,9 @@ mod tests {
     /// there is no GPU, lavapipe (Vulkan on the CPU, which `scripts/test.sh` installs) is one.
     #[test]
     fn cpu_and_wgpu_agree() {
-        let gpu = Device::wgpu_options().init().unwrap_or_else(|err| {
-            panic!("no wgpu adapter ({err}): install a Vulkan driver, lavapipe will do")
-        });
+        let gpu = crate::backend::Backend::Wgpu
+            .device()
+            .unwrap_or_else(|err| panic!("{err}: install a Vulkan driver, lavapipe will do"));
         let cpu = Device::flex();
         for mode in AttentionMode::ALL {
             let block = block_with_gamma(mode, 0.7, &cpu);

@@ -194,9 +194,9 @@ fn a_thread_limit_keeps_the_layers_on_that_many_threads() {
 /// (Vulkan on the CPU, Debian's `mesa-vulkan-drivers`, which `scripts/test.sh` installs) is one.
 #[test]
 fn the_cpu_kernels_match_the_network_on_wgpu() {
-    let gpu = Device::wgpu_options().init().unwrap_or_else(|err| {
-        panic!("no wgpu adapter ({err}): install a Vulkan driver, lavapipe will do")
-    });
+    let gpu = crate::backend::Backend::Wgpu
+        .device()
+        .unwrap_or_else(|err| panic!("{err}: install a Vulkan driver, lavapipe will do"));
     let cpu = device();
     let x = Tensor::<4>::random([1, 3, 48, 64], Distribution::Uniform(0.0, 1.0), &cpu);
     let pixels = FeatureMap::new(48, 64, 3, values(x.clone().permute([0, 2, 3, 1])));
