@@ -2,9 +2,9 @@
 // look at a cell returns, the error kinds — come from the wasm build's declarations, which
 // wasm-bindgen and tsify generate from the Rust types themselves (src/web/, src/error.rs).
 
-import type { BackendInfo, Catalog, CostReport, ErrorKind, LookedAt } from './pkg/linseg.js';
+import type { BackendInfo, Catalog, CostReport, ErrorKind, LookPrepared, LookedAt } from './pkg/linseg.js';
 
-export type { BackendInfo, Catalog, CostReport, ErrorKind, LookedAt };
+export type { BackendInfo, Catalog, CostReport, ErrorKind, LookPrepared, LookedAt };
 
 /** The backends a segmenter may be asked for. */
 export declare const BACKENDS: readonly ['auto', 'webgpu', 'cpu'];
@@ -133,4 +133,26 @@ export declare class Segmenter extends EventTarget {
   cancel(reason: string): void;
   /** Ends the worker and gives its memory back; later calls reject 'closed'. */
   close(): void;
+
+  // Photos kept in the worker by an id of the caller's, for a page that segments one photo many
+  // times (linseg's own page): decoded once, run in any mode and size, looked into.
+
+  /** Resolves with the backend info once the worker is warm (again, after a replacement). */
+  readonly ready: Promise<BackendInfo>;
+  /** How long the latest worker took from spawn to ready, in ms: what a cancel costs. */
+  readonly startMs: number | null;
+  /** Decodes encoded bytes into a photo the worker keeps under `imageId`. */
+  decode(imageId: string | number, bytes: Uint8Array, options?: { pixels?: boolean }): Promise<{ width: number; height: number; rgba: Uint8Array | null }>;
+  /** Keeps a bitmap (transferred) or RGBA pixels as a photo under `imageId`. */
+  keepPixels(imageId: string | number, pixels: { bitmap: ImageBitmap | VideoFrame } | { rgba: Uint8Array; width: number; height: number }): Promise<{ width: number; height: number }>;
+  /** Whether the current worker holds the photo (a replaced worker holds none). */
+  has(imageId: string | number): boolean;
+  /** Drops a kept photo. */
+  forget(imageId: string | number): Promise<boolean>;
+  /** Segments a kept photo: the mask as Uint8Array, with the run's timings and cost. */
+  segmentImage(imageId: string | number, mode: string, size: number): Promise<Omit<Segmentation, 'mask' | 'timings'> & { mask: Uint8Array; cost: CostReport; totalMs: number }>;
+  /** The block's cost for a `width × height` photo: { cost, refusal }. */
+  costAt(mode: string, width: number, height: number, size: number): Promise<{ cost: CostReport; refusal: string | null }>;
+  /** Prepares lookAt for a kept photo in `mode` at `size`. */
+  prepareLook(imageId: string | number, mode: string, size: number): Promise<LookPrepared>;
 }
