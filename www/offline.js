@@ -48,9 +48,12 @@ export async function prepareOffline() {
 
 const RELOADED = 'linseg-isolation-reload';
 
-/** Activates the waiting build and reloads the page into it. */
+/** Activates the waiting build and reloads the page into it once it is active. */
 function reloadInto(worker) {
-  navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+  const reload = () => {
+    if (worker.state === 'activated') location.reload();
+  };
+  worker.addEventListener('statechange', reload);
   worker.postMessage({ type: 'activate' });
   return new Promise(() => {});
 }

@@ -50,7 +50,8 @@ self.addEventListener('activate', (event) => {
 });
 
 self.addEventListener('message', (event) => {
-  if (event.data?.type === 'activate') self.skipWaiting();
+  // Kept alive until it is active: a worker woken for a message may be stopped once idle.
+  if (event.data?.type === 'activate') event.waitUntil(self.skipWaiting());
   if (event.data?.type === 'build') event.source?.postMessage({ type: 'build', id: BUILD.id });
 });
 

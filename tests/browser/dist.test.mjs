@@ -29,6 +29,12 @@ const PHOTO = join(ROOT, 'tests/fixtures/photos/grace_hopper.jpg');
 const pageBuild = (page) => page.evaluate(() => document.querySelector('meta[name="linseg-build"]')?.content ?? null);
 const buildOf = (dir) => /<meta name="linseg-build" content="([^"]+)">/.exec(readFileSync(join(dir, 'index.html'), 'utf8'))?.[1];
 
+/** Waits for the sample the page was asked for to appear, then to settle. */
+async function sampleSettled(page) {
+  await page.waitForSelector(`[data-testid="photo"][data-name="${SAMPLE.name}"]`, { timeout: 5 * MINUTE });
+  return settledPhoto(page, SAMPLE.name, 5 * MINUTE);
+}
+
 describe('dist/ on a plain static host', () => {
   let work;
   let site;
@@ -66,7 +72,7 @@ describe('dist/ on a plain static host', () => {
     assert.ok(server.requests.includes('/www/pkg/linseg_cpu_threads_bg.wasm'));
 
     await page.click('#sample');
-    assert.equal((await settledPhoto(page, SAMPLE.name, 5 * MINUTE)).state, 'done');
+    assert.equal((await sampleSettled(page)).state, 'done');
   });
 
   test('reloads and segments offline, and a new build replaces the cached one', { timeout: 10 * MINUTE }, async (t) => {
@@ -79,7 +85,7 @@ describe('dist/ on a plain static host', () => {
     t.diagnostic(`offline: ready after ${Date.now() - started} ms`);
     assert.equal(offline.state, 'ready', offline.label);
     await page.click('#sample');
-    assert.equal((await settledPhoto(page, SAMPLE.name, 5 * MINUTE)).state, 'done');
+    assert.equal((await sampleSettled(page)).state, 'done');
 
     // A new build on the host: the copy edited and sealed again.
     const first = buildOf(site);
@@ -89,20 +95,24 @@ describe('dist/ on a plain static host', () => {
     assert.notEqual(second, first);
     server = await startPlainServer(site, { port });
 
-    // The visit after it still runs the cached build whole, and installs the new one beside it.
-    await page.reload();
-    await waitForModel(page, 5 * MINUTE);
-    assert.equal(await pageBuild(page), first, 'the page in hand keeps its build');
-    await page.evaluate(async () => {
-      const registration = await navigator.serviceWorker.getRegistration();
-      await registration.update();
-      while (!registration.waiting) await new Promise((resolve) => setTimeout(resolve, 200));
-    });
-    assert.deepEqual(await page.evaluate(() => caches.keys()), [`linseg-${first}`, `linseg-${second}`], 'the new build is kept beside the one in use');
-    assert.equal(await pageBuild(page), first);
-    // The next visit takes it before anything starts.
-    await page.reload();
-    await page.waitForFunction((id) => document.querySelector('meta[name="linseg-build"]')?.content === id, second, { timeout: MINUTE });
+    // A visit runs one build whole: the cached one while the new one installs beside it, and
+    // the new one from the first visit that finds it installed (www/offline.js activates it
+    // before anything starts). Which visit that is depends on how fast it installs.
+    const shown = [];
+    for (let visit = 0; visit < 4 && shown.at(-1) !== second; visit++) {
+      await page.reload();
+      await waitForModel(page, 5 * MINUTE);
+      shown.push(await pageBuild(page));
+      if (shown.at(-1) === second) break;
+      await page.evaluate(async (deadline) => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        await registration.update().catch(() => {});
+        while (!registration.waiting && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      }, Date.now() + MINUTE);
+    }
+    t.diagnostic(`builds shown on the visits after the new one: ${shown.join(', ')}`);
+    assert.equal(shown.at(-1), second, 'a visit runs the new build');
+    assert.ok(shown.every((id) => id === first || id === second));
     await waitForModel(page, 5 * MINUTE);
     assert.deepEqual(await page.evaluate(() => caches.keys()), [`linseg-${second}`], 'the old build is gone from the cache');
   });

@@ -389,7 +389,7 @@ pageSuite('software-webgpu', {
 pageSuite('cpu', {
   query: 'index.html?backend=cpu&threads=1',
   backend: 'cpu',
-  label: /^CPU, 1 thread · forced by \?backend=cpu/,
+  label: /^CPU, 1 thread · the CPU backend was asked for/,
   build: 'linseg_cpu_bg.wasm',
 });
 // A browser without WebGPU (navigator.gpu missing): the page falls back to the CPU by itself;
