@@ -161,7 +161,12 @@ export class LookAt {
       this.#sayReady();
       return prepared;
     } catch (err) {
-      if (this.preparing?.key === key) this.#say(`Could not look: ${err?.message ?? err}`, 'error');
+      if (this.preparing?.key === key) {
+        // The worker was replaced under it (a run stopped for newer settings, a crash): the
+        // fresh one is asked again once it is ready.
+        if (err?.kind === 'cancelled' || err?.kind === 'crashed') this.engine.ready.then(() => this.refresh(), () => {});
+        else this.#say(`Could not look: ${err?.message ?? err}`, 'error');
+      }
       throw err;
     } finally {
       if (this.preparing?.key === key) this.preparing = null;
