@@ -66,6 +66,9 @@ pub enum Error {
     /// The device failed while it ran (a GPU lost, or out of memory).
     #[error("the device failed: {0}")]
     Device(String),
+    /// An option out of what it may be: a command-line flag, a setting.
+    #[error("{0}")]
+    BadOption(String),
     /// A file could not be read or written (natively).
     #[error("{}: {reason}", path.display())]
     File {
@@ -97,6 +100,7 @@ impl Error {
             Error::NotReady(_) => ErrorKind::NotReady,
             Error::Device(_) => ErrorKind::BackendLost,
             Error::File { .. } => ErrorKind::File,
+            Error::BadOption(_) => ErrorKind::BadOption,
         }
     }
 }
@@ -160,18 +164,10 @@ error_kinds! {
     Cancelled = "cancelled",
     /// The segmenter was closed (JavaScript).
     Closed = "closed",
-    /// An option the library does not take, or a value it does not know (JavaScript).
+    /// An option the library does not take, or a value out of what it may be.
     BadOption = "bad-option",
     /// A failure of no kind above: a bug to report.
     Internal = "internal",
-}
-
-/// The native tooling (training, evaluation, the data set) reports failures as text: an
-/// [`Error`] becomes its words there.
-impl From<Error> for String {
-    fn from(err: Error) -> String {
-        err.to_string()
-    }
 }
 
 impl std::fmt::Display for ErrorKind {

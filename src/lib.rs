@@ -28,26 +28,32 @@
 //! # }
 //! ```
 //!
-//! The modules, for what the segmenter does not cover:
+//! The crate is cut by role:
 //!
-//! - [`attention`]: the context-attention modes (one file each, registered in one place) and
-//!   their costs.
-//! - [`model`]: the Selfie Segmentation network with the context block inside.
-//! - [`cpu`]: the same network for inference on the CPU, as fused, vectorised kernels;
-//!   [`network`] picks it or Burn's tensor ops by device.
-//! - [`weights`]: each mode's weights, as burnpack records.
-//! - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a mask.
-//! - [`refine`]: above the trained size, a global pass and a detail pass, fused;
-//!   [`pipeline`]: photo → passes → mask, for the CLI and the browser alike.
-//! - [`look`]: what the attention block looks at — each cell's weights over the photo.
-//! - [`error`]: [`Error`], every way the library fails, and its [`ErrorKind`].
-//! - native only: [`segmenter`] ([`Segmenter`], [`Mask`]), [`backend`], [`bench`](mod@bench),
-//!   [`import`], [`segment`], [`train`], [`eval`], [`files`] (paths that will not do, in plain
-//!   words), [`dataset`] and [`truth`] (the images with true masks that `eval` and `train` use);
-//!   browser only: `web`, the wasm boundary.
+//! - **The core**, what segmenting a photo takes, natively and in the browser alike (it builds
+//!   for `wasm32-unknown-unknown` with no feature):
+//!   - [`attention`]: the context-attention modes (one file each, registered in one place) and
+//!     their costs; [`model`]: the Selfie Segmentation network with the context block inside.
+//!   - [`cpu`]: the same network for inference on the CPU, as fused, vectorised kernels;
+//!     [`network`] picks it or Burn's tensor ops by device.
+//!   - [`weights`]: each mode's weights, as burnpack records, to and from bytes.
+//!   - [`photo`] and [`preprocess`]: from a file's bytes to the network's input, and back to a
+//!     mask; [`refine`]: above the trained size, a global pass and a detail pass, fused;
+//!     [`pipeline`]: photo → passes → mask, for the CLI and the browser alike.
+//!   - [`look`]: what the attention block looks at — each cell's weights over the photo.
+//!   - [`error`]: [`Error`], every way the library fails, and its [`ErrorKind`]; [`stats`]:
+//!     the medians and percentiles the measurements print.
+//! - **`native`** (feature `native`, on by default): the [`Segmenter`] and its [`Mask`], the
+//!   [`Backend`] (CPU or wgpu), weight files in a folder, paths' failures in plain words.
+//! - **`tools`** (feature `tools`, on by default): the data set, the truth, evaluation,
+//!   training, the weights' import and the attention benchmark, behind the command line's
+//!   commands of the same names.
+//! - The two front ends: the `linseg` command line (`src/cli/`, one file per command) and the
+//!   wasm boundary the page calls (`web`, features `web`, `webgpu`, `web-threads`).
 //!
-//! The `linseg` command line is `src/cli/`: each command's arguments, checks, printing and
-//! files, over this library.
+//! Without default features the crate is the core alone:
+//! `cargo tree -e normal --no-default-features --target wasm32-unknown-unknown` lists no
+//! tooling crate.
 
 #![warn(missing_docs)]
 
@@ -72,29 +78,10 @@ pub use image;
 pub use look::Look;
 
 #[cfg(feature = "native")]
-pub use backend::Backend;
+pub mod native;
 #[cfg(feature = "native")]
-pub use segmenter::{Mask, Segmenter, SegmenterConfig, WeightSource};
-
-#[cfg(feature = "native")]
-pub mod backend;
-#[cfg(feature = "native")]
-pub mod bench;
-#[cfg(feature = "native")]
-pub mod dataset;
-#[cfg(feature = "native")]
-pub mod eval;
-#[cfg(feature = "native")]
-pub mod files;
-#[cfg(feature = "native")]
-pub mod import;
-#[cfg(feature = "native")]
-pub mod segment;
-#[cfg(feature = "native")]
-pub mod segmenter;
-#[cfg(feature = "native")]
-pub mod train;
-#[cfg(feature = "native")]
-pub mod truth;
+pub use native::{Backend, Mask, Segmenter, SegmenterConfig, WeightSource};
+#[cfg(feature = "tools")]
+pub mod tools;
 #[cfg(feature = "web")]
 pub mod web;

@@ -2,7 +2,7 @@
 //! context for each cell of its stride-16 map, ready to be read a cell at a time as a pointer
 //! moves over the photo.
 //!
-//! The photo is fitted as [`segment`](crate::segment) fits it for one pass at the processing
+//! The photo is fitted as [`pipeline`](crate::pipeline) fits it for one pass at the processing
 //! size; the block's queries and keys are computed and read back once
 //! ([`Look::new`], asynchronous so that the browser's GPU can answer), and each cell's weights
 //! are then plain arithmetic on the CPU ([`Look::weights`], `O(N·C′)` or less). [`spread`] sums
@@ -139,8 +139,7 @@ mod tests {
     }
 
     fn net(mode: AttentionMode, device: &Device) -> SelfieNet {
-        let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-        crate::weights::load(&models, mode, device).expect("the mode's weights")
+        crate::weights::shipped(mode, device)
     }
 
     /// The CPU kernels' path and Burn's (which the browser's GPU takes, read back

@@ -155,7 +155,6 @@ impl Network {
     }
 
     /// [`Network::run_passes`], waited for on this thread.
-    #[cfg(feature = "native")]
     pub fn run_passes_blocking(&self, photo: &RgbaImage, plan: &Plan) -> Result<Passes> {
         futures_lite::future::block_on(self.run_passes(photo, plan))
     }

@@ -61,7 +61,6 @@ pub async fn segment_photo(net: &Network, photo: &RgbaImage, size: u32) -> Resul
 }
 
 /// [`segment_photo`], waited for on this thread.
-#[cfg(feature = "native")]
 pub fn segment_photo_blocking(net: &Network, photo: &RgbaImage, size: u32) -> Result<Masked> {
     futures_lite::future::block_on(segment_photo(net, photo, size))
 }
@@ -81,8 +80,7 @@ mod tests {
             .unwrap()
             .to_rgba8();
         let device = Device::flex();
-        let load =
-            || crate::weights::load(&root.join("models"), AttentionMode::Linear, &device).unwrap();
+        let load = || crate::weights::shipped(AttentionMode::Linear, &device);
         let kernels = Network::new(load(), &device);
         let burn = Network::Burn {
             net: load(),

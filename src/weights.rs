@@ -1,5 +1,6 @@
 //! Each attention mode's weights: a burnpack record of the whole network, `selfie-<mode>.bpk`
-//! in `models/`. Loaded from a file natively and from fetched bytes in the browser.
+//! in `models/`, to and from bytes: the browser fetches them, natively
+//! `native::weight_files` reads them from a folder.
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
@@ -43,49 +44,19 @@ pub fn to_bytes(net: SelfieNet) -> Result<Vec<u8>> {
     Ok(bytes.to_vec())
 }
 
-#[cfg(feature = "native")]
-mod files {
-    use std::path::{Path, PathBuf};
-
-    use super::*;
-
-    /// The folder of the weight records unless another is named: `models/`.
-    pub const DEFAULT_FOLDER: &str = "models";
-
-    /// Load a mode's network from `dir`.
-    pub fn load(dir: &Path, mode: AttentionMode, device: &Device) -> Result<SelfieNet> {
-        let path = dir.join(file_name(mode));
-        let bytes = crate::files::read(&path)?;
-        from_bytes(bytes, mode, device)
-    }
-
-    /// The pretrained network of `dir/selfie-none.bpk` with a new `mode` block (γ = 0, so
-    /// the same network), its weights drawn from `seed`: where training starts.
-    pub fn pretrained_with_new_block(
-        dir: &Path,
-        mode: AttentionMode,
-        seed: u64,
-        device: &Device,
-    ) -> Result<SelfieNet> {
-        let path = dir.join(file_name(AttentionMode::None));
-        let record = ModuleRecord::load(&path).map_err(|err| Error::file(&path, err))?;
-        device.seed(seed);
-        SelfieNetConfig::new(mode)
-            .init(device)
-            .try_load_record(record.allow_partial(true))
-            .map_err(|err| Error::file(&path, err))
-    }
-
-    /// Save a network's weights into `dir` under its mode's name.
-    pub fn save(net: SelfieNet, dir: &Path) -> Result<PathBuf> {
-        let path = dir.join(file_name(net.mode()));
-        crate::files::write(&path, to_bytes(net)?)?;
-        Ok(path)
-    }
+/// The network of `mode` with the weights `models/` ships, for the tests.
+#[cfg(test)]
+pub(crate) fn shipped(mode: AttentionMode, device: &Device) -> SelfieNet {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join(file_name(mode));
+    from_bytes(
+        std::fs::read(path).expect("the mode's weights"),
+        mode,
+        device,
+    )
+    .unwrap()
 }
-
-#[cfg(feature = "native")]
-pub use files::{DEFAULT_FOLDER, load, pretrained_with_new_block, save};
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use linseg::attention::AttentionMode;
 use linseg::cpu::{CpuNet, FeatureMap};
 use linseg::model::SelfieNet;
-use linseg::{eval, weights};
+use linseg::native::weight_files;
+use linseg::tools::eval;
 
 const PHOTOS: [&str; 5] = ["astronaut", "grace_hopper", "coffee", "chelsea", "rocket"];
 
@@ -48,7 +49,7 @@ fn reference(name: &str) -> Vec<f32> {
 }
 
 fn load(mode: AttentionMode, device: &Device) -> SelfieNet {
-    weights::load(
+    weight_files::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
         mode,
         device,

@@ -9,10 +9,12 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use linseg::attention::AttentionMode;
+use linseg::native::weight_files;
 use linseg::network::Network;
 use linseg::pipeline::segment_photo_blocking;
 use linseg::refine::Plan;
-use linseg::{eval, photo, preprocess, weights};
+use linseg::tools::eval;
+use linseg::{photo, preprocess};
 
 #[test]
 fn every_mode_keeps_the_person_at_1024_px() {
@@ -22,7 +24,7 @@ fn every_mode_keeps_the_person_at_1024_px() {
     let device = Device::flex();
     let models = root.join("models");
     let pretrained = Network::new(
-        weights::load(&models, AttentionMode::None, &device).unwrap(),
+        weight_files::load(&models, AttentionMode::None, &device).unwrap(),
         &device,
     );
     let reference = segment_photo_blocking(&pretrained, &portrait, 256)
@@ -41,7 +43,7 @@ fn every_mode_keeps_the_person_at_1024_px() {
     );
 
     for mode in AttentionMode::ALL {
-        let net = Network::new(weights::load(&models, mode, &device).unwrap(), &device);
+        let net = Network::new(weight_files::load(&models, mode, &device).unwrap(), &device);
         let at_256 = segment_photo_blocking(&net, &portrait, 256).unwrap().mask;
         let mask = segment_photo_blocking(&net, &portrait, 1024).unwrap().mask;
         let iou = eval::iou(&mask, &at_256);

@@ -2,11 +2,11 @@
 //! measured in one run on one backend so that ratios between modes are fair; a table or JSON
 //! lines.
 
-use std::io::{self, Write};
+use std::io::Write;
 
+use linseg::Backend;
 use linseg::attention::{AttentionMode, BlockCost, Limits};
-use linseg::backend::Backend;
-use linseg::bench::{self, Case, MeasureOptions, Measurement};
+use linseg::tools::bench::{self, Case, MeasureOptions, Measurement};
 
 /// The size and width at which the summary compares dot-product with linear attention.
 const RATIO_CASE: ([usize; 2], usize) = ([64, 64], 128);
@@ -33,23 +33,22 @@ pub struct BenchArgs {
 }
 
 /// Run the whole sweep and print it: a table, or JSON lines.
-pub fn run(options: &BenchArgs, out: &mut impl Write) -> Result<(), String> {
+pub fn run(options: &BenchArgs, out: &mut impl Write) -> linseg::Result<()> {
     let started = options.backend.start()?;
     let device = started.device;
-    let io = |err: io::Error| err.to_string();
     if !options.json {
         writeln!(
             out,
             "attention blocks on {} — median of {} runs after {} warm-up, batch 1",
             options.backend, options.runs, options.warmup
         )
-        .map_err(io)?;
+        .map_err(crate::stdout_failed)?;
         writeln!(
             out,
             "{:<12} {:>9} {:>4} {:>11} {:>9} {:>9} {:>10} {:>12}",
             "mode", "H×W", "C", "median ms", "min ms", "GFLOP", "peak MiB", "backend MiB"
         )
-        .map_err(io)?;
+        .map_err(crate::stdout_failed)?;
     }
     let limits = Limits {
         buffer_bytes: started.max_buffer_bytes,
@@ -80,14 +79,14 @@ pub fn run(options: &BenchArgs, out: &mut impl Write) -> Result<(), String> {
                     options.backend
                 )
             )
-            .map_err(io)?;
+            .map_err(crate::stdout_failed)?;
         } else {
             writeln!(
                 out,
                 "{}",
                 table_line(&case, &cost, outcome.as_ref(), too_big.as_deref())
             )
-            .map_err(io)?;
+            .map_err(crate::stdout_failed)?;
         }
         if ([case.height, case.width], case.channels) == RATIO_CASE {
             match case.mode {
@@ -96,7 +95,7 @@ pub fn run(options: &BenchArgs, out: &mut impl Write) -> Result<(), String> {
                 _ => {}
             }
         }
-        out.flush().map_err(io)?;
+        out.flush().map_err(crate::stdout_failed)?;
     }
     if let (Some((dot, dot_cost)), Some((linear, linear_cost))) = ratio {
         let time = dot.median_ms / linear.median_ms;
@@ -111,14 +110,14 @@ pub fn run(options: &BenchArgs, out: &mut impl Write) -> Result<(), String> {
                 "time_ratio": time, "memory_ratio": memory, "flop_ratio": flops,
                 "attention_flop_ratio": attention_flops,
             });
-            writeln!(out, "{line}").map_err(io)?;
+            writeln!(out, "{line}").map_err(crate::stdout_failed)?;
         } else {
             writeln!(
                 out,
                 "dot ÷ linear at {h}×{w}, C = {c}: time {time:.1}×, memory {memory:.1}×, \
                  FLOPs {flops:.1}× ({attention_flops:.0}× without the 1×1 projections both share)"
             )
-            .map_err(io)?;
+            .map_err(crate::stdout_failed)?;
         }
     }
     Ok(())

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use linseg::dataset::{self, DataPaths};
-use linseg::truth::{self, TruthPaths};
-use linseg::weights;
+use linseg::native::weight_files;
+use linseg::tools::dataset::{self, DataPaths};
+use linseg::tools::truth::{self, TruthPaths};
 
 /// Where training and evaluation find photos and weights.
 #[derive(clap::Args, Debug, Clone)]
@@ -17,7 +17,7 @@ pub struct DataArgs {
     #[arg(long, default_value = dataset::DEFAULT_MANIFEST)]
     pub manifest: PathBuf,
     /// The folder of the weight records (read, and for train written).
-    #[arg(long, default_value = weights::DEFAULT_FOLDER)]
+    #[arg(long, default_value = weight_files::DEFAULT_FOLDER)]
     pub models: PathBuf,
 }
 

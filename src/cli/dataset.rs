@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use linseg::{files, truth};
+use linseg::Error;
+use linseg::native::files;
+use linseg::tools::truth;
 
 use crate::data::{DataArgs, TruthArgs};
 
@@ -23,11 +25,11 @@ pub struct DatasetArgs {
 }
 
 /// Run `linseg dataset`: NAME.png and NAME.truth.png for each held-out image.
-pub fn run(args: &DatasetArgs) -> Result<(), String> {
+pub fn run(args: &DatasetArgs) -> linseg::Result<()> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| linseg::dataset::cache_folder().join("heldout"));
+        .unwrap_or_else(|| linseg::tools::dataset::cache_folder().join("heldout"));
     files::make_folder(&out)?;
     for sample in truth::heldout(&args.data.paths(), &args.truth.paths())? {
         let stem = Path::new(&sample.name)
@@ -40,11 +42,11 @@ pub fn run(args: &DatasetArgs) -> Result<(), String> {
         sample
             .image
             .save(&image)
-            .map_err(|err| format!("{}: {err}", image.display()))?;
+            .map_err(|err| Error::file(&image, err))?;
         sample
             .truth
             .save(&truth)
-            .map_err(|err| format!("{}: {err}", truth.display()))?;
+            .map_err(|err| Error::file(&truth, err))?;
         let share = sample.truth.pixels().filter(|p| p[0] >= 128).count() as f64
             / sample.truth.len() as f64;
         println!(

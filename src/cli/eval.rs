@@ -4,12 +4,13 @@
 
 use std::path::PathBuf;
 
+use linseg::Backend;
+use linseg::Error;
 use linseg::attention::AttentionMode;
-use linseg::backend::Backend;
-use linseg::eval;
+use linseg::native::{files, weight_files};
 use linseg::network::Network;
-use linseg::truth::{self, Kind};
-use linseg::{files, weights};
+use linseg::tools::eval;
+use linseg::tools::truth::{self, Kind};
 
 use crate::data::{DataArgs, TruthArgs};
 use crate::mode;
@@ -39,7 +40,7 @@ pub struct EvalArgs {
 }
 
 /// Run `linseg eval`: the table printed as it fills, the scores written to --out.
-pub fn run(args: &EvalArgs) -> Result<(), String> {
+pub fn run(args: &EvalArgs) -> linseg::Result<()> {
     let (data, sizes) = (&args.data, &args.sizes);
     let device = Backend::Cpu.device()?;
     let (split, samples, default_out) = if args.validation {
@@ -58,8 +59,9 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
     } else {
         args.modes.clone()
     };
-    let load =
-        |mode| weights::load(&data.models, mode, &device).map(|net| Network::new(net, &device));
+    let load = |mode| {
+        weight_files::load(&data.models, mode, &device).map(|net| Network::new(net, &device))
+    };
     let networks = modes
         .iter()
         .map(|&mode| load(mode))
@@ -114,7 +116,7 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
     let Some(out) = args.out.clone().or(default_out) else {
         return Ok(());
     };
-    let text = serde_json::to_string_pretty(&metrics).map_err(|err| err.to_string())?;
+    let text = serde_json::to_string_pretty(&metrics).map_err(|err| Error::file(&out, err))?;
     files::write(&out, text + "\n")?;
     println!("\nwrote {}", out.display());
     Ok(())

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use linseg::Backend;
 use linseg::attention::AttentionMode;
-use linseg::backend::Backend;
-use linseg::{files, import, weights};
+use linseg::native::{files, weight_files};
+use linseg::tools::import;
 
 /// `linseg import`: MediaPipe Selfie Segmentation's TensorFlow.js weights into one record per
 /// mode.
@@ -15,12 +16,12 @@ pub struct ImportArgs {
     #[arg(long)]
     pub from: PathBuf,
     /// Where the records go.
-    #[arg(long, default_value = weights::DEFAULT_FOLDER)]
+    #[arg(long, default_value = weight_files::DEFAULT_FOLDER)]
     pub out: PathBuf,
 }
 
 /// Run `linseg import`: one record per mode, the blocks initialised from seed 0.
-pub fn run(args: &ImportArgs) -> Result<(), String> {
+pub fn run(args: &ImportArgs) -> linseg::Result<()> {
     let (from, out) = (&args.from, &args.out);
     let read = |name: &str| files::read(&from.join(name));
     let (json, bin) = (read("selfie.json")?, read("selfie.bin")?);
@@ -30,7 +31,7 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
         // The blocks start from the same seed every time, so the records are reproducible.
         device.seed(0);
         let net = import::import_selfie(&json, &bin, mode, &device)?;
-        let path = weights::save(net, out)?;
+        let path = weight_files::save(net, out)?;
         println!("wrote {}", path.display());
     }
     Ok(())

@@ -6,11 +6,13 @@ use std::path::PathBuf;
 
 use futures_lite::future::block_on;
 
+use linseg::Backend;
+use linseg::Error;
 use linseg::attention::AttentionMode;
-use linseg::backend::Backend;
 use linseg::look::{self, Look};
+use linseg::native::{files, weight_files};
 use linseg::network::Network;
-use linseg::{files, photo, weights};
+use linseg::photo;
 
 /// Arguments of `linseg look`.
 #[derive(clap::Args, Debug)]
@@ -21,7 +23,7 @@ pub struct LookArgs {
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(32..=2048))]
     pub size: u32,
     /// The folder holding the weight records.
-    #[arg(long, default_value = weights::DEFAULT_FOLDER)]
+    #[arg(long, default_value = weight_files::DEFAULT_FOLDER)]
     pub models: PathBuf,
     /// Where the network runs: cpu or wgpu.
     #[arg(long, default_value = "cpu")]
@@ -29,10 +31,11 @@ pub struct LookArgs {
 }
 
 /// Run `linseg look`: a line per mode.
-pub fn run(args: &LookArgs) -> Result<(), String> {
+pub fn run(args: &LookArgs) -> linseg::Result<()> {
     let device = args.backend.device()?;
     let bytes = files::read(&args.photo)?;
-    let photo = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS).map_err(|err| err.to_string())?;
+    let photo = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
+        .map_err(|err| Error::file(&args.photo, err))?;
     println!(
         "{} at {} px: how far each block looks, over every cell of its map",
         args.photo.display(),
@@ -43,7 +46,7 @@ pub fn run(args: &LookArgs) -> Result<(), String> {
         "mode", "cells", "mean peak", "effective cells", "ms per cell"
     );
     for mode in AttentionMode::ALL.into_iter().skip(1) {
-        let network = Network::new(weights::load(&args.models, mode, &device)?, &device);
+        let network = Network::new(weight_files::load(&args.models, mode, &device)?, &device);
         let look = block_on(Look::new(&network, &photo, args.size))?;
         let [width, height] = look.grid();
         let spread = look::spread(&look).expect("a block");

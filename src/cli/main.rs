@@ -66,25 +66,35 @@ enum BenchTarget {
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
-        Command::Bench {
-            target: BenchTarget::Attention(args),
-        } => bench::run(&args, &mut std::io::stdout().lock()),
-        Command::Bench {
-            target: BenchTarget::Network(args),
-        } => network_bench::run(&args, &mut std::io::stdout().lock()),
-        Command::Import(args) => import::run(&args),
-        Command::Segment(args) => segment::run(&args),
-        Command::Look(args) => look::run(&args),
-        Command::Dataset(args) => dataset::run(&args),
-        Command::Train(args) => train::run(&args),
-        Command::Eval(args) => eval::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("linseg: {message}");
+    match run(Cli::parse().command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("linseg: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A report that could not be written to standard output (a closed pipe, a full disk).
+fn stdout_failed(err: std::io::Error) -> linseg::Error {
+    linseg::Error::file("standard output", linseg::native::files::plain_words(&err))
+}
+
+/// Run a command: its exit code, or the error that stopped it.
+fn run(command: Command) -> linseg::Result<ExitCode> {
+    let done = |()| ExitCode::SUCCESS;
+    match command {
+        Command::Bench {
+            target: BenchTarget::Attention(args),
+        } => bench::run(&args, &mut std::io::stdout().lock()).map(done),
+        Command::Bench {
+            target: BenchTarget::Network(args),
+        } => network_bench::run(&args, &mut std::io::stdout().lock()).map(done),
+        Command::Import(args) => import::run(&args).map(done),
+        Command::Segment(args) => segment::run(&args),
+        Command::Look(args) => look::run(&args).map(done),
+        Command::Dataset(args) => dataset::run(&args).map(done),
+        Command::Train(args) => train::run(&args).map(done),
+        Command::Eval(args) => eval::run(&args).map(done),
     }
 }

@@ -1,7 +1,7 @@
 //! `linseg bench network`: the whole network's inference on the CPU, per kind of layer, and the
 //! same weights and input through Burn's generic path, measured in one run.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,8 @@ use image::imageops::{self, FilterType};
 use linseg::attention::AttentionMode;
 use linseg::cpu::{self, CpuNet, FeatureMap, Profile, Step};
 use linseg::model::{STRIDE, SelfieNet};
-use linseg::{files, photo, preprocess, stats, weights};
+use linseg::native::{files, weight_files};
+use linseg::{Error, photo, preprocess, stats};
 
 use crate::mode;
 
@@ -30,7 +31,7 @@ pub struct NetworkBenchArgs {
     #[arg(long, default_value = "none", value_parser = mode::parser())]
     pub mode: AttentionMode,
     /// The folder holding the weight records.
-    #[arg(long, default_value = weights::DEFAULT_FOLDER)]
+    #[arg(long, default_value = weight_files::DEFAULT_FOLDER)]
     pub models: std::path::PathBuf,
     /// Timed runs of each path.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
@@ -54,22 +55,24 @@ fn percentiles(times: &[Duration]) -> (f64, f64) {
 }
 
 /// The photo stretched to `size × size`, RGB in `[0, 1]`, channels last.
-fn square_input(path: &Path, size: u32) -> Result<FeatureMap, String> {
+fn square_input(path: &Path, size: u32) -> linseg::Result<FeatureMap> {
     let bytes = files::read(path)?;
-    let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
-        .map_err(|err| format!("{}: {err}", path.display()))?;
+    let image =
+        photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS).map_err(|err| Error::file(path, err))?;
     let square = imageops::resize(&image, size, size, FilterType::Triangle);
     let letterbox = preprocess::Letterbox::new(size, size, size);
     Ok(preprocess::to_pixels(&square, &letterbox))
 }
 
 /// Run the benchmark and write its report to `out`.
-pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), String> {
+pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> linseg::Result<()> {
     if options.size == 0 || options.size as usize % STRIDE != 0 {
-        return Err(format!("--size must be a multiple of {STRIDE}"));
+        return Err(Error::BadOption(format!(
+            "--size must be a multiple of {STRIDE}"
+        )));
     }
     let device = Device::flex();
-    let net: SelfieNet = weights::load(&options.models, options.mode, &device)?;
+    let net: SelfieNet = weight_files::load(&options.models, options.mode, &device)?;
     let kernels = CpuNet::new(&net, &device);
     cpu::force_baseline(options.baseline);
     let pixels = square_input(&options.photo, options.size)?;
@@ -97,7 +100,7 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
             .forward(input)
             .into_data()
             .try_into_vec::<f32>()
-            .map_err(|err| format!("{err:?}"))?;
+            .map_err(|err| Error::Device(format!("{err:?}")))?;
         if run >= options.warmup {
             burn_times.push(start.elapsed());
         }
@@ -116,7 +119,6 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
     let (burn_median, burn_p90) = percentiles(&burn_times);
     let runs = options.runs as f64;
     let step_ms = |step: Step| profile.total(step).as_secs_f64() * 1e3 / runs;
-    let write_err = |err: io::Error| err.to_string();
 
     if options.json {
         let steps: Vec<serde_json::Value> = Step::ALL
@@ -145,7 +147,7 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
             "max_abs_difference": max_diff,
             "steps": steps,
         });
-        writeln!(out, "{report}").map_err(write_err)?;
+        writeln!(out, "{report}").map_err(crate::stdout_failed)?;
         return Ok(());
     }
 
@@ -160,12 +162,12 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
         options.runs,
         options.warmup
     )
-    .map_err(write_err)?;
+    .map_err(crate::stdout_failed)?;
     writeln!(
         out,
         "| layer kind | layers | ms per run | share |\n|---|---|---|---|"
     )
-    .map_err(write_err)?;
+    .map_err(crate::stdout_failed)?;
     let total = profile.sum().as_secs_f64() * 1e3 / runs;
     for step in Step::ALL {
         if profile.layers(step) == 0 {
@@ -179,14 +181,14 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> Result<(), Strin
             step_ms(step),
             100.0 * step_ms(step) / total
         )
-        .map_err(write_err)?;
+        .map_err(crate::stdout_failed)?;
     }
-    writeln!(out, "| sum of layers | | {total:.3} | |\n").map_err(write_err)?;
+    writeln!(out, "| sum of layers | | {total:.3} | |\n").map_err(crate::stdout_failed)?;
     writeln!(
         out,
         "CPU kernels: median {median:.2} ms, p90 {p90:.2} ms\nBurn generic path (same weights, same input): median {burn_median:.2} ms, p90 {burn_p90:.2} ms\nmax |difference| of the probabilities: {max_diff:.1e}\nCPU kernels ÷ Burn generic path: {:.2}×",
         median / burn_median
     )
-    .map_err(write_err)?;
+    .map_err(crate::stdout_failed)?;
     Ok(())
 }

@@ -5,14 +5,17 @@ use std::path::Path;
 use std::time::Instant;
 
 use linseg::attention::AttentionMode;
-use linseg::backend::Backend;
-use linseg::dataset::Split;
 use linseg::model::SelfieNet;
-use linseg::train::{
-    BestCheckpoint, Checkpoint, Images, TrainOptions, TrainingSet, checkpoint, on_cpu, train,
+use linseg::native::{files, weight_files};
+use linseg::tools::dataset::Split;
+use linseg::tools::train::{
+    BestCheckpoint, Checkpoint, Images, TrainOptions, TrainingSet, checkpoint, on_cpu,
+    pretrained_with_new_block, train,
 };
-use linseg::truth::Sample;
-use linseg::{eval, files, truth, weights};
+use linseg::tools::truth::Sample;
+use linseg::tools::{eval, truth};
+use linseg::weights;
+use linseg::{Backend, Error};
 
 use crate::data::{DataArgs, TruthArgs};
 use crate::mode;
@@ -99,7 +102,7 @@ fn progress_line(step: usize, steps: usize, loss: f64, started: Instant) -> Stri
 }
 
 /// Run `linseg train`: the block trained, its record written beside the others with the log.
-pub fn run(args: &TrainArgs) -> Result<(), String> {
+pub fn run(args: &TrainArgs) -> linseg::Result<()> {
     let (mode, backend) = (args.mode, args.backend);
     let (data, truth_paths) = (&args.data.paths(), &args.truth.paths());
     let options = &TrainOptions {
@@ -113,13 +116,17 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         as_segmented: args.as_segmented,
     };
     if args.images_per_step == 0 {
-        return Err("--images-per-step must be at least 1".into());
+        return Err(Error::BadOption(
+            "--images-per-step must be at least 1".into(),
+        ));
     }
     if args.sizes.is_empty() || args.sizes.iter().any(|&size| size < 32) {
-        return Err("--sizes needs at least one training size, each at least 32 px".into());
+        return Err(Error::BadOption(
+            "--sizes needs at least one training size, each at least 32 px".into(),
+        ));
     }
     if mode == AttentionMode::None && !args.train_decoder {
-        return Err("mode none has no context block: there is nothing to train (but the decoder, with --train-decoder)".into());
+        return Err(Error::BadOption("mode none has no context block: there is nothing to train (but the decoder, with --train-decoder)".into()));
     }
     let photos = truth::photos_with_truth(data, truth_paths, Split::Train)?;
     let set = TrainingSet::new(
@@ -148,7 +155,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             .collect();
         (Images::Augmented(&set), names)
     };
-    let student = weights::pretrained_with_new_block(
+    let student = pretrained_with_new_block(
         &data.models,
         mode,
         options.seed,
@@ -236,7 +243,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         .context
         .gamma()
         .map(|g| g.val().into_scalar::<f32>());
-    let path = weights::save(trained, &data.models)?;
+    let path = weight_files::save(trained, &data.models)?;
     log["kept_step"] = kept_step.into();
     let log_path = data.models.join(format!("training-{mode}.json"));
     write_log(&log_path, &log)?;
@@ -257,19 +264,20 @@ fn write_ceiling(
     sizes: &[u32],
     mut log: serde_json::Value,
     path: &Path,
-) -> Result<(), String> {
+) -> linseg::Result<()> {
     let at_end = eval::evaluate(&[on_cpu(trained)], None, heldout, sizes, |score| {
         println!(
             "held-out at {} px after the last step, {} {} images: as segmented {:.4}, one pass {:.4}",
             score.size, score.images, score.kind, score.segmented.iou, score.single_pass.iou
         )
     });
-    log["heldout_at_end"] = serde_json::to_value(at_end.scores).map_err(|err| err.to_string())?;
+    log["heldout_at_end"] =
+        serde_json::to_value(at_end.scores).map_err(|err| Error::file(path, err))?;
     write_log(path, &log)
 }
 
 /// Write a training log as one line of JSON.
-fn write_log(path: &Path, log: &serde_json::Value) -> Result<(), String> {
-    let text = serde_json::to_string(log).map_err(|err| err.to_string())?;
-    files::write(path, text + "\n").map_err(String::from)
+fn write_log(path: &Path, log: &serde_json::Value) -> linseg::Result<()> {
+    let text = serde_json::to_string(log).map_err(|err| Error::file(path, err))?;
+    files::write(path, text + "\n")
 }

@@ -84,15 +84,10 @@ pub fn upsample2x(x: Tensor<4>) -> Tensor<4> {
     }
 }
 
-/// Whether gradients flow through `x`; never in the browser build, which has no autodiff.
+/// Whether gradients may flow through `x`: whether it is on an autodiff device (training's;
+/// never in the browser, which has no autodiff).
 fn gradients_flow(x: &Tensor<4>) -> bool {
-    #[cfg(feature = "native")]
-    return x.is_tracked();
-    #[cfg(not(feature = "native"))]
-    return {
-        let _ = x;
-        false
-    };
+    x.is_autodiff()
 }
 
 /// Bilinear ×2 along one axis (2: height, 3: width) of `[B, C, H, W]`.

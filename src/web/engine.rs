@@ -162,7 +162,7 @@ impl Engine {
         let reason = if prefer_gpu {
             match Engine::start_gpu().await {
                 Ok(engine) => return engine,
-                Err(reason) => reason,
+                Err(WhyNotGpu(reason)) => reason,
             }
         } else {
             "the CPU backend was asked for".to_string()
@@ -381,20 +381,24 @@ fn rgba_photo(rgba: Vec<u8>, width: u32, height: u32) -> Result<RgbaImage, Error
     RgbaImage::from_raw(width, height, rgba).ok_or(Error::PixelCount { width, height, len })
 }
 
+/// Why an engine runs on the CPU though WebGPU was preferred, in words for the person: the
+/// CPU backend's `fallbackReason`. Not an [`Error`]: the engine starts all the same.
+struct WhyNotGpu(String);
+
 /// Starting on WebGPU: in the full build only (`--features webgpu`); the CPU build says so.
 impl Engine {
     /// An engine on the browser's WebGPU adapter, or why there is none.
     #[cfg(feature = "webgpu")]
-    async fn start_gpu() -> Result<Engine, String> {
+    async fn start_gpu() -> Result<Engine, WhyNotGpu> {
         use burn::tensor::wgpu::WgpuInitError;
         let (device, setup) = match Device::wgpu_options().init_with_setup_async().await {
             Ok(started) => started,
             Err(WgpuInitError::AdapterUnavailable { message, .. }) => {
-                return Err(format!(
+                return Err(WhyNotGpu(format!(
                     "WebGPU is not available: this browser offers no adapter ({message})"
-                ));
+                )));
             }
-            Err(err) => return Err(format!("WebGPU could not start: {err}")),
+            Err(err) => return Err(WhyNotGpu(format!("WebGPU could not start: {err}"))),
         };
         let adapter = setup.adapter.get_info();
         let limits = setup.device.limits();
@@ -432,12 +436,12 @@ impl Engine {
 
     /// The CPU build has no WebGPU backend.
     #[cfg(not(feature = "webgpu"))]
-    async fn start_gpu() -> Result<Engine, String> {
-        Err(
+    async fn start_gpu() -> Result<Engine, WhyNotGpu> {
+        Err(WhyNotGpu(
             "this build of linseg runs on the CPU only (the page loads it where WebGPU \
              is not used)"
                 .to_string(),
-        )
+        ))
     }
 }
 

@@ -1,12 +1,13 @@
 // The docs repeat figures that one file holds: the held-out quality is `linseg eval`'s
 // models/metrics.json, each block's training its models/training-<mode>.json, how far a block
 // can go the models/ceiling-*.json logs. These tests fail when a figure in README.md or
-// models/README.md parts from its file (compared rounded to three decimals, as printed), and
-// when a www/ module lacks the header the README promises.
+// models/README.md parts from its file (compared rounded to three decimals, as printed), when
+// a path the docs name is not in the repository, and when a www/ module lacks the header the
+// README promises.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -122,6 +123,18 @@ test("README's dot ÷ linear row is the summary line docs/performance.md quotes"
   const quoted = ratios(read('docs/performance.md'));
   assert.ok(quoted, 'docs/performance.md quotes no dot ÷ linear summary line');
   assert.deepEqual(ratios(row), quoted);
+});
+
+test('every path of this repository the docs name in backticks is there', () => {
+  const docs = ['README.md', 'models/README.md', ...readdirSync(join(ROOT, 'docs')).filter((n) => n.endsWith('.md')).map((n) => `docs/${n}`)];
+  const missing = [];
+  for (const doc of docs) {
+    // `src/…`, `www/…`, `scripts/…`, `tests/…`, `examples/…`: the folders whose files move.
+    for (const [, path] of read(doc).matchAll(/`((?:src|www|scripts|tests|examples)\/[\w./-]*[\w/])`/g)) {
+      if (!existsSync(join(ROOT, path))) missing.push(`${doc}: ${path}`);
+    }
+  }
+  assert.deepEqual(missing, [], 'named in the docs but not in the repository');
 });
 
 test('every www/ module has the "Owns: … Must not touch: …" header the README promises', () => {

@@ -15,11 +15,21 @@ use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::tensor::{Device, Tensor, TensorData, f16};
 
 use crate::attention::AttentionMode;
+use crate::error::{Error, Result};
 use crate::model::{DecoderStage, SelfieNet, SelfieNetConfig};
 
 /// The graph's 1×1 and 3×3 convolutions, and its depthwise ones.
 const CONVOLUTIONS: usize = 43;
 const DEPTHWISE: usize = 11;
+
+/// The import's failure: MediaPipe's graph files are not what the network takes. They are the
+/// weights of mode `none`, the untouched network, so the failure is [`Error::Weights`] of it.
+fn mismatch(reason: impl Into<String>) -> Error {
+    Error::Weights {
+        mode: AttentionMode::None,
+        reason: format!("MediaPipe's graph: {}", reason.into()),
+    }
+}
 
 /// The float tensors of a TensorFlow.js graph model, by name, as `(shape, values)`.
 pub struct TfjsWeights {
@@ -30,24 +40,26 @@ pub struct TfjsWeights {
 
 impl TfjsWeights {
     /// Read the weight manifest of `model.json` and the bytes of its one weight file.
-    pub fn read(json: &[u8], bin: &[u8]) -> Result<Self, String> {
+    pub fn read(json: &[u8], bin: &[u8]) -> Result<Self> {
         let graph: serde_json::Value = serde_json::from_slice(json)
-            .map_err(|err| format!("not a TensorFlow.js graph: {err}"))?;
+            .map_err(|err| mismatch(format!("not a TensorFlow.js graph: {err}")))?;
         let entries = graph["weightsManifest"][0]["weights"]
             .as_array()
-            .ok_or("the graph has no weightsManifest[0].weights")?;
+            .ok_or_else(|| mismatch("the graph has no weightsManifest[0].weights"))?;
         let mut tensors = HashMap::new();
         let mut offset = 0;
         for entry in entries {
-            let name = entry["name"].as_str().ok_or("a weight without a name")?;
+            let name = entry["name"]
+                .as_str()
+                .ok_or_else(|| mismatch("a weight without a name"))?;
             let shape: Vec<usize> = entry["shape"]
                 .as_array()
-                .ok_or_else(|| format!("{name}: no shape"))?
+                .ok_or_else(|| mismatch(format!("{name}: no shape")))?
                 .iter()
                 .map(|d| {
                     d.as_u64()
                         .map(|d| d as usize)
-                        .ok_or_else(|| format!("{name}: bad shape"))
+                        .ok_or_else(|| mismatch(format!("{name}: bad shape")))
                 })
                 .collect::<Result<_, _>>()?;
             let count: usize = shape.iter().product();
@@ -57,11 +69,11 @@ impl TfjsWeights {
             let width = match stored {
                 Some("float16") => 2,
                 Some("float32" | "int32") => 4,
-                other => return Err(format!("{name}: unsupported storage {other:?}")),
+                other => return Err(mismatch(format!("{name}: unsupported storage {other:?}"))),
             };
             let bytes = bin
                 .get(offset..offset + count * width)
-                .ok_or_else(|| format!("{name}: the weight file ends early"))?;
+                .ok_or_else(|| mismatch(format!("{name}: the weight file ends early")))?;
             offset += count * width;
             let values = match stored {
                 Some("float16") => bytes
@@ -77,10 +89,10 @@ impl TfjsWeights {
             tensors.insert(name.to_string(), (shape, values));
         }
         if offset != bin.len() {
-            return Err(format!(
+            return Err(mismatch(format!(
                 "the manifest covers {offset} bytes, the weight file has {}",
                 bin.len()
-            ));
+            )));
         }
         Ok(Self {
             tensors,
@@ -89,10 +101,10 @@ impl TfjsWeights {
         })
     }
 
-    fn take(&mut self, name: &str) -> Result<(Vec<usize>, Vec<f32>), String> {
+    fn take(&mut self, name: &str) -> Result<(Vec<usize>, Vec<f32>)> {
         self.tensors
             .remove(name)
-            .ok_or_else(|| format!("the graph has no tensor {name}"))
+            .ok_or_else(|| mismatch(format!("the graph has no tensor {name}")))
     }
 
     /// `values` of TensorFlow layout `shape`, permuted to Burn's layout, checked against `expected`.
@@ -102,15 +114,15 @@ impl TfjsWeights {
         permutation: [usize; D],
         expected: [usize; D],
         device: &Device,
-    ) -> Result<Param<Tensor<D>>, String> {
+    ) -> Result<Param<Tensor<D>>> {
         let (shape, values) = self.take(name)?;
         let tensor =
             Tensor::<D>::from_data(TensorData::new(values, shape), device).permute(permutation);
         if tensor.dims() != expected {
-            return Err(format!(
+            return Err(mismatch(format!(
                 "{name}: shape {:?} where the network has {expected:?}",
                 tensor.dims()
-            ));
+            )));
         }
         Ok(Param::from_tensor(tensor))
     }
@@ -120,16 +132,16 @@ impl TfjsWeights {
         name: &str,
         conv_bias: &Option<Param<Tensor<1>>>,
         device: &Device,
-    ) -> Result<Param<Tensor<1>>, String> {
+    ) -> Result<Param<Tensor<1>>> {
         let expected = conv_bias
             .as_ref()
-            .ok_or("a convolution without bias")?
+            .ok_or_else(|| mismatch("a convolution without bias"))?
             .dims();
         self.tensor(name, [0], expected, device)
     }
 
     /// The next `Conv2D`: filter `[kh, kw, in, out]` → `[out, in, kh, kw]`, and its bias.
-    fn convolution(&mut self, conv: Conv2d) -> Result<Conv2d, String> {
+    fn convolution(&mut self, conv: Conv2d) -> Result<Conv2d> {
         let index = self.next_convolution;
         self.next_convolution += 1;
         let names = match index {
@@ -143,7 +155,7 @@ impl TfjsWeights {
     }
 
     /// The next depthwise convolution: filter `[kh, kw, C, 1]` → `[C, 1, kh, kw]`, and its bias.
-    fn depthwise(&mut self, conv: Conv2d) -> Result<Conv2d, String> {
+    fn depthwise(&mut self, conv: Conv2d) -> Result<Conv2d> {
         let index = self.next_depthwise;
         self.next_depthwise += 1;
         let names = match index {
@@ -165,7 +177,7 @@ impl TfjsWeights {
         mut conv: Conv2d,
         (filter, bias): (String, String),
         permutation: [usize; 4],
-    ) -> Result<Conv2d, String> {
+    ) -> Result<Conv2d> {
         let device = conv.weight.device();
         conv.weight = self.tensor(&filter, permutation, conv.weight.dims(), &device)?;
         conv.bias = Some(self.bias(&bias, &conv.bias, &device)?);
@@ -173,14 +185,14 @@ impl TfjsWeights {
     }
 
     /// The final transposed convolution: filter `[kh, kw, out, in]` → `[in, out, kh, kw]`.
-    fn transposed(&mut self, mut conv: ConvTranspose2d) -> Result<ConvTranspose2d, String> {
+    fn transposed(&mut self, mut conv: ConvTranspose2d) -> Result<ConvTranspose2d> {
         let device = conv.weight.device();
         conv.weight = self.tensor("segment/filter", [3, 2, 0, 1], conv.weight.dims(), &device)?;
         conv.bias = Some(self.bias("segment_add/y", &conv.bias, &device)?);
         Ok(conv)
     }
 
-    fn decoder_stage(&mut self, stage: DecoderStage) -> Result<DecoderStage, String> {
+    fn decoder_stage(&mut self, stage: DecoderStage) -> Result<DecoderStage> {
         Ok(DecoderStage {
             gate_reduce: self.convolution(stage.gate_reduce)?,
             gate_expand: self.convolution(stage.gate_expand)?,
@@ -196,7 +208,7 @@ pub fn import_selfie(
     bin: &[u8],
     mode: AttentionMode,
     device: &Device,
-) -> Result<SelfieNet, String> {
+) -> Result<SelfieNet> {
     let mut weights = TfjsWeights::read(json, bin)?;
     let mut net = SelfieNetConfig::new(mode).init(device);
     net.stem = weights.convolution(net.stem)?;
@@ -214,7 +226,7 @@ pub fn import_selfie(
             block.project = weights.convolution(block.project)?;
             Ok(block)
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_>>()?;
     net.head.features = weights.convolution(net.head.features)?;
     net.head.gate = weights.convolution(net.head.gate)?;
     net.head.project = weights.convolution(net.head.project)?;
@@ -226,7 +238,9 @@ pub fn import_selfie(
     net.output = weights.transposed(net.output)?;
 
     if (weights.next_convolution, weights.next_depthwise) != (CONVOLUTIONS, DEPTHWISE) {
-        return Err("the network and the graph disagree on the number of convolutions".into());
+        return Err(mismatch(
+            "the network and the graph disagree on the number of convolutions",
+        ));
     }
     // What is left are hard-swish's constants (3 and an f16-rounded 1/6; the network uses
     // exactly 1/6, as MediaPipe's own HARD_SWISH does).
@@ -237,7 +251,9 @@ pub fn import_selfie(
         .collect();
     unused.sort();
     if !unused.is_empty() {
-        return Err(format!("weights the network did not use: {unused:?}"));
+        return Err(mismatch(format!(
+            "weights the network did not use: {unused:?}"
+        )));
     }
     Ok(net)
 }
@@ -302,11 +318,12 @@ mod tests {
         let short = TfjsWeights::read(&json, &bin[..bin.len() - 1])
             .err()
             .unwrap();
-        assert!(short.contains("ends early"), "{short}");
+        assert_eq!(short.kind(), crate::ErrorKind::BadWeights);
+        assert!(short.to_string().contains("ends early"), "{short}");
         let mut long = bin.clone();
         long.push(0);
         let long = TfjsWeights::read(&json, &long).err().unwrap();
-        assert!(long.contains("the manifest covers"), "{long}");
+        assert!(long.to_string().contains("the manifest covers"), "{long}");
     }
 
     /// The tensors 3 and 1/6 of hard-swish are the only ones the network may leave unused.

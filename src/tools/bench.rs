@@ -6,6 +6,7 @@ use std::time::Instant;
 use burn::tensor::{Device, Distribution, Tensor};
 
 use crate::attention::{AttentionMode, BlockCost, ContextBlockConfig};
+use crate::error::{Error, Result};
 use crate::stats;
 
 /// Feature-map sizes `[H, W]` the benchmark sweeps, squares then non-squares.
@@ -75,12 +76,9 @@ pub struct Measurement {
     pub backend_reserved_bytes: Option<u64>,
 }
 
-/// Time one case: `warmup` untimed then `runs` timed forward passes.
-pub fn measure(
-    case: &Case,
-    device: &Device,
-    options: &MeasureOptions,
-) -> Result<Measurement, String> {
+/// Time one case: `warmup` untimed then `runs` timed forward passes; a device that fails on
+/// the way is [`Error::Device`].
+pub fn measure(case: &Case, device: &Device, options: &MeasureOptions) -> Result<Measurement> {
     let block = case.config().init(device);
     let x = Tensor::<4>::random(
         [1, case.channels, case.height, case.width],
@@ -94,10 +92,10 @@ pub fn measure(
         let start = Instant::now();
         let y = block.forward(x.clone());
         let failed = |err: String| {
-            format!(
+            Error::Device(format!(
                 "{} at {}×{} failed: {err}",
                 case.mode, case.height, case.width
-            )
+            ))
         };
         device.sync().map_err(|err| failed(format!("{err:?}")))?;
         // A kernel can fail without sync saying so; reading a value back reports it.
@@ -112,7 +110,7 @@ pub fn measure(
     let reserved_after = device.memory_pool_usage().map(|usage| usage.bytes_reserved);
     Ok(Measurement {
         median_ms: stats::median(&mut times)
-            .ok_or_else(|| format!("{}: no timed run", case.mode))?,
+            .ok_or_else(|| Error::BadOption(format!("{}: no timed run", case.mode)))?,
         min_ms: times[0],
         backend_reserved_bytes: reserved_before
             .zip(reserved_after)

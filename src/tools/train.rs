@@ -1,6 +1,6 @@
 //! Training one mode's context block to segment people as the truth has them (`linseg train`).
 //!
-//! **Truth.** The targets do not come from the network ([`crate::truth`]): each step is, at
+//! **Truth.** The targets do not come from the network ([`crate::tools::truth`]): each step is, at
 //! random, a composite (a training person cut out by its reference matte and pasted on a
 //! training photo without people — the pasted alpha is the exact target), a real training photo
 //! with people and its reference matte, or a photo without people and the empty mask. The
@@ -41,13 +41,36 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, Rgba, RgbaImage};
 
-use crate::eval::{self, MaskScore};
-use crate::model::{SelfieNet, TRAINED_SIZE};
+use std::path::Path;
+
+use burn::store::ModuleRecord;
+
+use super::eval::{self, MaskScore};
+use super::truth::{self, Cutout, Placement, Sample};
+use crate::attention::AttentionMode;
+use crate::error::{Error, Result};
+use crate::model::{SelfieNet, SelfieNetConfig, TRAINED_SIZE};
 use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
-use crate::truth::{self, Cutout, Placement, Sample};
 use crate::weights;
+
+/// The pretrained network of `dir/selfie-none.bpk` with a new `mode` block (γ = 0, so the same
+/// network), its weights drawn from `seed`: where training starts.
+pub fn pretrained_with_new_block(
+    dir: &Path,
+    mode: AttentionMode,
+    seed: u64,
+    device: &Device,
+) -> Result<SelfieNet> {
+    let path = dir.join(weights::file_name(AttentionMode::None));
+    let record = ModuleRecord::load(&path).map_err(|err| Error::file(&path, err))?;
+    device.seed(seed);
+    SelfieNetConfig::new(mode)
+        .init(device)
+        .try_load_record(record.allow_partial(true))
+        .map_err(|err| Error::file(&path, err))
+}
 
 /// How training runs.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -530,9 +553,40 @@ impl BestCheckpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attention::AttentionMode;
-    use crate::model::SelfieNetConfig;
+    use crate::attention::ContextBlockConfig;
+    use crate::attention::oracle::{gamma, random_input};
+    use burn::module::Param;
     use image::Luma;
+
+    /// The loss reaches γ and every convolution of every mode (on a map of several 8 × 8 blocks,
+    /// where each of interlaced attention's stages has groups of more than one position).
+    #[test]
+    fn gradients_reach_gamma_and_every_convolution() {
+        let device = Device::flex().autodiff();
+        for mode in AttentionMode::ALL.into_iter().skip(1) {
+            let block = {
+                let mut block = ContextBlockConfig::new(mode, 16).init(&device);
+                block.set_gamma(gamma(0.5, &device));
+                block
+            };
+            let x = random_input([1, 16, 10, 12], &device);
+            let grads = block.forward(x).powi_scalar(2).sum().backward();
+            let gamma = block.gamma().unwrap();
+            let norm = |param: &Param<Tensor<4>>| {
+                let grad = param.val().grad(&grads).expect("a gradient");
+                grad.abs().sum().into_scalar::<f32>()
+            };
+            let gamma_grad = gamma.val().grad(&grads).expect("a gradient for γ");
+            assert!(
+                gamma_grad.abs().sum().into_scalar::<f32>() > 0.0,
+                "{mode}: γ"
+            );
+            assert!(!block.convolutions().is_empty(), "{mode}: nothing learned");
+            for (i, conv) in block.convolutions().into_iter().enumerate() {
+                assert!(norm(&conv.weight) > 0.0, "{mode}: convolution {i}");
+            }
+        }
+    }
 
     #[test]
     fn the_loss_is_binary_cross_entropy() {
@@ -692,7 +746,7 @@ mod tests {
     /// wgpu adapter: where there is no GPU, lavapipe (which `scripts/test.sh` installs) is one.
     #[test]
     fn training_runs_on_wgpu() {
-        let device = crate::backend::Backend::Wgpu
+        let device = crate::native::backend::Backend::Wgpu
             .device()
             .unwrap_or_else(|err| panic!("{err}: install a Vulkan driver, lavapipe will do"))
             .autodiff();

@@ -28,8 +28,9 @@ use std::path::{Path, PathBuf};
 use futures_lite::future::block_on;
 use image::{DynamicImage, GrayImage, ImageFormat, RgbaImage};
 
+use super::backend::Backend;
+use super::weight_files;
 use crate::attention::{AttentionMode, Limits};
-use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::look::Look;
 use crate::network::Network;
@@ -82,7 +83,7 @@ impl SegmenterConfig {
             mode,
             size,
             backend: Backend::Cpu,
-            weights: WeightSource::Folder(weights::DEFAULT_FOLDER.into()),
+            weights: WeightSource::Folder(weight_files::DEFAULT_FOLDER.into()),
             max_pixels: photo::DEFAULT_MAX_PIXELS,
             max_block_bytes: None,
         }
@@ -133,7 +134,7 @@ impl SegmenterConfig {
         let started = self.backend.start()?;
         let device = &started.device;
         let net = match self.weights {
-            WeightSource::Folder(dir) => weights::load(&dir, self.mode, device)?,
+            WeightSource::Folder(dir) => weight_files::load(&dir, self.mode, device)?,
             WeightSource::Bytes(bytes) => weights::from_bytes(bytes, self.mode, device)?,
         };
         Ok(Segmenter {
@@ -356,7 +357,7 @@ impl Mask {
     /// # Errors
     /// [`Error::File`] when the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::files::write(path.as_ref(), self.to_png())
+        crate::native::files::write(path.as_ref(), self.to_png())
     }
 }
 

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
 
-use crate::dataset::{self, DataPaths, Photo, Split};
 use crate::error::{Error, Result};
+use crate::tools::dataset::{self, DataPaths, Photo, Split};
 
 /// What kind of truth an image has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -77,13 +77,15 @@ impl fmt::Display for Backend {
 }
 
 impl FromStr for Backend {
-    type Err = String;
+    type Err = Error;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    fn from_str(s: &str) -> Result<Self> {
         match s {
             "cpu" => Ok(Backend::Cpu),
             "wgpu" => Ok(Backend::Wgpu),
-            other => Err(format!("unknown backend '{other}' (expected cpu or wgpu)")),
+            other => Err(Error::BadOption(format!(
+                "unknown backend '{other}' (expected cpu or wgpu)"
+            ))),
         }
     }
 }

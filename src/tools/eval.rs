@@ -1,7 +1,7 @@
 //! `linseg eval`: how close each mode's masks come to the truth, on held-out images that never
 //! entered training or the choice of settings.
 //!
-//! The truth does not come from the network under test ([`crate::truth`]): composites whose true
+//! The truth does not come from the network under test ([`crate::tools::truth`]): composites whose true
 //! mask is the pasted alpha, and real photos with reference mattes from a much stronger matting
 //! network. Means are reported for the two kinds apart.
 //!
@@ -22,7 +22,7 @@ use crate::model::TRAINED_SIZE;
 use crate::network::Network;
 use crate::preprocess::{self, Letterbox};
 use crate::refine::Plan;
-use crate::truth::{Kind, Sample};
+use crate::tools::truth::{Kind, Sample};
 
 /// The processing sizes scored unless others are named: every size offered.
 pub const DEFAULT_SIZES: [u32; 4] = preprocess::SIZES;

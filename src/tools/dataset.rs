@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use image::RgbaImage;
 
 use crate::error::{Error, Result};
-use crate::{photo, weights};
+use crate::native::weight_files;
+use crate::photo;
 
 /// Which side of the fixed split a photo is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub fn load(manifest: &Path, folder: &Path, split: Split) -> Result<Vec<Photo>> 
             .ok_or_else(|| Error::file(manifest, "a photo without a name"))?;
         let path = folder.join(name);
         let bytes = std::fs::read(&path).map_err(|err| {
-            let reason = crate::files::plain_words(&err);
+            let reason = crate::native::files::plain_words(&err);
             Error::file(&path, format!("{reason} (run scripts/fetch-photos.sh)"))
         })?;
         let image = photo::decode(&bytes, photo::DEFAULT_MAX_PIXELS)
@@ -87,7 +88,7 @@ impl Default for DataPaths {
         DataPaths {
             photos: None,
             manifest: DEFAULT_MANIFEST.into(),
-            models: weights::DEFAULT_FOLDER.into(),
+            models: weight_files::DEFAULT_FOLDER.into(),
         }
     }
 }
