@@ -55,7 +55,7 @@
 //! `cargo tree -e normal --no-default-features --target wasm32-unknown-unknown` lists no
 //! tooling crate.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod attention;
 pub mod cpu;

@@ -49,7 +49,7 @@ impl CrissCrossAttentionConfig {
     }
 }
 
-/// Criss-cross attention, applied [`RECURRENCE`] times; see the [module documentation](self).
+/// Criss-cross attention, applied [`RECURRENCE`] times; its formula and every deviation from the paper: `src/attention/criss_cross.rs`.
 #[derive(Module, Debug)]
 pub struct CrissCrossAttention {
     /// The query, key and value projections, shared by both passes.

@@ -40,7 +40,7 @@ impl DotAttentionConfig {
     }
 }
 
-/// Softmax dot-product attention; see the [module documentation](self).
+/// Softmax dot-product attention; its formula and every deviation from the paper: `src/attention/dot.rs`.
 #[derive(Module, Debug)]
 pub struct DotAttention {
     /// The query, key and value projections.

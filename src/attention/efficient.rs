@@ -44,7 +44,7 @@ impl EfficientAttentionConfig {
     }
 }
 
-/// Efficient attention; see the [module documentation](self).
+/// Efficient attention; its formula and every deviation from the paper: `src/attention/efficient.rs`.
 #[derive(Module, Debug)]
 pub struct EfficientAttention {
     /// The query, key and value projections.

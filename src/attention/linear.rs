@@ -48,7 +48,7 @@ impl LinearAttentionConfig {
     }
 }
 
-/// The Linear Attention Mechanism; see the [module documentation](self).
+/// The Linear Attention Mechanism; its formula and every deviation from the paper: `src/attention/linear.rs`.
 #[derive(Module, Debug)]
 pub struct LinearAttention {
     /// The query, key and value projections.

@@ -19,7 +19,7 @@ pub struct FeatureMap {
 }
 
 impl FeatureMap {
-    /// A map of zeros, in a recycled buffer where one is spare ([`buffers`]).
+    /// A map of zeros, in a recycled buffer where one is spare (`buffers.rs`).
     pub fn zeros(height: usize, width: usize, channels: usize) -> Self {
         FeatureMap {
             height,
@@ -65,7 +65,7 @@ impl FeatureMap {
     }
 }
 
-/// A map's buffer goes back to [`buffers`] for the next map.
+/// A map's buffer goes back to `buffers.rs` for the next map.
 impl Drop for FeatureMap {
     fn drop(&mut self) {
         buffers::recycle(std::mem::take(&mut self.data));

@@ -3,7 +3,7 @@
 //! Burn's generic CPU path runs every layer as its own tensor operation over `[B, C, H, W]`:
 //! a convolution, then the bias, then the activation, each a pass over memory, with layout
 //! changes around each convolution. For this network — small layers, 16 to 128 channels — that
-//! overhead is most of the time. Here each layer is one loop (see [`pointwise`], [`depthwise`])
+//! overhead is most of the time. Here each layer is one loop (see `pointwise.rs`, `depthwise.rs`)
 //! that computes a group of outputs in registers and applies bias, activation, channel gate and
 //! residual before storing them, on maps kept channels-last ([`FeatureMap`]) from input to
 //! output. It is for inference on one image; training and the GPU use [`crate::model`], and

@@ -233,19 +233,19 @@ enum Unit {
     Avx2,
 }
 
-/// One of the forms a [`vectorised!`] kernel is compiled in, which the running machine can
+/// One of the forms a `vectorised!` kernel is compiled in, which the running machine can
 /// execute: [`Form::baseline`] always, [`Form::avx2`] where the CPU has it. A form is passed to
 /// a kernel so that the tests run each form of each kernel, side by side, in one process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Form(Unit);
 
 impl Form {
-    /// The [`Baseline`] form: plain floats, or SIMD128 in the browser build.
+    /// The `Baseline` form: plain floats, or SIMD128 in the browser build.
     pub fn baseline() -> Form {
         Form(Unit::Baseline)
     }
 
-    /// The [`Avx2`] form, where the CPU has AVX2 and FMA.
+    /// The `Avx2` form, where the CPU has AVX2 and FMA.
     pub fn avx2() -> Option<Form> {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
@@ -272,7 +272,7 @@ impl Form {
 /// Whether [`Form::best`] is the [`Baseline`] even where AVX2 is there.
 static FORCE_BASELINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Make every kernel run in the [`Baseline`] form (`on`) or the best the CPU has (`!on`, the
+/// Make every kernel run in the `Baseline` form (`on`) or the best the CPU has (`!on`, the
 /// default), process-wide: for the command line's `--baseline`, which compares the forms on a
 /// whole photo.
 pub fn force_baseline(on: bool) {

@@ -67,7 +67,7 @@ impl SqueezeExcitation {
     }
 }
 
-/// An inverted residual block; see the [module documentation](self).
+/// An inverted residual block; its layers and shapes: `src/model/inverted_residual.rs`.
 #[derive(Module, Debug)]
 pub struct InvertedResidual {
     /// 1×1 expansion, followed by the activation.

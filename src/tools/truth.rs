@@ -372,7 +372,7 @@ const VALIDATION_PLACEMENTS: [Placement; 6] = [
 ];
 
 /// The validation samples: each validation person pasted on each validation photo without
-/// people, each composite at the next of [`VALIDATION_PLACEMENTS`], then the validation photos
+/// people, each composite at the next of `VALIDATION_PLACEMENTS`, then the validation photos
 /// with people. For choosing training settings; never trained on.
 pub fn validation(data: &DataPaths, truth: &TruthPaths) -> Result<Vec<Sample>> {
     let photos = photos_with_truth(data, truth, Split::Validation)?;
