@@ -16,5 +16,4 @@ if ! rustup target list --installed | grep -qx wasm32-wasip1; then
 fi
 export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128"
 export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $PWD/scripts/wasi-run.mjs"
-cargo test --release --test kernels --target wasm32-wasip1 --no-default-features \
-  --features burn/flex,burn/simd -- --nocapture "$@"
+cargo test --release --test kernels --target wasm32-wasip1 --no-default-features -- --nocapture "$@"
