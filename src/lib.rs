@@ -46,7 +46,7 @@
 //! - **`native`** (feature `native`, on by default): the [`Segmenter`] and its [`Mask`], the
 //!   [`Backend`] (CPU or wgpu), weight files in a folder, paths' failures in plain words.
 //! - **`tools`** (feature `tools`, on by default): the data set, the truth, evaluation,
-//!   training, the weights' import and the attention benchmark, behind the command line's
+//!   training, the weights' import and the benchmarks, behind the command line's
 //!   commands of the same names.
 //! - The two front ends: the `linseg` command line (`src/cli/`, one file per command) and the
 //!   wasm boundary the page calls (`web`, features `web`, `webgpu`, `web-threads`).

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use linseg::Backend;
 use linseg::attention::{AttentionMode, BlockCost, Limits};
-use linseg::tools::bench::{self, Case, MeasureOptions, Measurement};
+use linseg::tools::bench::attention::{self, Case, MeasureOptions, Measurement};
 
 /// The size and width at which the summary compares dot-product with linear attention.
 const RATIO_CASE: ([usize; 2], usize) = ([64, 64], 128);
@@ -60,12 +60,12 @@ pub fn run(options: &BenchArgs, out: &mut impl Write) -> linseg::Result<()> {
         runs: options.runs,
         warmup: options.warmup,
     };
-    for case in bench::cases() {
+    for case in attention::cases() {
         let cost = case.cost();
         let too_big = cost.check(&limits).err().map(|refusal| refusal.to_string());
         let outcome = match &too_big {
             Some(_) => None,
-            None => Some(bench::measure(&case, &device, &measure_options)?),
+            None => Some(attention::measure(&case, &device, &measure_options)?),
         };
         if options.json {
             writeln!(

@@ -3,16 +3,16 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 use image::imageops::{self, FilterType};
 
 use linseg::attention::AttentionMode;
-use linseg::cpu::{self, CpuNet, FeatureMap, Profile, Step};
+use linseg::cpu::{self, FeatureMap, Step};
 use linseg::model::{STRIDE, SelfieNet};
 use linseg::native::{files, weight_files};
-use linseg::{Error, photo, preprocess, stats};
+use linseg::tools::bench::network;
+use linseg::{Error, photo, preprocess};
 
 use crate::mode;
 
@@ -47,13 +47,6 @@ pub struct NetworkBenchArgs {
     pub baseline: bool,
 }
 
-/// The median and 90th percentile of some durations, in milliseconds.
-fn percentiles(times: &[Duration]) -> (f64, f64) {
-    let mut ms: Vec<f64> = times.iter().map(|t| t.as_secs_f64() * 1e3).collect();
-    let p90 = stats::percentile(&mut ms, 0.9).unwrap_or(f64::NAN);
-    (stats::median(&mut ms).unwrap_or(f64::NAN), p90)
-}
-
 /// The photo stretched to `size × size`, RGB in `[0, 1]`, channels last.
 fn square_input(path: &Path, size: u32) -> linseg::Result<FeatureMap> {
     let bytes = files::read(path)?;
@@ -73,50 +66,17 @@ pub fn run(options: &NetworkBenchArgs, out: &mut impl Write) -> linseg::Result<(
     }
     let device = Device::flex();
     let net: SelfieNet = weight_files::load(&options.models, options.mode, &device)?;
-    let kernels = CpuNet::new(&net, &device);
     cpu::force_baseline(options.baseline);
     let pixels = square_input(&options.photo, options.size)?;
-
-    let mut profile = Profile::default();
-    let mut kernel_times = Vec::with_capacity(options.runs as usize);
-    let mut reference = Vec::new();
-    for run in 0..options.warmup + options.runs {
-        let start = Instant::now();
-        let (probabilities, run_profile) = kernels.forward(&pixels);
-        let elapsed = start.elapsed();
-        if run >= options.warmup {
-            kernel_times.push(elapsed);
-            profile.add(&run_profile);
-        }
-        reference = probabilities;
-    }
-
-    let mut burn_times = Vec::with_capacity(options.runs as usize);
-    let mut generic = Vec::new();
-    for run in 0..options.warmup + options.runs {
-        let input = preprocess::to_input(pixels.clone(), &device);
-        let start = Instant::now();
-        generic = net
-            .forward(input)
-            .into_data()
-            .try_into_vec::<f32>()
-            .map_err(|err| Error::Device(format!("{err:?}")))?;
-        if run >= options.warmup {
-            burn_times.push(start.elapsed());
-        }
-    }
-    let max_diff = reference
-        .iter()
-        .zip(&generic)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let measured = network::measure(&net, &pixels, options.runs, options.warmup, &device)?;
+    let (profile, max_diff) = (&measured.profile, measured.max_abs_difference);
 
     let threads = std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (median, p90) = percentiles(&kernel_times);
-    let (burn_median, burn_p90) = percentiles(&burn_times);
+    let (median, p90) = measured.kernel_ms();
+    let (burn_median, burn_p90) = measured.burn_ms();
     let runs = options.runs as f64;
     let step_ms = |step: Step| profile.total(step).as_secs_f64() * 1e3 / runs;
 

@@ -7,7 +7,7 @@
 //! - [`eval`]: each mode's masks against that truth (`linseg eval`).
 //! - [`train`]: training a mode's context block (`linseg train`).
 //! - [`import`]: MediaPipe's pretrained weights into the network (`linseg import`).
-//! - [`bench`](mod@bench): the attention blocks timed (`linseg bench attention`).
+//! - [`bench`]: what `linseg bench attention` and `linseg bench network` time.
 //!
 //! Built with the `tools` feature (on by default), which adds Burn's autodiff and optimisers and
 //! the command line's crates to what [`crate::native`] needs.

@@ -1,5 +1,5 @@
-//! The cases and the timing behind `linseg bench attention`: every attention mode on maps that
-//! grow, measured in one run on one backend so that ratios between modes are fair.
+//! `linseg bench attention`: every attention mode on maps that grow, measured in one run on one
+//! backend so that ratios between modes are fair.
 
 use std::time::Instant;
 
