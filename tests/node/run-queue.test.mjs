@@ -1,7 +1,9 @@
 // Unit tests of www/run-queue.js, the page's run queue, with a scripted engine instead of the
 // worker: which photo runs next, re-runs after a settings change, removal while queued, failed
-// and refused runs, the retry after a crash, stopping a superseded run, and analysis jobs behind
-// the photos.
+// and refused runs, the retry after a crash, stopping a superseded run, analysis jobs behind
+// the photos, and the settle (a run asked for by a settings change waits until the settings
+// have held SETTLE_MS, so that a mode and a size chosen one after the other run once, at the
+// final setting; a photo added without a change waits for nothing).
 // Run with `node --test tests/node/`.
 
 import { test } from 'node:test';
@@ -9,7 +11,7 @@ import assert from 'node:assert/strict';
 
 import { LinsegError } from '../../www/linseg-error.js';
 import { createPhoto } from '../../www/photo.js';
-import { RunQueue } from '../../www/run-queue.js';
+import { RunQueue, SETTLE_MS } from '../../www/run-queue.js';
 
 /**
  * An engine whose answers the test scripts. Every decode and segment is logged as
@@ -64,16 +66,18 @@ function fakeEngine() {
   };
 }
 
-/** A queue over a scripted engine and a photo list; `events` records what it reported. */
-function setup({ settings = { mode: 'linear', size: 256 } } = {}) {
+/**
+ * A queue over a scripted engine and a photo list; `events` records what it reported. No settle
+ * unless `settleMs` is given (the settle's own tests, at the end, give SETTLE_MS).
+ */
+function setup({ settings = { mode: 'linear', size: 256 }, settleMs = 0 } = {}) {
   const engine = fakeEngine();
   const photos = [];
   const events = [];
   const page = { engine, photos, events, settings, selected: null };
   page.queue = new RunQueue({
     engine,
-    // The settle after a settings change has its own tests (run-queue-settle.test.mjs).
-    settleMs: 0,
+    settleMs,
     isPresent: (photo) => photos.includes(photo),
     selected: () => page.selected,
     settings: () => page.settings,
@@ -438,4 +442,43 @@ test('a failure in the page code of a run marks the photo and the queue goes on'
   assert.equal(a.state, 'error');
   assert.equal(a.error, 'the canvas could not be made');
   assert.equal(b.state, 'done');
+});
+
+// The settle ------------------------------------------------------------------------------------
+
+/** The segment runs the engine was asked for, in order. */
+const segments = (page) => page.engine.log.filter((line) => line.startsWith('segment'));
+
+test('a photo added at unchanged settings runs at once, with the settle on', async () => {
+  const page = setup({ settleMs: SETTLE_MS });
+  page.queue.schedule(page.add('a'));
+  await sleep(0);
+  assert.deepEqual(segments(page), ['segment 1 linear 256']);
+});
+
+test('a mode then a size chosen within the settle run once, at the final setting', async () => {
+  const page = setup({ settleMs: SETTLE_MS });
+  const a = page.add('a');
+  page.queue.schedule(a);
+  await sleep(0);
+  page.settings = { mode: 'dot', size: 256 };
+  page.queue.schedule(a);
+  await sleep(SETTLE_MS / 3);
+  page.settings = { mode: 'dot', size: 1024 };
+  page.queue.schedule(a);
+  await sleep(SETTLE_MS * 2);
+  assert.deepEqual(segments(page), ['segment 1 linear 256', 'segment 1 dot 1024']);
+});
+
+test('a single change runs once the settle has passed, not before', async () => {
+  const page = setup({ settleMs: SETTLE_MS });
+  const a = page.add('a');
+  page.queue.schedule(a);
+  await sleep(0);
+  page.settings = { mode: 'none', size: 256 };
+  page.queue.schedule(a);
+  await sleep(SETTLE_MS / 3);
+  assert.deepEqual(segments(page), ['segment 1 linear 256']);
+  await sleep(SETTLE_MS * 2);
+  assert.deepEqual(segments(page), ['segment 1 linear 256', 'segment 1 none 256']);
 });
