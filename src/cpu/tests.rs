@@ -127,66 +127,67 @@ fn the_network_on_the_cpu_kernels_matches_burn_in_every_mode() {
     }
 }
 
-/// Splitting each layer into bands of rows among threads changes no value: the network on three
-/// threads (uneven bands) equals it on one, bit for bit. Mode none: the attention block's Burn
-/// ops may sum in another order on more threads.
+/// Threads: each layer's rows split among Rayon's (the `threads` feature).
 #[cfg(feature = "threads")]
-#[test]
-fn the_network_on_three_threads_gives_the_bits_of_one() {
-    let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
-    let (net, x) = threaded_case();
-    let on = |count: usize| pool(count).install(|| (threads(), net.forward(&x).0));
-    let (one_thread, one) = on(1);
-    let (three_threads, three) = on(3);
-    assert_eq!((one_thread, three_threads), (1, 3));
-    assert!(
-        one == three,
-        "the probabilities differ between one and three threads"
-    );
-}
+mod threads {
+    use super::*;
 
-/// The tests that read or set the process-wide thread limit, one at a time.
-#[cfg(feature = "threads")]
-static THREAD_LIMIT_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    /// Splitting each layer into bands of rows among threads changes no value: the network on three
+    /// threads (uneven bands) equals it on one, bit for bit. Mode none: the attention block's Burn
+    /// ops may sum in another order on more threads.
+    #[test]
+    fn the_network_on_three_threads_gives_the_bits_of_one() {
+        let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
+        let (net, x) = threaded_case();
+        let on = |count: usize| pool(count).install(|| (threads(), net.forward(&x).0));
+        let (one_thread, one) = on(1);
+        let (three_threads, three) = on(3);
+        assert_eq!((one_thread, three_threads), (1, 3));
+        assert!(
+            one == three,
+            "the probabilities differ between one and three threads"
+        );
+    }
 
-/// The threads tests' network (mode none) and input (160×112, uneven bands on three threads).
-#[cfg(feature = "threads")]
-fn threaded_case() -> (CpuNet, FeatureMap) {
-    let device = device();
-    let net = CpuNet::new(
-        &SelfieNetConfig::new(AttentionMode::None).init(&device),
-        &device,
-    );
-    (net, random_map(160, 112, 3))
-}
+    /// The tests that read or set the process-wide thread limit, one at a time.
+    static THREAD_LIMIT_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// A Rayon pool of `count` threads.
-#[cfg(feature = "threads")]
-fn pool(count: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(count)
-        .build()
-        .unwrap()
-}
+    /// The threads tests' network (mode none) and input (160×112, uneven bands on three threads).
+    fn threaded_case() -> (CpuNet, FeatureMap) {
+        let device = device();
+        let net = CpuNet::new(
+            &SelfieNetConfig::new(AttentionMode::None).init(&device),
+            &device,
+        );
+        (net, random_map(160, 112, 3))
+    }
 
-/// A thread limit keeps the bands within it on a larger pool, and lifting it gives the pool's
-/// threads back; the probabilities are the same either way.
-#[cfg(feature = "threads")]
-#[test]
-fn a_thread_limit_keeps_the_layers_on_that_many_threads() {
-    let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
-    let (net, x) = threaded_case();
-    let (limited, lifted) = pool(3).install(|| {
-        super::limit_threads(1);
-        let limited = (threads(), net.forward(&x).0);
-        super::limit_threads(usize::MAX);
-        (limited, (threads(), net.forward(&x).0))
-    });
-    assert_eq!((limited.0, lifted.0), (1, 3));
-    assert!(
-        limited.1 == lifted.1,
-        "the probabilities differ with the limit"
-    );
+    /// A Rayon pool of `count` threads.
+    fn pool(count: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(count)
+            .build()
+            .unwrap()
+    }
+
+    /// A thread limit keeps the bands within it on a larger pool, and lifting it gives the pool's
+    /// threads back; the probabilities are the same either way.
+    #[test]
+    fn a_thread_limit_keeps_the_layers_on_that_many_threads() {
+        let _limit = THREAD_LIMIT_TESTS.lock().unwrap();
+        let (net, x) = threaded_case();
+        let (limited, lifted) = pool(3).install(|| {
+            crate::cpu::limit_threads(1);
+            let limited = (threads(), net.forward(&x).0);
+            crate::cpu::limit_threads(usize::MAX);
+            (limited, (threads(), net.forward(&x).0))
+        });
+        assert_eq!((limited.0, lifted.0), (1, 3));
+        assert!(
+            limited.1 == lifted.1,
+            "the probabilities differ with the limit"
+        );
+    }
 }
 
 /// The polynomial `e^x` against the library's over the range it is exact for (clamped beyond).
