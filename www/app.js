@@ -71,7 +71,7 @@ const strip = new PhotoStrip($('photos'), {
 });
 const controls = new Controls({
   elements: {
-    mode: $('mode'), size: $('size'), viewRadios: [...document.querySelectorAll('input[name="view"]')],
+    settings: [{ mode: $('mode'), size: $('size') }, { mode: $('camera-mode'), size: $('camera-size') }], viewRadios: [...document.querySelectorAll('input[name="view"]')],
     opacity: $('opacity'), opacityValue: $('opacity-value'), colour: $('colour'),
     downloadMask: $('download-mask'), downloadCutout: $('download-cutout'), downloadView: $('download-view'),
     blur: $('blur'), blurValue: $('blur-value'), background: $('background'),
