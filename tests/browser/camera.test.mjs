@@ -111,9 +111,14 @@ describe('camera controls in reach', () => {
   test('keeps the mode and size on the screen with the live video, on a laptop and a phone, and they set what it runs', async () => {
     const modes = await offeredModes(page);
     const sizes = await page.locator('#size option').evaluateAll((options) => options.map((o) => o.value));
-    /** Whether the video is all on the screen, and the ids of the enabled selects offering the modes, the sizes, that are. */
-    const inReach = () =>
-      page.evaluate(({ modes, sizes }) => {
+    /**
+     * The video scrolled to `block` ('start' | 'center'): whether it is all on the screen, and
+     * the ids of the enabled selects offering the modes, the sizes, that are. Scrolled and
+     * measured at once, so that nothing (the figures' warning, say) moves in between.
+     */
+    const inReach = (block) =>
+      page.evaluate(({ modes, sizes, block }) => {
+        document.getElementById('camera-view').scrollIntoView({ block });
         const onScreen = (el) => {
           const r = el.getBoundingClientRect();
           return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
@@ -123,14 +128,13 @@ describe('camera controls in reach', () => {
             .filter((s) => !s.disabled && onScreen(s) && [...s.options].map((o) => o.value).join() === values.join())
             .map((s) => s.id);
         return { video: onScreen(document.getElementById('camera-view')), mode: offering(modes), size: offering(sizes) };
-      }, { modes, sizes });
+      }, { modes, sizes, block });
     let reach;
     for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
       await page.setViewportSize(viewport);
       // The video as a person watching it scrolls it: its top at the top of the screen, or centred.
       for (const block of ['start', 'center']) {
-        await page.locator('#camera-view').evaluate((canvas, at) => canvas.scrollIntoView({ block: at }), block);
-        reach = await inReach();
+        reach = await inReach(block);
         const where = `${viewport.width}×${viewport.height}, the video at the ${block} of the screen`;
         assert.ok(reach.video, `${where}: the video is not all on the screen`);
         assert.ok(reach.mode.length > 0, `${where}: no mode control on the screen`);
