@@ -8,14 +8,16 @@
 // the analysis panel (analyses.js) and the camera (camera-panel.js); build-watch.js moves the
 // engine to a module build that comes after the page opened. The views report clicks through
 // the callbacks they were given here; none of them calls back into this file otherwise.
+// The segmenter itself is made and started by page-engine.js, the page's first script, so that
+// the model loads while these modules download.
 // Owns: the page's state (the photos, the one in view, the settings), the wiring between the
 // modules and the page's `data-fact` texts. Must not touch: what each module owns (it goes
 // through their functions) or the worker (the engine speaks to it).
 
 import { DEFAULTS } from './config.js';
-import { BACKENDS, Segmenter } from './linseg.js';
+import { BACKENDS } from './linseg.js';
+import { backendParam, catalog, engine, offline, started, takeEarlyEvents } from './page-engine.js';
 import { followEngine } from './engine-status.js';
-import { watchBuilds } from './build-watch.js';
 import { mountCamera } from './camera-panel.js';
 import { attachFileSources, readFile } from './files.js';
 import { Overlay, rgbaCanvas } from './overlay.js';
@@ -29,7 +31,6 @@ import { Analyses } from './analyses.js';
 import { LookAt } from './look.js';
 import { iouAgainst, personShare, loadMetrics } from './quality.js';
 import { loadSample } from './sample.js';
-import { prepareOffline } from './offline.js';
 import { formatBytes } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -38,17 +39,6 @@ const $ = (id) => document.getElementById(id);
 // State.
 
 const params = new URLSearchParams(location.search);
-// ?backend=cpu: the CPU backend; ?backend=webgpu: WebGPU even on a software adapter; any other
-// value is named in an error and the default (auto) taken.
-const backendParam = params.get('backend');
-const backend = BACKENDS.includes(backendParam) ? backendParam : 'auto';
-// ?threads=N: the CPU kernels' threads (default: one per core where the page allows threads).
-// ?fault=device-lost|crash: the first photo's run fails so (the recovery paths' tests).
-const engine = new Segmenter({
-  backend,
-  threads: Number.parseInt(params.get('threads') ?? '', 10) || null,
-  fault: params.get('fault'),
-});
 
 /** @type {import('./photo.js').Photo[]} the photos on the page, in the strip's order */
 const photos = [];
@@ -67,7 +57,7 @@ const status = new StatusArea({
   progress: $('progress'), progressBar: $('progress-bar'), progressText: $('progress-text'),
   timings: $('timings'), messages: $('errors'), clearMessages: $('clear-messages'),
 });
-if (backendParam !== null && backend !== backendParam) {
+if (backendParam !== null && !BACKENDS.includes(backendParam)) {
   const offered = BACKENDS.filter((b) => b !== 'auto').map((b) => `?backend=${b}`).join(' and ');
   status.addMessage('error', `“?backend=${backendParam}” is not a backend this page knows, so it chose one itself; the ones it knows are ${offered}.`);
 }
@@ -81,7 +71,7 @@ const strip = new PhotoStrip($('photos'), {
 });
 const controls = new Controls({
   elements: {
-    mode: $('mode'), size: $('size'), viewRadios: [...document.querySelectorAll('input[name="view"]')],
+    settings: [{ mode: $('mode'), size: $('size') }, { mode: $('camera-mode'), size: $('camera-size') }], viewRadios: [...document.querySelectorAll('input[name="view"]')],
     opacity: $('opacity'), opacityValue: $('opacity-value'), colour: $('colour'),
     downloadMask: $('download-mask'), downloadCutout: $('download-cutout'), downloadView: $('download-view'),
     blur: $('blur'), blurValue: $('blur-value'), background: $('background'),
@@ -307,15 +297,13 @@ function showFacts({ maxFileBytes, trainedSize, formats }) {
 renderViewer();
 updateButtons();
 
-watchBuilds(engine);
-// From the folder npm run build makes: the service worker first (offline, isolation), which may
-// reload the page before anything starts.
-const offline = await prepareOffline();
-if (offline.note) status.addMessage('notice', offline.note);
-followEngine(engine, status, { started: engine.start(), onSettled: updateButtons, onRecovered: () => queue.resume() });
-engine.catalog.then((catalog) => {
-  showFacts(catalog);
-  controls.setChoices(catalog);
-  analyses.setChoices(catalog);
+followEngine(engine, status, { started, earlier: takeEarlyEvents(), onSettled: updateButtons, onRecovered: () => queue.resume() });
+offline.then(({ note }) => {
+  if (note) status.addMessage('notice', note);
+});
+catalog.then((offered) => {
+  showFacts(offered);
+  controls.setChoices(offered);
+  analyses.setChoices(offered);
   settings = controls.settings();
 }, () => {});

@@ -1,8 +1,9 @@
 // The Camera section of the page: its button, view controls, live figures, snapshot and the
 // camera's "Compare modes". The page reaches it only through mountCamera's arguments (the
 // engine, the current settings, the photos and the way to add one, the message list).
-// Owns: the elements inside #camera. Must not touch: anything else on the page (a snapshot
-// goes through addPhoto, a message through report). Stream and loop: camera.js; drawing:
+// Owns: the elements inside #camera, but for its mode and size selects (controls.js shows the
+// one setting there and in the Model group; frames go at `settings()`). Must not touch: anything
+// else on the page (a snapshot goes through addPhoto, a message through report). Stream and loop: camera.js; drawing:
 // camera-view.js; numbers: camera-stats.js; the workers frames run on: frame-pool.js.
 
 import { Camera, cameraErrorMessage } from './camera.js';

@@ -1,11 +1,14 @@
-// The controls: the mode and size selects (built from the model's catalog once it has loaded),
-// the display settings (view, opacity, colour, blur, the replacement background: the colour or
+// The controls: the mode and size selects (built from the model's catalog once it has loaded;
+// one setting shown in two places, the Model group and the camera section, so that it is in
+// reach of the live video: a change in either is checked, kept here and shown in both), the
+// display settings (view, opacity, colour, blur, the replacement background: the colour or
 // one of the photos) and the downloads. A display setting the view in force does not use is
 // disabled.
-// Owns: those inputs and buttons. Must not touch: the queue or the photos. A settings change
-// is reported through onSettingsChange once it is checked against the catalog: a mode or size
-// the model does not offer (an option injected into the page, say) is refused here, reported
-// through onInvalid, and the selects go back to the settings in force.
+// Owns: those inputs and buttons (the camera's mode and size selects too). Must not touch: the
+// queue or the photos. A settings change is reported through onSettingsChange once it is checked
+// against the catalog: a mode or size the model does not offer (an option injected into the
+// page, say) is refused here, reported through onInvalid, and the selects go back to the
+// settings in force.
 // Display settings go to the overlay it was given.
 
 import { downloadBlob } from './overlay.js';
@@ -51,9 +54,10 @@ const USED_IN = {
 export class Controls {
   /**
    * @param {object} options
-   * @param {object} options.elements  mode, size (selects), viewRadios, opacity, opacityValue,
-   *                                   colour, blur, blurValue, background (select),
-   *                                   downloadMask, downloadCutout, downloadView
+   * @param {object} options.elements  settings ([{ mode, size }]: the pairs of selects that
+   *                                   show the one setting, the Model group's first), viewRadios,
+   *                                   opacity, opacityValue, colour, blur, blurValue, background
+   *                                   (select), downloadMask, downloadCutout, downloadView
    * @param {{ mode: string, size: number }} options.defaults  what the selects start on once
    *        setChoices has filled them (and what settings() says until then)
    * @param {import('./overlay.js').Overlay} options.overlay  takes the display settings
@@ -74,22 +78,20 @@ export class Controls {
     this.current = { ...defaults };
     const ui = elements;
 
-    ui.mode.disabled = true;
-    ui.size.disabled = true;
-    const settingsChanged = () => {
-      const chosen = { mode: ui.mode.value, size: Number(ui.size.value) };
-      const problem = this.#problem(chosen, ui.size.value);
-      if (problem) {
-        ui.mode.value = this.current.mode;
-        ui.size.value = String(this.current.size);
-        onInvalid(problem);
-        return;
-      }
-      this.current = chosen;
-      onSettingsChange(this.settings());
+    this.#enableSettings(false);
+    /** A pair of selects was changed: what it shows becomes the setting, shown by every pair. */
+    const settingsChanged = ({ mode, size }) => {
+      const chosen = { mode: mode.value, size: Number(size.value) };
+      const problem = this.#problem(chosen, size.value);
+      if (!problem) this.current = chosen;
+      this.#showSettings();
+      if (problem) onInvalid(problem);
+      else onSettingsChange(this.settings());
     };
-    ui.mode.addEventListener('change', settingsChanged);
-    ui.size.addEventListener('change', settingsChanged);
+    for (const pair of ui.settings) {
+      pair.mode.addEventListener('change', () => settingsChanged(pair));
+      pair.size.addEventListener('change', () => settingsChanged(pair));
+    }
 
     overlay.setOpacity(Number(ui.opacity.value) / 100);
     overlay.setColour(ui.colour.value);
@@ -155,11 +157,29 @@ export class Controls {
   /** Fills the selects with what the model offers (`catalog.modes`, `modeWords`, `sizes`). */
   setChoices({ modes, modeWords, sizes }) {
     this.choices = { modes, sizes };
-    buildModeOptions(this.ui.mode, modes, modeWords, this.defaults.mode);
-    buildSizeOptions(this.ui.size, sizes, this.defaults.size);
-    this.current = { mode: this.ui.mode.value, size: Number(this.ui.size.value) };
-    this.ui.mode.disabled = false;
-    this.ui.size.disabled = false;
+    for (const { mode, size } of this.ui.settings) {
+      buildModeOptions(mode, modes, modeWords, this.defaults.mode);
+      buildSizeOptions(size, sizes, this.defaults.size);
+    }
+    const [{ mode, size }] = this.ui.settings;
+    this.current = { mode: mode.value, size: Number(size.value) };
+    this.#enableSettings(true);
+  }
+
+  /** Shows the settings in force in every pair of selects. */
+  #showSettings() {
+    for (const { mode, size } of this.ui.settings) {
+      mode.value = this.current.mode;
+      size.value = String(this.current.size);
+    }
+  }
+
+  /** Lets every pair of selects be changed, or not. */
+  #enableSettings(enabled) {
+    for (const { mode, size } of this.ui.settings) {
+      mode.disabled = !enabled;
+      size.disabled = !enabled;
+    }
   }
 
   /** The mode and size in force (the defaults before the selects are filled). */

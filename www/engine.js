@@ -18,6 +18,7 @@
 // Owns: the worker (starting, replacing and restarting it) and the requests in flight. Must not
 // touch: the DOM, the photos or the queue (it reports through its events).
 
+import { chooseGpu } from './gpu-choice.js';
 import { LinsegError } from './linseg-error.js';
 
 /** A crashed worker is replaced at most this many times within RESTART_WINDOW_MS. */
@@ -250,14 +251,19 @@ export class Engine extends EventTarget {
     worker.addEventListener('messageerror', () => {
       this.#onCrash(worker, 'a message from the worker could not be read');
     });
-    const load = { preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu, threads: this.threads, baseUrl: this.baseUrl };
-    this.catalog = this.#call('catalog', load);
-    // A crash of the first load leaves `catalog` rejected; `ready` reports it.
-    this.catalog.catch(() => {});
     const fault = this.fault;
     this.fault = null;
-    return this.catalog.then(() =>
-      this.#call('start', { ...load, forcedReason: this.forcedReason, fault }),
+    const forcedReason = this.forcedReason;
+    // The build is chosen here while the worker's scripts download (see gpu-choice.js).
+    const load = chooseGpu({ preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu }).then((gpu) => {
+      if (this.worker !== worker) throw this.failed ?? new LinsegError('crashed', 'the worker stopped before it started');
+      return { gpu, threads: this.threads, baseUrl: this.baseUrl };
+    });
+    this.catalog = load.then((args) => this.#call('catalog', args));
+    // A crash of the first load leaves `catalog` rejected; `ready` reports it.
+    this.catalog.catch(() => {});
+    return Promise.all([load, this.catalog]).then(([args]) =>
+      this.#call('start', { ...args, forcedReason, fault }),
     );
   }
 

@@ -19,6 +19,9 @@ export const current = { engine: null, backend: null };
 /** mode -> Uint8Array: weight files fetched so far (kept to reload after a restart). */
 const weightBytes = new Map();
 
+/** mode -> Promise<Response>: weight files asked for ahead (prefetchWeights), not yet read. */
+const weightFetches = new Map();
+
 /**
  * Mode and feature-map shapes already run on this backend: later runs compile no shaders
  * (WebGPU) and find the memory they need already grown (CPU).
@@ -34,17 +37,36 @@ function weightsUrl(mode) {
   return fileUrl(`models/selfie-${mode}.bpk`);
 }
 
+/** Fetches `mode`'s weights from the server. -> Promise<Response> (rejects as fetchOk) */
+function fetchWeights(mode) {
+  return fetchOk(weightsUrl(mode), `the weights for "${mode}"`);
+}
+
 /**
- * Loads `mode`'s weights into the engine unless they are there; fetches each file once. While
- * the model starts (`reportBytes`), the download is reported as progress; later ones are not,
- * as the progress line is gone by then.
+ * Asks for `mode`'s weights now, before an engine runs (they do not depend on the build), so
+ * that they download while the module is chosen, fetched and compiled; ensureWeights reads them.
+ * Call it once the files' folder is known (setBaseUrl).
+ */
+export function prefetchWeights(mode) {
+  if (weightBytes.has(mode) || weightFetches.has(mode)) return;
+  const response = fetchWeights(mode);
+  // ensureWeights reports a failure, when it reads this one.
+  response.catch(() => {});
+  weightFetches.set(mode, response);
+}
+
+/**
+ * Loads `mode`'s weights into the engine unless they are there; fetches each file once (or
+ * reads the one prefetchWeights asked for). While the model starts (`reportBytes`), the
+ * download is reported as progress; later ones are not, as the progress line is gone by then.
  */
 export async function ensureWeights(mode, reportBytes = false) {
   if (current.engine.hasWeights(mode)) return;
   let bytes = weightBytes.get(mode);
   if (!bytes) {
-    const url = weightsUrl(mode);
-    const response = await fetchOk(url, `the weights for "${mode}"`);
+    const ahead = weightFetches.get(mode);
+    weightFetches.delete(mode);
+    const response = await (ahead ?? fetchWeights(mode));
     const body = reportBytes ? reported(response, 'weights', `Downloading the weights for "${mode}":`, 0.5) : response;
     bytes = new Uint8Array(await body.arrayBuffer());
     weightBytes.set(mode, bytes);
@@ -61,20 +83,12 @@ function reloadWeights() {
 
 /**
  * The adapter's name. wgpu cannot read names from a browser's adapter (they come back empty),
- * so when the wasm has none, the browser's GPUAdapterInfo supplies one (e.g. "google swiftshader").
+ * so when the wasm has none, the name the page read from the browser's GPUAdapterInfo supplies
+ * one (e.g. "google swiftshader").
  */
-export async function nameAdapter(info) {
-  if (info.backend !== 'webgpu' || (info.adapter && info.adapter !== 'unnamed adapter')) return info;
-  try {
-    const adapter = loaded.gpuAdapter ?? (await self.navigator.gpu?.requestAdapter());
-    const details = adapter?.info;
-    const words = [details?.vendor, details?.architecture, details?.device, details?.description]
-      .filter((word) => word && typeof word === 'string');
-    if (words.length) return { ...info, adapter: [...new Set(words)].join(' ') };
-  } catch {
-    // Keep the wasm's word for it.
-  }
-  return info;
+export function nameAdapter(info) {
+  if (info.backend !== 'webgpu' || (info.adapter && info.adapter !== 'unnamed adapter') || !loaded.adapterName) return info;
+  return { ...info, adapter: loaded.adapterName };
 }
 
 /**

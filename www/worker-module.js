@@ -11,8 +11,8 @@ import { messageOf, progress } from './worker-messages.js';
  * The loaded module: `linseg` the wasm-bindgen namespace; `memory` the instance's memory (it
  * only grows; the page replaces the worker to give it back); `cpuBuildReason` why it is the CPU
  * build although WebGPU was wanted (see chooseBuild), or null; `threading` { threads, note,
- * limited, asked } of its CPU kernels (see cpuThreading); `gpuAdapter` the browser's WebGPU adapter
- * chooseBuild looked at (for its name), or null; `awaitedBuild` the build this worker wanted
+ * limited, asked } of its CPU kernels (see cpuThreading); `adapterName` the WebGPU adapter's name
+ * as the page read it (www/gpu-choice.js), or null; `awaitedBuild` the build this worker wanted
  * but the server does not have yet ('linseg' or 'linseg_cpu_threads': `npm start` builds them
  * after the CPU build), or null.
  */
@@ -23,11 +23,16 @@ export const loaded = {
   threading: { threads: 1, note: null, limited: false, asked: false },
   /** Runs at this size or below use one thread unless asked (the catalog's oneThreadUpTo). */
   oneThreadUpTo: 0,
-  gpuAdapter: null,
+  adapterName: null,
   awaitedBuild: null,
   /** The folder linseg's files are served from, holding www/pkg/ and models/ (see fileUrl). */
   baseUrl: new URL('../', import.meta.url),
 };
+
+/** Takes linseg's files from `baseUrl` (null: the folder above this worker's www/). */
+export function setBaseUrl(baseUrl) {
+  if (baseUrl) loaded.baseUrl = new URL(baseUrl, self.location.href);
+}
 
 /** The URL of one of linseg's files, `path` from the folder that holds www/ and models/. */
 export function fileUrl(path) {
@@ -54,39 +59,14 @@ export function reported(response, stage, message, fraction) {
 }
 
 /**
- * Which build of the module to load, and why it is the CPU build when it is: the full build
- * (www/pkg/linseg.js: WebGPU, the CPU as its fallback) where WebGPU will be used, the CPU build
- * (linseg_cpu.js, a fifth of the size) where it will not: asked for the CPU, no WebGPU in this
- * browser, or a software adapter the page passes over.
- * -> { name: 'linseg' | 'linseg_cpu', reason: string | null }
+ * Which build of the module to load, as the page chose (www/gpu-choice.js, `gpu`), and why it is
+ * the CPU build when it is: the full build (www/pkg/linseg.js: WebGPU, the CPU as its fallback)
+ * where WebGPU will be used, the CPU build (linseg_cpu.js, a fifth of the size) where it will
+ * not. -> { name: 'linseg' | 'linseg_cpu', reason: string | null }
  */
-async function chooseBuild({ preferGpu, acceptSoftwareGpu }) {
-  const cpu = (reason) => ({ name: 'linseg_cpu', reason });
-  if (!preferGpu) return cpu(null);
-  if (!self.navigator.gpu) return cpu('this browser has no WebGPU');
-  let adapter = null;
-  try {
-    adapter = await self.navigator.gpu.requestAdapter();
-  } catch {
-    // As good as none.
-  }
-  loaded.gpuAdapter = adapter;
-  if (!adapter) return cpu('this browser offers no WebGPU adapter');
-  const software = acceptSoftwareGpu ? null : softwareName(adapter);
-  if (software) return cpu(`WebGPU here is software (${software}), slower than the CPU`);
-  return { name: 'linseg', reason: null };
-}
-
-/**
- * The adapter's name when it is a software fallback (SwiftShader, in Chromium without a usable
- * GPU), else null. Such an adapter runs WebGPU on the CPU, 13–40× slower than the wasm CPU
- * backend on the development machine.
- */
-function softwareName(adapter) {
-  const info = adapter.info;
-  if (!(info?.isFallbackAdapter ?? adapter.isFallbackAdapter)) return null;
-  const words = [info?.vendor, info?.architecture].filter((word) => word && typeof word === 'string');
-  return words.length ? words.join(' ') : 'the browser’s fallback adapter';
+function chooseBuild({ gpu }) {
+  loaded.adapterName = gpu.adapter;
+  return gpu.webgpu ? { name: 'linseg', reason: null } : { name: 'linseg_cpu', reason: gpu.reason };
 }
 
 /** The most threads the threaded CPU build starts unasked (the camera's workers share the cores). */
@@ -136,8 +116,8 @@ const NOT_BUILT_YET = 'is not built yet (npm start builds it after the CPU build
  */
 export async function loadModule(options) {
   if (loaded.linseg) return;
-  if (options.baseUrl) loaded.baseUrl = new URL(options.baseUrl, self.location.href);
-  let build = await chooseBuild(options);
+  setBaseUrl(options.baseUrl);
+  let build = chooseBuild(options);
   progress('module', 'Loading the WebAssembly module…', 0.1);
   if (build.name === 'linseg') {
     loaded.threading = { threads: 1, note: 'one thread: the CPU fallback of the WebGPU build', limited: false, asked: false };

@@ -13,8 +13,8 @@
 import { WARMUP } from './config.js';
 import { LinsegError } from './linseg-error.js';
 import { emit, isDeviceFailure, messageOf, progress, replyError } from './worker-messages.js';
-import { loadModule, loaded, requireModule, threadsFor } from './worker-module.js';
-import { compiled, current, ensureWeights, fallBackToCpu, nameAdapter, requireEngine, startEngine } from './worker-engine.js';
+import { loadModule, loaded, requireModule, setBaseUrl, threadsFor } from './worker-module.js';
+import { compiled, current, ensureWeights, fallBackToCpu, nameAdapter, prefetchWeights, requireEngine, startEngine } from './worker-engine.js';
 import { browserDecode, framePixels } from './worker-pixels.js';
 
 /**
@@ -128,36 +128,40 @@ async function segmentPixels(rgba, width, height, mode, size, { loseDevice = fal
 const OPS = {
   /**
    * Loads the build of the module that start will use (see chooseBuild).
-   * args: { preferGpu, acceptSoftwareGpu, threads, baseUrl } (as for start; threads: the CPU's,
-   *   null for one per core; baseUrl: the folder holding www/pkg/ and models/, null for the one
-   *   above this worker's)
+   * args: { gpu, threads, baseUrl } (as for start; gpu: the page's choice of build,
+   *   www/gpu-choice.js; threads: the CPU's, null for one per core; baseUrl: the folder holding
+   *   www/pkg/ and models/, null for the one above this worker's)
    * -> { modes, sizes, trainedSize, maxFileBytes, maxPixels, webgpu }: what the model offers
    *    (src/web/catalog.rs); webgpu: whether this build has WebGPU
    */
-  async catalog({ preferGpu = true, acceptSoftwareGpu = false, threads = null, baseUrl = null }) {
-    await loadModule({ preferGpu, acceptSoftwareGpu, threads, baseUrl });
+  async catalog({ gpu, threads = null, baseUrl = null }) {
+    if (!loaded.linseg) {
+      setBaseUrl(baseUrl);
+      // The warm-up's weights download while the module is chosen, fetched and compiled.
+      prefetchWeights(WARMUP.mode);
+    }
+    await loadModule({ gpu, threads, baseUrl });
     return [loaded.linseg.catalog()];
   },
 
   /**
-   * args: { preferGpu, acceptSoftwareGpu, forcedReason, threads, baseUrl, fault }
+   * args: { gpu, forcedReason, threads, baseUrl, fault } (forcedReason: why the page wants the
+   *   CPU, shown as the fallback reason; the CPU build's own reason comes first)
    * -> { ...backend info, warmupMs, warmupError, startSteps: { moduleMs, backendMs, weightsMs,
    *    warmupMs } } (startSteps: how long each step of starting took, from the worker's start)
    */
-  async start({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, baseUrl = null, fault: simulate = null }) {
+  async start({ gpu, forcedReason = null, threads = null, baseUrl = null, fault: simulate = null }) {
     fault = simulate;
-    await loadModule({ preferGpu, acceptSoftwareGpu, threads, baseUrl });
+    await loadModule({ gpu, threads, baseUrl });
     // The worker's clock starts with the worker: each step's end, for startSteps.
     const moduleAt = performance.now();
-    if (preferGpu && !loaded.linseg.catalog().webgpu) {
-      preferGpu = false;
-      forcedReason = loaded.cpuBuildReason;
-    }
+    const preferGpu = loaded.linseg.catalog().webgpu;
+    forcedReason = loaded.cpuBuildReason ?? forcedReason;
 
     progress('backend', preferGpu ? 'Requesting a WebGPU adapter…' : 'Starting the CPU backend…', 0.3);
     try {
       await startEngine(preferGpu, forcedReason);
-      current.backend = await nameAdapter(current.backend);
+      current.backend = nameAdapter(current.backend);
     } catch (err) {
       if (!preferGpu) throw new LinsegError('load-failed', `the CPU backend could not start: ${messageOf(err)}`);
       await startEngine(false, `WebGPU could not start: ${messageOf(err)}`);

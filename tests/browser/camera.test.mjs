@@ -7,7 +7,9 @@
 // picture (IoU ≥ 0.9) and the snapshot joins the photos, that fps and latency are shown, that
 // 300 frames leave no queue (never more than one frame in flight per worker and one waiting) and no
 // growing JS heap, that every view draws, that "Compare modes" tables every mode, that Stop,
-// a hidden tab and a camera that goes away release it; with a clip of a person moving fast,
+// a hidden tab and a camera that goes away release it; with a webcam's 640×480 frames, that the
+// mode and size are on the screen with the live video at 1280×800 and 390×844 and set what the
+// camera runs; with a clip of a person moving fast,
 // that the mask is drawn over the frame it was computed from (the offset between the person
 // and the mask on the screen does not depend on the way they move); in browsers whose camera
 // is denied, missing or in use, that the page says which and still segments photos; in another,
@@ -33,6 +35,8 @@ const MODE = 'linear';
 const SIZE = 256;
 const MIN_IOU = 0.9;
 const PHOTO = join(ROOT, 'tests/fixtures/photos/grace_hopper.jpg');
+/** A webcam's usual frames: how large the video is on the screen decides what fits beside it. */
+const WEBCAM = { width: 640, height: 480 };
 const WORK = mkdtempSync(join(tmpdir(), 'linseg-camera-'));
 
 /** Chromium's fake camera playing `clip`; `allow` false leaves the permission prompt to deny. */
@@ -86,6 +90,68 @@ before(async () => {
 after(async () => {
   await server?.stop();
   rmSync(WORK, { recursive: true, force: true });
+});
+
+describe('camera controls in reach', () => {
+  let page;
+  let close;
+
+  before(async () => {
+    const webcam = await makeCameraClip({ out: join(WORK, 'webcam.y4m'), ...WEBCAM, frames: 30 });
+    ({ page, close } = await openPage('camera-reach', cameraFlags(webcam, true), 'backend=cpu', 5 * MINUTE));
+    await page.click('#camera-toggle');
+    await page.waitForSelector('#camera[data-state="live"]');
+    await waitProcessed(page, 2);
+  });
+
+  after(async () => {
+    await close?.();
+  });
+
+  test('keeps the mode and size on the screen with the live video, on a laptop and a phone, and they set what it runs', async () => {
+    const modes = await offeredModes(page);
+    const sizes = await page.locator('#size option').evaluateAll((options) => options.map((o) => o.value));
+    /**
+     * The video scrolled to `block` ('start' | 'center'): whether it is all on the screen, and
+     * the ids of the enabled selects offering the modes, the sizes, that are. Scrolled and
+     * measured at once, so that nothing (the figures' warning, say) moves in between.
+     */
+    const inReach = (block) =>
+      page.evaluate(({ modes, sizes, block }) => {
+        document.getElementById('camera-view').scrollIntoView({ block });
+        const onScreen = (el) => {
+          const r = el.getBoundingClientRect();
+          return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+        };
+        const offering = (values) =>
+          [...document.querySelectorAll('select')]
+            .filter((s) => !s.disabled && onScreen(s) && [...s.options].map((o) => o.value).join() === values.join())
+            .map((s) => s.id);
+        return { video: onScreen(document.getElementById('camera-view')), mode: offering(modes), size: offering(sizes) };
+      }, { modes, sizes, block });
+    let reach;
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(viewport);
+      // The video as a person watching it scrolls it: its top at the top of the screen, or centred.
+      for (const block of ['start', 'center']) {
+        reach = await inReach(block);
+        const where = `${viewport.width}×${viewport.height}, the video at the ${block} of the screen`;
+        assert.ok(reach.video, `${where}: the video is not all on the screen`);
+        assert.ok(reach.mode.length > 0, `${where}: no mode control on the screen`);
+        assert.ok(reach.size.length > 0, `${where}: no resolution control on the screen`);
+      }
+    }
+    // Chosen there, a setting is what the camera's frames run at, and the Model settings say so.
+    await page.selectOption(`#${reach.mode[0]}`, 'none');
+    await page.selectOption(`#${reach.size[0]}`, '512');
+    await page.waitForFunction(() => {
+      const timings = window.__linsegCamera.timings;
+      return timings?.mode === 'none' && timings.size === 512;
+    }, null, { polling: 100, timeout: 5 * MINUTE });
+    assert.equal(await page.locator('#camera-figures').getAttribute('data-setting'), 'none@512');
+    assert.equal(await page.locator('#mode').inputValue(), 'none');
+    assert.equal(await page.locator('#size').inputValue(), '512');
+  });
 });
 
 describe('camera on the CPU', () => {

@@ -16,6 +16,7 @@ import { parse } from 'acorn';
 import { simple } from 'acorn-walk';
 
 import { EVENTS, REQUESTS } from '../../www/protocol.js';
+import { SHOWN_EVENTS } from '../../www/engine-status.js';
 import { ROOT } from '../../scripts/browser.mjs';
 
 const WWW = join(ROOT, 'www');
@@ -63,7 +64,8 @@ test('every request the page sends has a handler, and the protocol lists exactly
 test('every event the worker posts is in the protocol and has a reader', () => {
   const posted = callsOf(WORKER_FILES, 'emit').map(({ file, line, args }) => literal(args[0], `${file}:${line}`));
   assert.deepEqual(sorted(posted), sorted(Object.keys(EVENTS)), 'the worker posts other events than protocol.js lists');
-  const listened = callsOf(PAGE_FILES, 'addEventListener').map(({ args }) => args[0]?.value);
+  // Read where a page module listens for it by name, or among the events engine-status.js shows.
+  const listened = [...callsOf(PAGE_FILES, 'addEventListener').map(({ args }) => args[0]?.value), ...SHOWN_EVENTS];
   const engineText = readFileSync(join(WWW, 'engine.js'), 'utf8');
   for (const event of posted) {
     const read = listened.includes(event) || engineText.includes(`event === '${event}'`);
