@@ -260,7 +260,7 @@ export function mountCamera({ engine, workers = null, settings, photos, addPhoto
     }
     listCameras();
     // The extra workers start while the first frames run on the page's own.
-    pool.open().catch((err) => report('notice', `Camera: the extra workers did not start (${err.message}); one worker runs the frames.`));
+    pool.open(settings().mode).catch((err) => report('notice', `Camera: the extra workers did not start (${err.message}); one worker runs the frames.`));
   }
 
   ui.toggle.addEventListener('click', () => (camera.state === 'off' ? start() : camera.stop()));

@@ -7,7 +7,10 @@
 /** The settings the page opens with: the project's namesake mode at the model's native size. */
 export const DEFAULTS = { mode: 'linear', size: 256 };
 
-/** The blank image the worker warms up with (compiles the shaders before the first photo). */
+/**
+ * The blank image the worker warms up with (compiles the shaders before the first photo), in
+ * the segmenter's mode (www/linseg.js); `mode` is the one an engine that names none warms up in.
+ */
 export const WARMUP = { width: 64, height: 64, grey: 128, mode: 'none', size: 256 };
 
 /**

@@ -29,22 +29,26 @@ export const RECYCLE_MEMORY_BYTES = 1024 ** 3;
 
 export class Engine extends EventTarget {
   /**
-   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null, threads?: number|null, baseUrl?: string|URL|null, fault?: string|null }} options
+   * @param {{ preferGpu: boolean, acceptSoftwareGpu?: boolean, forcedReason?: string|null, threads?: number|null, baseUrl?: string|URL|null, warmupMode?: string|null, fault?: string|null }} options
    *   preferGpu false starts on the CPU; forcedReason says why (shown as the fallback reason).
    *   A software WebGPU adapter is passed over for the CPU unless acceptSoftwareGpu. threads:
    *   how many threads the CPU kernels use (null: one per core, where the page allows threads).
    *   baseUrl: the folder the wasm (www/pkg/) and the weights (models/) are fetched from (null:
    *   the one above www/).
+   *   warmupMode: the mode each worker warms up in before it is ready, its weights loaded and
+   *   a first run made, so that a first photo in that mode waits for nothing (null: the
+   *   worker's own, WARMUP.mode of www/config.js).
    *   fault: a failure the first worker simulates on its first photo ('device-lost' or
    *   'crash'), for the tests of the recovery paths; a restarted worker gets none.
    */
-  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, baseUrl = null, fault = null } = {}) {
+  constructor({ preferGpu = true, acceptSoftwareGpu = false, forcedReason = null, threads = null, baseUrl = null, warmupMode = null, fault = null } = {}) {
     super();
     this.preferGpu = preferGpu;
     this.baseUrl = baseUrl == null ? null : String(baseUrl);
     this.acceptSoftwareGpu = acceptSoftwareGpu;
     this.forcedReason = forcedReason;
     this.threads = threads;
+    this.warmupMode = warmupMode;
     this.fault = fault;
     /** The last backend info the worker reported, or null before start. */
     this.info = null;
@@ -257,7 +261,7 @@ export class Engine extends EventTarget {
     // The build is chosen here while the worker's scripts download (see gpu-choice.js).
     const load = chooseGpu({ preferGpu: this.preferGpu, acceptSoftwareGpu: this.acceptSoftwareGpu }).then((gpu) => {
       if (this.worker !== worker) throw this.failed ?? new LinsegError('crashed', 'the worker stopped before it started');
-      return { gpu, threads: this.threads, baseUrl: this.baseUrl };
+      return { gpu, threads: this.threads, baseUrl: this.baseUrl, warmupMode: this.warmupMode };
     });
     this.catalog = load.then((args) => this.#call('catalog', args));
     // A crash of the first load leaves `catalog` rejected; `ready` reports it.

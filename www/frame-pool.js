@@ -53,15 +53,18 @@ export class FramePool {
     return this.members.length;
   }
 
-  /** Starts the extra workers the backend wants (none on WebGPU); resolves when they are ready. */
-  async open() {
+  /**
+   * Starts the extra workers the backend wants (none on WebGPU), each warmed up in `mode` (the
+   * camera's at its start); resolves when they are ready.
+   */
+  async open(mode) {
     const closings = this.closings;
     const info = await this.engine.ready;
     const wanted = cameraWorkers(info.backend, this.requested);
     const started = [];
     while (this.members.length + started.length < wanted) {
       // One thread each: the workers already share the cores, a frame each.
-      const extra = new Segmenter({ backend: 'cpu', threads: 1 });
+      const extra = new Segmenter({ backend: 'cpu', threads: 1, mode });
       started.push(extra.start().then(() => extra, (err) => {
         extra.close();
         throw err;

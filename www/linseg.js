@@ -68,6 +68,8 @@ export class Segmenter extends Engine {
       forcedReason: backend === 'cpu' ? 'the CPU backend was asked for' : null,
       threads,
       baseUrl,
+      // A first photo in the segmenter's mode then waits for no weights and no first run.
+      warmupMode: mode,
       fault,
     });
     /** The mode `segment` uses unless told otherwise. */

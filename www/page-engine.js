@@ -7,6 +7,7 @@
 
 import { BACKENDS, Segmenter } from './linseg.js';
 import { watchBuilds } from './build-watch.js';
+import { DEFAULTS } from './config.js';
 import { SHOWN_EVENTS } from './engine-status.js';
 import { prepareOffline } from './offline.js';
 
@@ -22,6 +23,8 @@ export const backendParam = params.get('backend');
 // ?fault=device-lost|crash: the first photo's run fails so (the recovery paths' tests).
 /** The page's segmenter. */
 export const engine = new Segmenter({
+  // The worker warms up in the mode the page opens with: a first photo waits for nothing.
+  mode: DEFAULTS.mode,
   backend: BACKENDS.includes(backendParam) ? backendParam : 'auto',
   threads: Number.parseInt(params.get('threads') ?? '', 10) || null,
   fault: params.get('fault'),

@@ -128,34 +128,38 @@ async function segmentPixels(rgba, width, height, mode, size, { loseDevice = fal
 const OPS = {
   /**
    * Loads the build of the module that start will use (see chooseBuild).
-   * args: { gpu, threads, baseUrl } (as for start; gpu: the page's choice of build,
+   * args: { gpu, threads, baseUrl, warmupMode } (as for start; gpu: the page's choice of build,
    *   www/gpu-choice.js; threads: the CPU's, null for one per core; baseUrl: the folder holding
-   *   www/pkg/ and models/, null for the one above this worker's)
+   *   www/pkg/ and models/, null for the one above this worker's; warmupMode: the mode start
+   *   warms up in, null for WARMUP.mode)
    * -> { modes, sizes, trainedSize, maxFileBytes, maxPixels, webgpu }: what the model offers
    *    (src/web/catalog.rs); webgpu: whether this build has WebGPU
    */
-  async catalog({ gpu, threads = null, baseUrl = null }) {
+  async catalog({ gpu, threads = null, baseUrl = null, warmupMode = null }) {
     if (!loaded.linseg) {
       setBaseUrl(baseUrl);
       // The warm-up's weights download while the module is chosen, fetched and compiled.
-      prefetchWeights(WARMUP.mode);
+      prefetchWeights(warmupMode ?? WARMUP.mode);
     }
     await loadModule({ gpu, threads, baseUrl });
     return [loaded.linseg.catalog()];
   },
 
   /**
-   * args: { gpu, forcedReason, threads, baseUrl, fault } (forcedReason: why the page wants the
-   *   CPU, shown as the fallback reason; the CPU build's own reason comes first)
+   * args: { gpu, forcedReason, threads, baseUrl, warmupMode, fault } (forcedReason: why the page
+   *   wants the CPU, shown as the fallback reason; the CPU build's own reason comes first;
+   *   warmupMode: the mode whose weights are loaded and run once before ready, so that a first
+   *   photo in it waits for nothing; WARMUP.mode when null or not a mode)
    * -> { ...backend info, warmupMs, warmupError, startSteps: { moduleMs, backendMs, weightsMs,
    *    warmupMs } } (startSteps: how long each step of starting took, from the worker's start)
    */
-  async start({ gpu, forcedReason = null, threads = null, baseUrl = null, fault: simulate = null }) {
+  async start({ gpu, forcedReason = null, threads = null, baseUrl = null, warmupMode = null, fault: simulate = null }) {
     fault = simulate;
     await loadModule({ gpu, threads, baseUrl });
     // The worker's clock starts with the worker: each step's end, for startSteps.
     const moduleAt = performance.now();
-    const preferGpu = loaded.linseg.catalog().webgpu;
+    const { webgpu: preferGpu, modes } = loaded.linseg.catalog();
+    const warmup = { ...WARMUP, mode: modes.includes(warmupMode) ? warmupMode : WARMUP.mode };
     forcedReason = loaded.cpuBuildReason ?? forcedReason;
 
     progress('backend', preferGpu ? 'Requesting a WebGPU adapter…' : 'Starting the CPU backend…', 0.3);
@@ -173,15 +177,15 @@ const OPS = {
     let warmupError = null;
     let warmupMs = null;
     try {
-      progress('weights', `Loading the weights for "${WARMUP.mode}"…`, 0.5);
-      await ensureWeights(WARMUP.mode, true);
+      progress('weights', `Loading the weights for "${warmup.mode}"…`, 0.5);
+      await ensureWeights(warmup.mode, true);
       weightsAt = performance.now();
       progress(
         'warmup',
         current.backend.backend === 'webgpu' ? 'Warming up: compiling shaders…' : 'Warming up…',
         0.7,
       );
-      const { width, height, grey, mode, size } = WARMUP;
+      const { width, height, grey, mode, size } = warmup;
       const blank = new Uint8Array(width * height * 4).fill(grey);
       for (let i = 3; i < blank.length; i += 4) blank[i] = 255;
       const started = performance.now();

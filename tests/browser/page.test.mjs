@@ -31,7 +31,7 @@ import { PNG } from 'pngjs';
 import { FLAGS, FLAGS_WITHOUT_WEBGPU, ROOT, cliMaskPaths, launchChromium, offeredModes, startServer, waitForModel } from '../../scripts/browser.mjs';
 import { maskIou, readPng, settledPhoto } from './masks.mjs';
 import { formatQuality, heldOutHeading, qualityAt } from '../../www/quality.js';
-import { WARMUP } from '../../www/config.js';
+import { DEFAULTS, WARMUP } from '../../www/config.js';
 import { letterbox } from '../../bench/letterbox.mjs';
 
 const OUTPUT = join(ROOT, 'tests/browser/output');
@@ -457,7 +457,8 @@ describe('page details on cpu', () => {
     // The total too: the server states the decoded size of what it compresses.
     assert.ok(texts.some((text) => /^Downloading the model’s code: \d+\.\d MB of \d+\.\d MB$/.test(text)),
       `no byte count with its total among ${JSON.stringify(texts)}`);
-    assert.ok(texts.some((text) => /^Downloading the weights for "none": \d+\.\d MB/.test(text)),
+    // The weights of the mode the page opens with, which the worker warms up in.
+    assert.ok(texts.some((text) => text.startsWith(`Downloading the weights for "${DEFAULTS.mode}": `) && /\d+\.\d MB/.test(text)),
       `no weights byte count among ${JSON.stringify(texts)}`);
     assert.equal(await page.locator('#progress').evaluate((el) => getComputedStyle(el).position), 'sticky');
   });
@@ -609,9 +610,9 @@ describe('page details on cpu', () => {
     assert.equal(byMode.none[4], '0 B', 'no attention block, no block memory');
     assert.notEqual(byMode.dot[4], '0 B');
     // Only the mode the photo had already run in at this size in this worker, and the mode of
-    // the worker's warm-up at its size (none at 256 px, where every photo is stretched to the
-    // same 16 × 16 cells), ran without a warm-up run first.
-    const warm = (mode) => mode === MODE || (mode === WARMUP.mode && SIZE === WARMUP.size);
+    // the worker's warm-up at its size (the mode the page opens with, at 256 px, where every
+    // photo is stretched to the same 16 × 16 cells), ran without a warm-up run first.
+    const warm = (mode) => mode === MODE || (mode === DEFAULTS.mode && SIZE === WARMUP.size);
     assert.deepEqual(rows.map((row) => row[8]), MODES.map((mode) => (warm(mode) ? '' : 'after a warm-up run')));
 
     // Every mode's mask side by side, each against none's.
