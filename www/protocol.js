@@ -9,8 +9,8 @@
 
 /** Requests, by `op`: what `args` carries and what `value` answers. */
 export const REQUESTS = {
-  catalog: '{ gpu: { webgpu, reason, adapter }, threads, baseUrl } -> { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes, webgpu, oneThreadUpTo, errorKinds }',
-  start: '{ gpu, forcedReason, threads, baseUrl, fault } -> { ...backend info, warmupMs, warmupError, startSteps }',
+  catalog: '{ gpu: { webgpu, reason, adapter }, threads, baseUrl, warmupMode } -> { modes, modeWords, sizes, trainedSize, maxFileBytes, formats, maxPixels, cpuBlockBytes, webgpu, oneThreadUpTo, errorKinds }',
+  start: '{ gpu, forcedReason, threads, baseUrl, warmupMode, fault } -> { ...backend info, warmupMs, warmupError, startSteps }',
   decode: '{ imageId, bytes, maxPixels, pixels } -> { width, height, rgba | null }',
   pixels: '{ imageId, maxPixels, bitmap } | { imageId, maxPixels, rgba, width, height } -> { width, height }',
   forget: '{ imageId } -> true when the worker held it',
